@@ -1,0 +1,906 @@
+"""Reading machinery shared by every report reader.
+
+A reader is a :class:`ReportSpec`: the report's canonical table and, per canonical column,
+the header names Amazon has used for it and how to parse its values. :func:`read_report`
+then does the same thing for every report:
+
+1. **Decode.** Encoding from the byte-order mark, else UTF-8 if the bytes are valid UTF-8,
+   else the best of cp1252 / Shift-JIS / UTF-16 by ``charset_normalizer``.
+2. **Find the header.** The delimiter (tab, comma, semicolon, pipe) and the header line (one of
+   the first 10, so template preambles such as ``TemplateType=OrderFulfillment`` are skipped)
+   are the pair whose cells match most of the spec's header names. Headers are matched by
+   name, never by position, after normalising case, spaces, ``_``/``-`` and a trailing
+   currency such as ``(₹)``.
+3. **Read.** With Apache Arrow's CSV reader (the engine behind ``pandas.read_csv(engine=
+   "pyarrow")``, used directly because it lets us switch quoting off for tab files and hands
+   us malformed rows instead of failing); only the columns the caller needs are converted.
+   Tab-delimited flat files are read without quote processing, as Amazon writes them.
+4. **Parse and validate** every field vectorised: numbers with the column's decimal separator
+   (detected from the values, else the marketplace's), currency symbols, ``%`` and thousands
+   separators; dates with one format chosen per column (so ``04/07/2026`` is not read
+   day-first in one row and month-first in the next); naive times are marketplace-local.
+5. **Account for every row.** A row with a wrong number of fields, an unparseable or missing
+   required value, a negative quantity or an exact duplicate is *quarantined* with file, line,
+   column and reason. ``accepted + rejected == rows_read`` always holds (checked on
+   construction). Blank lines are not rows; they are counted in ``blank_lines``.
+
+Whole-file problems raise :class:`~postship_analysis.errors.InputFileError` subclasses.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import contract
+from ..errors import (
+    EmptyFileError,
+    InputFileError,
+    MissingColumnsError,
+    UnreadableFileError,
+    WrongReportError,
+)
+
+KINDS = ("str", "int", "money", "float", "pct", "pct100", "ts", "date", "bool")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical column of a report.
+
+    Parameters
+    ----------
+    name : canonical column name (see :mod:`postship_analysis.contract`).
+    aliases : header names Amazon has used for it; matched after :func:`norm_header`.
+    kind : how to parse the text: ``str``, ``int`` (nullable integer), ``money``/``float``
+        (decimal comma or point, currency symbols and thousands separators removed), ``pct``
+        (``12.5%`` -> 0.125; a bare number is already a fraction), ``pct100`` (a bare number is
+        0-100), ``ts`` (UTC timestamp), ``date`` (local calendar date), ``bool``.
+    required : the column must be in the header (else :class:`MissingColumnsError`).
+    notnull : a row with an empty value is quarantined.
+    min_value : a row with a smaller value is quarantined (e.g. 0 for quantities).
+    """
+
+    name: str
+    aliases: tuple[str, ...]
+    kind: str = "str"
+    required: bool = False
+    notnull: bool = False
+    min_value: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown kind {self.kind!r} for field {self.name}")
+        object.__setattr__(self, "aliases", tuple(norm_header(a) for a in self.aliases))
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """A report layout: what it is, where to get it, and its fields."""
+
+    report_type: str
+    title: str
+    table: str
+    fields: tuple[Field, ...]
+    amazon_name: str = ""
+    where: str = ""
+    key: tuple[str, ...] = ()
+    #: a field whose values say the marketplace row by row (e.g. orders' sales_channel)
+    marketplace_field: str | None = None
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def required(self) -> list[Field]:
+        return [f for f in self.fields if f.required]
+
+
+REGISTRY: dict[str, ReportSpec] = {}
+
+
+def register(spec: ReportSpec) -> ReportSpec:
+    """Add a spec to the registry used by report-type detection."""
+    REGISTRY[spec.report_type] = spec
+    return spec
+
+
+# ---------------------------------------------------------------------------------------------
+# Result
+# ---------------------------------------------------------------------------------------------
+
+QUARANTINE_COLUMNS = ["file", "line", "column", "reason", "value"]
+
+
+def empty_quarantine() -> pd.DataFrame:
+    return pd.DataFrame({"file": pd.Series(dtype="string"), "line": pd.Series(dtype="Int64"),
+                         "column": pd.Series(dtype="string"), "reason": pd.Series(dtype="string"),
+                         "value": pd.Series(dtype="string")})
+
+
+@dataclass
+class ReadResult:
+    """What a reader returns: accepted rows, quarantined rows and the accounting.
+
+    ``data`` is a canonical table (see :mod:`postship_analysis.contract`); ``quarantine`` has
+    one row per rejected input row with ``file, line, column, reason, value`` (``line`` is the
+    1-based physical line in a text file, the sheet row in a workbook, the record number in
+    JSON).
+    """
+
+    path: str
+    report_type: str
+    table: str
+    data: pd.DataFrame
+    quarantine: pd.DataFrame
+    rows_read: int
+    encoding: str = ""
+    delimiter: str = ""
+    header: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    blank_lines: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if self.accepted + self.rejected != self.rows_read:
+            raise AssertionError(
+                f"{self.path}: row accounting broken: {self.accepted} accepted + "
+                f"{self.rejected} rejected != {self.rows_read} read"
+            )
+
+    @property
+    def accepted(self) -> int:
+        return len(self.data)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.quarantine)
+
+    def summary(self) -> dict:
+        """One dict for the row-accounting tables in reports."""
+        return {
+            "file": self.path,
+            "report_type": self.report_type,
+            "rows_read": self.rows_read,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "blank_lines": self.blank_lines,
+            "encoding": self.encoding,
+            "delimiter": {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe"}.get(
+                self.delimiter, self.delimiter),
+            "unknown_columns": len(self.unknown_columns),
+            "warnings": "; ".join(self.warnings),
+        }
+
+
+def combine(results: Sequence[ReadResult], report_type: str | None = None) -> ReadResult:
+    """Stack several results of the same table (e.g. monthly files) into one."""
+    if not results:
+        raise ValueError("combine() needs at least one result")
+    table = results[0].table
+    data = pd.concat([r.data for r in results], ignore_index=True)
+    quarantine = pd.concat([r.quarantine for r in results], ignore_index=True)
+    return ReadResult(
+        path=", ".join(r.path for r in results),
+        report_type=report_type or results[0].report_type,
+        table=table,
+        data=contract.conform(data, table),
+        quarantine=quarantine,
+        rows_read=sum(r.rows_read for r in results),
+        blank_lines=sum(r.blank_lines for r in results),
+        warnings=[w for r in results for w in r.warnings],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Headers, encodings, delimiters
+# ---------------------------------------------------------------------------------------------
+
+_CURRENCY_SUFFIX = re.compile(r"\s*\((?:₹|\$|£|€|¥|rs\.?|inr|usd|eur|gbp|jpy|cad|aud)\)\s*$", re.I)
+_WS = re.compile(r"\s+")
+
+
+def norm_header(h: object) -> str:
+    """Normalise a header cell for matching: no BOM, lower case, single spaces, ``_`` -> ``-``,
+    no trailing currency like ``(₹)``.
+
+    >>> norm_header("\\ufeff7 Day Total Sales (₹) ")
+    '7 day total sales'
+    """
+    s = str(h).replace("\ufeff", "").strip().lower().replace("_", "-")
+    s = _WS.sub(" ", s)
+    return _CURRENCY_SUFFIX.sub("", s).strip()
+
+
+SAMPLE_BYTES = 1 << 16
+DELIMITERS = ("\t", ",", ";", "|")
+
+
+def detect_encoding(raw: bytes) -> str:
+    """Guess the text encoding of the start of a file (see module docstring)."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16"
+    if raw[:200].count(b"\x00") > 20:
+        return "utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"
+    for cut in range(4):  # the sample may end inside a multi-byte character
+        try:
+            raw[: len(raw) - cut].decode("utf-8")
+            return "utf-8"
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=["cp1252", "shift_jis", "cp932", "euc_jp", "latin_1"]).best()
+    if best is None:
+        return ""
+    return best.encoding
+
+
+def _is_zip(raw: bytes) -> bool:
+    return raw[:4] == b"PK\x03\x04"
+
+
+@dataclass
+class _Header:
+    delimiter: str
+    line_index: int  # 0-based line of the header
+    names: list[str]  # raw header cells
+    matched: dict[str, int]  # canonical name -> column position
+
+
+def _split(line: str, delimiter: str) -> list[str]:
+    if delimiter == "\t":
+        return line.rstrip("\r\n").split("\t")
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def match_columns(names: Iterable[str], spec: ReportSpec) -> dict[str, int]:
+    """Map canonical field names to column positions by header name."""
+    normed = [norm_header(n) for n in names]
+    pos = {}
+    for i, n in enumerate(normed):
+        pos.setdefault(n, i)
+    out = {}
+    for f in spec.fields:
+        for a in f.aliases:
+            if a in pos:
+                out[f.name] = pos[a]
+                break
+    return out
+
+
+def find_header(lines: list[str], spec: ReportSpec, max_lines: int = 10) -> _Header | None:
+    """Pick the (delimiter, header line) whose cells match most of the spec's fields."""
+    best: _Header | None = None
+    best_score = (-1, -1)
+    for i, line in enumerate(lines[:max_lines]):
+        if not line.strip():
+            continue
+        for d in DELIMITERS:
+            if d not in line and len(spec.fields) > 1:
+                continue
+            names = _split(line, d)
+            matched = match_columns(names, spec)
+            n_req = sum(1 for f in spec.required if f.name in matched)
+            score = (n_req, len(matched))
+            if score > best_score:
+                best_score, best = score, _Header(d, i, names, matched)
+    return best
+
+
+def _decode_head(path: Path) -> tuple[bytes, str, list[str]]:
+    with open(path, "rb") as fh:
+        raw = fh.read(SAMPLE_BYTES)
+    if not raw.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        if len(raw) == 0:
+            raise EmptyFileError(path, "the file is empty (0 bytes)", "a report with a header row")
+        raise EmptyFileError(path, "the file holds only whitespace, no header row",
+                             "a report with a header row")
+    if _is_zip(raw):
+        return raw, "zip", []
+    enc = detect_encoding(raw)
+    if not enc:
+        raise UnreadableFileError(path, "cannot tell the text encoding (binary file?)",
+                                  "a text report in UTF-8, UTF-16, cp1252 or Shift-JIS")
+    text = raw.decode(enc, errors="replace")
+    lines = text.splitlines(keepends=True)
+    if len(raw) == SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # last line of the sample may be cut
+    return raw, enc, lines
+
+
+def sniff_header(path: str | Path) -> tuple[str, str, list[list[str]]]:
+    """Encoding, and the first lines split by each candidate delimiter (for detection)."""
+    path = Path(path)
+    raw, enc, lines = _decode_head(path)
+    return enc, "", [ln.rstrip("\r\n") for ln in lines[:10]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading raw text into a frame of strings
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RawTable:
+    """Strings as read, with canonical column names, and the structural accounting."""
+
+    frame: pd.DataFrame  # one column per matched field, dtype str, "" for empty
+    lines: np.ndarray  # physical line (1-based) of each row in frame
+    bad: list[tuple[int, str]]  # (line, reason) of rows that could not be split into fields
+    rows_read: int
+    blank_lines: int
+    encoding: str
+    delimiter: str
+    header: list[str]
+    unknown_columns: list[str]
+
+
+def _missing_or_wrong(path, spec: ReportSpec, names: list[str], matched: dict[str, int]):
+    missing = [f for f in spec.required if f.name not in matched]
+    if not missing:
+        return
+    # Is it another report we know?
+    from .detect import detect_from_header  # local import: detect uses the registry
+
+    other = detect_from_header(names)
+    if other and other.report_type != spec.report_type:
+        raise WrongReportError(
+            path,
+            f"this looks like a {other.title} ({other.report_type}), not a {spec.title}",
+            f"a {spec.title}" + (f" ({spec.amazon_name})" if spec.amazon_name else ""),
+        )
+    raise MissingColumnsError(path, [f.aliases[0] for f in missing], [n.strip() for n in names],
+                              spec.report_type)
+
+
+def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None = None) -> RawTable:
+    """Read a delimited text report into strings (steps 1-3 of the module docstring)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path = Path(path)
+    if not path.exists():
+        raise UnreadableFileError(path, "file not found")
+    raw, enc, lines = _decode_head(path)
+    if enc == "zip":
+        return load_excel(path, spec, columns)
+    hdr = find_header(lines, spec)
+    if hdr is None:
+        raise UnreadableFileError(path, "no header row found", f"a {spec.title}")
+    _missing_or_wrong(path, spec, hdr.names, hdr.matched)
+
+    wanted = [f.name for f in spec.fields if f.name in hdr.matched
+              and (columns is None or f.name in columns or f.name in spec.key
+                   or f.required and f.notnull or f.name == spec.marketplace_field)]
+    # unique positional names so duplicate / empty header cells cannot clash
+    colnames = [f"c{i}" for i in range(len(hdr.names))]
+    include = [colnames[hdr.matched[n]] for n in wanted]
+    known = {hdr.matched[n] for n in hdr.matched}
+    unknown = [h.strip() for i, h in enumerate(hdr.names) if i not in known and h.strip()]
+
+    def _read(src, threads: bool, bad: list | None):
+        def handler(row):
+            if bad is not None:
+                bad.append((row.number, row.actual_columns, row.text))
+            return "skip"
+
+        return pacsv.read_csv(
+            src,
+            read_options=pacsv.ReadOptions(
+                use_threads=threads, skip_rows=hdr.line_index + 1, column_names=colnames,
+                block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=hdr.delimiter, quote_char=False if hdr.delimiter == "\t" else '"',
+                newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=include, column_types={c: pa.string() for c in include},
+                strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+
+    if enc in ("utf-8", "utf-8-sig"):
+        src_factory = lambda: str(path)  # noqa: E731
+    else:
+        try:
+            data = path.read_bytes().decode(enc).encode("utf-8")
+        except (UnicodeDecodeError, LookupError) as e:
+            raise UnreadableFileError(path, f"cannot decode as {enc}: {e}") from e
+        src_factory = lambda: io.BytesIO(data)  # noqa: E731
+
+    bad: list = []
+    try:
+        table = _read(src_factory(), True, bad)
+    except pa.ArrowInvalid as e:
+        raise UnreadableFileError(path, f"cannot parse as delimited text: {e}") from e
+    if bad:  # line numbers are only known single-threaded: read again (malformed files only)
+        bad = []
+        table = _read(src_factory(), False, bad)
+
+    frame = table.to_pandas()
+    frame.columns = [wanted[include.index(c)] for c in frame.columns]
+    n_ok = len(frame)
+    first_data_line = hdr.line_index + 2
+    if bad:
+        bad_lines = np.array(sorted(b[0] for b in bad), dtype=np.int64)
+        total = n_ok + len(bad_lines)
+        all_lines = np.arange(first_data_line, first_data_line + total, dtype=np.int64)
+        good_lines = np.setdiff1d(all_lines, bad_lines, assume_unique=True)[:n_ok]
+    else:
+        good_lines = np.arange(first_data_line, first_data_line + n_ok, dtype=np.int64)
+
+    # blank lines (arrow gives a row of empty strings for them when ignore_empty_lines=False)
+    blank = np.zeros(n_ok, dtype=bool)
+    if n_ok and len(frame.columns):
+        blank = (frame == "").all(axis=1).to_numpy()
+    blank_bad = [b for b in bad if not b[2].strip()]
+    bad = [b for b in bad if b[2].strip()]
+    n_blank = int(blank.sum()) + len(blank_bad)
+    if blank.any():
+        frame = frame.loc[~blank].reset_index(drop=True)
+        good_lines = good_lines[~blank]
+    bad_rows = [(int(b[0]), f"expected {len(hdr.names)} fields, found {b[1]} "
+                 f"(truncated line or stray delimiter)") for b in bad]
+    return RawTable(frame=frame, lines=good_lines, bad=bad_rows,
+                    rows_read=len(frame) + len(bad_rows), blank_lines=n_blank, encoding=enc,
+                    delimiter=hdr.delimiter, header=[h.strip() for h in hdr.names],
+                    unknown_columns=unknown)
+
+
+def _cell_to_str(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if np.isnan(v):
+            return ""
+        return repr(v)
+    if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)
+
+
+def load_excel(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None = None) -> RawTable:
+    """Read the first matching sheet of an XLSX workbook into strings."""
+    import warnings
+
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl: "Workbook contains no default style"
+            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object)
+    except Exception as e:  # openpyxl raises many kinds
+        raise UnreadableFileError(path, f"cannot open as an Excel workbook: {e}") from e
+    best = None
+    for name, df in sheets.items():
+        lines = ["\t".join(_cell_to_str(v) for v in row) for row in df.head(10).itertuples(index=False)]
+        hdr = find_header(lines, spec)
+        if hdr and (best is None or len(hdr.matched) > len(best[1].matched)):
+            best = (name, hdr, df)
+    if best is None or not best[1].matched:
+        raise EmptyFileError(path, "the workbook has no header row", f"a {spec.title}")
+    _, hdr, df = best
+    _missing_or_wrong(path, spec, hdr.names, hdr.matched)
+    body = df.iloc[hdr.line_index + 1:]
+    wanted = [f.name for f in spec.fields if f.name in hdr.matched
+              and (columns is None or f.name in columns or f.name in spec.key
+                   or f.required and f.notnull or f.name == spec.marketplace_field)]
+    frame = pd.DataFrame({n: body.iloc[:, hdr.matched[n]].map(_cell_to_str).astype(str)
+                          for n in wanted})
+    lines = np.arange(len(body), dtype=np.int64) + hdr.line_index + 2
+    all_blank = body.isna().all(axis=1).to_numpy()
+    frame = frame.loc[~all_blank].reset_index(drop=True)
+    known = set(hdr.matched.values())
+    unknown = [str(h) for i, h in enumerate(hdr.names) if i not in known and str(h).strip()
+               and not str(h).startswith("Unnamed")]
+    return RawTable(frame=frame, lines=lines[~all_blank], bad=[], rows_read=len(frame),
+                    blank_lines=int(all_blank.sum()), encoding="xlsx", delimiter="",
+                    header=[str(h) for h in hdr.names], unknown_columns=unknown)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value parsing (vectorised)
+# ---------------------------------------------------------------------------------------------
+
+_NULLS = {"", "-", "--", "n/a", "na", "nan", "none", "null", "#n/a"}
+
+
+def blank_mask(s: pd.Series) -> pd.Series:
+    st = s.astype("string").str.strip()
+    return st.isna() | st.str.lower().isin(_NULLS)
+
+
+def detect_decimal(s: pd.Series, default: str) -> str:
+    """The decimal separator a column uses: ``,`` or ``.``.
+
+    Decided from values whose last separator is followed by one or two digits
+    (``12,5`` / ``1.234,56`` -> comma; ``12.5`` / ``1,234.56`` -> point); if the column has
+    only integers or ``1,234``-style values the marketplace ``default`` decides.
+    """
+    st = s[s.str.contains(r"[.,]", regex=True, na=False)]
+    if st.empty:
+        return default
+    st = st.head(5000)
+    comma = st.str.contains(r",\d{1,2}(?:\D*)$", regex=True, na=False).any() | \
+        st.str.contains(r"\.\d{3},", regex=True, na=False).any()
+    point = st.str.contains(r"\.\d{1,2}(?:\D*)$", regex=True, na=False).any() | \
+        st.str.contains(r",\d{3}\.", regex=True, na=False).any()
+    if comma and not point:
+        return ","
+    if point and not comma:
+        return "."
+    if not comma and not point:
+        # only 3-digit groups: "1,234" or "1.234" or many decimals "0.4567"
+        if st.str.contains(r"\.\d{4,}", regex=True, na=False).any():
+            return "."
+        if st.str.contains(r",\d{4,}", regex=True, na=False).any():
+            return ","
+    return default
+
+
+def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Parse numbers written as text. Returns (float values, percent-sign mask).
+
+    Handles currency symbols and codes (``$1,234.56``, ``Rs.15.5``, ``12,50 €``), thousands
+    separators, ``%`` and a leading or trailing minus or parentheses for negatives.
+    """
+    s = s.astype("string")
+    fast = pd.to_numeric(s, errors="coerce")
+    blank = blank_mask(s)
+    if not (fast.isna() & ~blank).any():
+        return fast.astype("float64"), pd.Series(False, index=s.index)
+    st = s.str.strip()
+    pct = st.str.endswith("%", na=False)
+    neg = st.str.match(r"^\(.*\)$|^-|.*-$", na=False)
+    st = st.str.replace(r"(?i)^(rs\.?|inr|usd|eur|gbp|jpy)\s*", "", regex=True)
+    st = st.str.replace(r"[^\d,.]", "", regex=True)
+    if decimal == ",":
+        st = st.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        st = st.str.replace(",", "", regex=False)
+    val = pd.to_numeric(st.where(st != "", None), errors="coerce").astype("float64")
+    val = val.where(~neg, -val)
+    val = val.where(~blank)
+    return val, pct
+
+
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_TZ_WORDS = re.compile(r"\s+(?:UTC|GMT|PST|PDT|MST|MDT|CST|CDT|EST|EDT|CET|CEST|MEZ|MESZ|BST|JST|IST)$")
+_TZ_OFFSETS = {"UTC": "+00:00", "GMT": "+00:00", "PST": "-08:00", "PDT": "-07:00",
+               "MST": "-07:00", "MDT": "-06:00", "CST": "-06:00", "CDT": "-05:00",
+               "EST": "-05:00", "EDT": "-04:00", "CET": "+01:00", "CEST": "+02:00",
+               "MEZ": "+01:00", "MESZ": "+02:00", "BST": "+01:00", "JST": "+09:00",
+               "IST": "+05:30"}
+
+DAY_FIRST_FORMATS = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S",
+                     "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y", "%d-%m-%y", "%d/%m/%y", "%d.%m.%y"]
+MONTH_FIRST_FORMATS = ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m-%d-%Y", "%m-%d-%y",
+                       "%m/%d/%y"]
+OTHER_FORMATS = ["%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%Y/%m/%d %H:%M:%S",
+                 "%Y/%m/%d", "%Y%m%d"]
+
+
+def _formats(day_first: bool) -> list[str]:
+    first, second = (DAY_FIRST_FORMATS, MONTH_FIRST_FORMATS) if day_first else \
+        (MONTH_FIRST_FORMATS, DAY_FIRST_FORMATS)
+    return ["ISO8601", *first, *second, *OTHER_FORMATS]
+
+
+def _choose_format(sample: pd.Series, day_first: bool) -> str | None:
+    best, best_n = None, 0
+    for fmt in _formats(day_first):
+        n = int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum())
+        if n > best_n:
+            best, best_n = fmt, n
+        if best_n == len(sample):
+            break
+    return best
+
+
+def parse_datetime(s: pd.Series, tz: str, day_first: bool, as_date: bool = False) -> pd.Series:
+    """Parse a text column to UTC timestamps (or local dates with ``as_date``).
+
+    Values with a UTC offset (``2025-01-15T08:12:33-08:00``, ``...Z``) or a zone abbreviation
+    (``PST``, ``MEZ``) are exact; naive values are local time in ``tz``. For naive values one
+    format is chosen per column from a sample (ISO 8601 first, then day-first or month-first
+    numeric formats in the marketplace's order, then ``Feb 1, 2020``-style); values that do
+    not fit it come back as ``NaT`` for the caller to quarantine.
+    """
+    st = s.astype("string").str.strip()
+    blank = blank_mask(st)
+    st = st.where(~blank)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    nonnull = st.dropna()
+    if nonnull.empty:
+        return out.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize() if as_date else out
+    if nonnull.str.contains(_TZ_WORDS.pattern, regex=True).any():
+        abbr = st.str.extract(r"\s+([A-Z]{3,4})$", expand=False)
+        st = st.where(abbr.isna(), st.str.replace(_TZ_WORDS, "", regex=True) + " " +
+                      abbr.map(_TZ_OFFSETS).fillna(""))
+        st = st.str.replace(r"\s+([+-]\d{2}:\d{2})$", r"\1", regex=True).str.replace(
+            r"^(\d{4}-\d{2}-\d{2}) (\d)", r"\1T\2", regex=True)
+        nonnull = st.dropna()
+    sample = nonnull.head(2000)
+    aware_sample = sample.str.contains(_OFFSET.pattern, regex=True)
+    if aware_sample.all():
+        aware = pd.Series(True, index=st.index)
+    elif not aware_sample.any():
+        aware = pd.Series(False, index=st.index)
+    else:
+        aware = st.str.contains(_OFFSET.pattern, regex=True, na=False)
+    if aware.any():
+        a = st[aware]
+        # "2025-01-15 10:00:00 +01:00" style: normalise to ISO before parsing
+        parsed = pd.to_datetime(a, format="ISO8601", utc=True, errors="coerce")
+        if parsed.isna().any():
+            parsed = parsed.fillna(pd.to_datetime(a[parsed.isna()], utc=True, errors="coerce",
+                                                  format="mixed"))
+        out.loc[aware] = parsed
+    naive = ~aware & st.notna()
+    if naive.any():
+        n = st[naive]
+        fmt = _choose_format(n.head(2000), day_first)
+        if fmt is not None:
+            local = pd.to_datetime(n, format=fmt, errors="coerce")
+            if local.dt.tz is not None:
+                local = local.dt.tz_convert(None)
+            if as_date:
+                res = local.dt.normalize()
+                out_date = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+                if aware.any():
+                    out_date.loc[aware] = out.loc[aware].dt.tz_convert(tz).dt.tz_localize(
+                        None).dt.normalize()
+                out_date.loc[naive] = res.astype("datetime64[ns]")
+                return out_date
+            loc = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+            out.loc[naive] = loc.dt.tz_convert("UTC")
+    if as_date:
+        return out.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
+    return out
+
+
+_TRUE = {"true", "yes", "y", "1", "t", "wahr", "ja", "oui", "si", "sí"}
+_FALSE = {"false", "no", "n", "0", "f", "falsch", "nein", "non"}
+
+
+def parse_bool(s: pd.Series) -> pd.Series:
+    low = s.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[low.isin(_TRUE)] = True
+    out[low.isin(_FALSE)] = False
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# From strings to a validated canonical table
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_frame(
+    raw: pd.DataFrame,
+    lines: np.ndarray,
+    spec: ReportSpec,
+    *,
+    path: str,
+    seller_id: str,
+    marketplace: str | None,
+    bad: Sequence[tuple[int, str]] = (),
+    rows_read: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Parse and validate a frame of strings (canonical column names) into (data, quarantine).
+
+    ``lines`` gives each row's line (or record) number for the quarantine; ``bad`` adds rows
+    that were rejected before parsing (line, reason).
+    """
+    n = len(raw)
+    mp_code = marketplace
+    row_mp = None
+    if spec.marketplace_field and spec.marketplace_field in raw.columns:
+        row_mp = contract.marketplace_from_sales_channel(raw[spec.marketplace_field])
+        if mp_code is None and row_mp.notna().any():
+            mp_code = str(row_mp.mode().iloc[0])
+    if mp_code is None:
+        mp_code = "US"
+    mp = contract.marketplace(mp_code)
+
+    reason = np.full(n, None, dtype=object)
+    col_of = np.full(n, None, dtype=object)
+    val_of = np.full(n, None, dtype=object)
+
+    def flag(mask: np.ndarray, column: str, why, values: pd.Series | None):
+        new = mask & (reason == None)  # noqa: E711
+        if not new.any():
+            return
+        if callable(why):
+            reason[new] = [why(v) for v in values[new]]
+        else:
+            reason[new] = why
+        col_of[new] = column
+        if values is not None:
+            val_of[new] = values.to_numpy(dtype=object)[new]
+
+    out: dict[str, pd.Series] = {}
+    header_of = {}
+    for f in spec.fields:
+        if f.name not in raw.columns:
+            continue
+        header_of[f.name] = f.aliases[0]
+        s = raw[f.name].astype("string")
+        blank = blank_mask(s).to_numpy()
+        if f.kind == "str":
+            v = s.str.strip()
+            v = v.where(~blank)
+        elif f.kind in ("int", "money", "float", "pct", "pct100"):
+            dec = detect_decimal(s, mp.decimal) if f.kind != "int" else mp.decimal
+            v, pct = parse_number(s, dec)
+            if f.kind == "pct":
+                v = v.where(~pct, v / 100.0)
+            elif f.kind == "pct100":
+                v = v / 100.0
+            unparsed = (v.isna().to_numpy() & ~blank)
+            flag(unparsed, f.name, lambda x, k=f.kind: f"not a number ({k})", s)
+            if f.kind == "int":
+                frac = (v.notna() & (v.round() != v)).to_numpy()
+                flag(frac, f.name, "not a whole number", s)
+                v = v.where(~frac).round().astype("Int64")
+            if f.min_value is not None:
+                low = (v.notna() & (v < f.min_value)).to_numpy()
+                flag(low, f.name, f"negative value (must be >= {f.min_value:g})"
+                     if f.min_value == 0 else f"value below {f.min_value:g}", s)
+        elif f.kind in ("ts", "date"):
+            tz = mp.tz
+            v = parse_datetime(s, tz, mp.day_first, as_date=(f.kind == "date"))
+            unparsed = v.isna().to_numpy() & ~blank
+            flag(unparsed, f.name, "unparseable date", s)
+        elif f.kind == "bool":
+            v = parse_bool(s)
+            unparsed = v.isna().to_numpy() & ~blank
+            flag(unparsed, f.name, "not a yes/no value", s)
+        if f.notnull:
+            flag(blank, f.name, "missing value", s)
+        out[f.name] = v
+
+    data = pd.DataFrame(out, index=raw.index)
+    # exact duplicates over the key (or every column read)
+    key = [k for k in (spec.key or tuple(raw.columns)) if k in raw.columns]
+    if n and key:
+        dup = raw.duplicated(subset=key, keep="first").to_numpy()
+        if dup.any():
+            first_line = {}
+            keys = list(raw[key].itertuples(index=False, name=None))
+            for i, k in enumerate(keys):
+                if not dup[i]:
+                    first_line.setdefault(k, int(lines[i]))
+            dup_idx = np.flatnonzero(dup & (reason == None))  # noqa: E711
+            for i in dup_idx:
+                reason[i] = f"duplicate of line {first_line.get(keys[i], '?')}"
+                col_of[i] = ",".join(key) if spec.key else "(all)"
+
+    ok = reason == None  # noqa: E711
+    data = data.loc[ok].reset_index(drop=True)
+    data["seller_id"] = seller_id
+    if row_mp is not None:
+        data["marketplace"] = row_mp.loc[ok].reset_index(drop=True).fillna(mp.code)
+    else:
+        data["marketplace"] = mp.code
+    data = contract.conform(data, spec.table)
+
+    q_rows = [
+        {"file": path, "line": int(ln), "column": "(row)", "reason": why, "value": None}
+        for ln, why in bad
+    ]
+    rej = np.flatnonzero(~ok)
+    q = pd.DataFrame({
+        "file": path,
+        "line": lines[rej] if len(rej) else np.array([], dtype=np.int64),
+        "column": [header_of.get(c, c) for c in col_of[rej]],
+        "reason": reason[rej],
+        "value": val_of[rej],
+    })
+    if q_rows:
+        q = pd.concat([pd.DataFrame(q_rows), q], ignore_index=True)
+    if len(q):
+        q = q.sort_values("line", kind="stable").reset_index(drop=True)
+        q = q.astype({"file": "string", "line": "Int64", "column": "string", "reason": "string",
+                      "value": "string"})
+    else:
+        q = empty_quarantine()
+    return data, q
+
+
+def read_report(
+    path: str | Path,
+    spec: ReportSpec,
+    *,
+    seller_id: str = "default",
+    marketplace: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> ReadResult:
+    """Read one delimited-text or XLSX report with ``spec`` (the generic reader).
+
+    Parameters
+    ----------
+    path : the file as downloaded.
+    spec : the report layout (e.g. ``postship_analysis.readers.orders.ALL_ORDERS``).
+    seller_id : account the file belongs to.
+    marketplace : marketplace code; where the file says it row by row (sales-channel) that
+        wins; default US.
+    columns : canonical columns the caller needs (others are not converted; faster).
+    """
+    path = Path(path)
+    rt = load_text(path, spec, columns)
+    data, q = parse_frame(rt.frame, rt.lines, spec, path=str(path), seller_id=seller_id,
+                          marketplace=marketplace, bad=rt.bad)
+    warnings = []
+    if rt.rows_read == 0:
+        warnings.append("header only: the report has no data rows")
+    return ReadResult(path=str(path), report_type=spec.report_type, table=spec.table, data=data,
+                      quarantine=q, rows_read=rt.rows_read, encoding=rt.encoding,
+                      delimiter=rt.delimiter, header=rt.header, unknown_columns=rt.unknown_columns,
+                      blank_lines=rt.blank_lines, warnings=warnings)
+
+
+def read_records(
+    records: list[dict],
+    spec: ReportSpec,
+    *,
+    path: str,
+    seller_id: str = "default",
+    marketplace: str | None = None,
+    line_offset: int = 1,
+) -> ReadResult:
+    """Validate records from a JSON report with a spec whose aliases are the JSON keys."""
+    if not records:
+        return ReadResult(path=path, report_type=spec.report_type, table=spec.table,
+                          data=contract.empty(spec.table), quarantine=empty_quarantine(),
+                          rows_read=0, encoding="json", warnings=["no records"])
+    keys = {norm_header(k): k for r in records[:50] for k in r}
+    cols = {}
+    for f in spec.fields:
+        for a in f.aliases:
+            if a in keys:
+                cols[f.name] = [_cell_to_str(r.get(keys[a])) for r in records]
+                break
+    missing = [f.aliases[0] for f in spec.required if f.name not in cols]
+    if missing:
+        raise MissingColumnsError(path, missing, list(keys.values()), spec.report_type)
+    raw = pd.DataFrame(cols)
+    lines = np.arange(len(raw), dtype=np.int64) + line_offset
+    data, q = parse_frame(raw, lines, spec, path=path, seller_id=seller_id,
+                          marketplace=marketplace)
+    return ReadResult(path=path, report_type=spec.report_type, table=spec.table, data=data,
+                      quarantine=q, rows_read=len(raw), encoding="json")
+
+
+def load_json(path: str | Path):
+    """Parse a JSON report file (plain or gzipped, as the Ads API delivers ``GZIP_JSON``)."""
+    import gzip
+    import json
+
+    path = Path(path)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise EmptyFileError(path, "the file is empty", "a JSON report")
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    try:
+        return json.loads(raw.decode(detect_encoding(raw[:SAMPLE_BYTES]) or "utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise UnreadableFileError(path, f"not valid JSON: {e}", "a JSON report") from e
+
+
+__all__ = [
+    "Field", "ReportSpec", "ReadResult", "REGISTRY", "register", "read_report", "read_records",
+    "parse_frame", "combine", "norm_header", "InputFileError",
+]

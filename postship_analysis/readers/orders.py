@@ -1,0 +1,146 @@
+"""Order reports: All Orders, the order flat file's ship-by / deliver-by dates, and the
+"Amazon Sale Report" order export (see ``../shared/domain.md`` §4a)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .core import Field, ReadResult, ReportSpec, read_report, register
+
+ALL_ORDERS = register(ReportSpec(
+    report_type="all_orders",
+    title="All Orders report",
+    table="orders",
+    amazon_name="GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
+    where="Seller Central > Reports > Fulfillment > Sales > All Orders (download as .txt), "
+          "or SP-API report GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
+    marketplace_field="sales_channel",
+    key=("order_id", "order_item_id", "sku", "last_updated_ts", "item_status", "quantity",
+         "item_price"),
+    fields=(
+        Field("order_id", ("amazon-order-id",), required=True, notnull=True),
+        Field("merchant_order_id", ("merchant-order-id",)),
+        Field("order_item_id", ("order-item-id",)),
+        Field("purchase_ts", ("purchase-date",), "ts", required=True, notnull=True),
+        Field("last_updated_ts", ("last-updated-date",), "ts"),
+        Field("order_status", ("order-status",), required=True, notnull=True),
+        Field("fulfillment_channel", ("fulfillment-channel",), required=True),
+        Field("sales_channel", ("sales-channel",)),
+        Field("ship_service_level", ("ship-service-level",)),
+        Field("product_name", ("product-name",)),
+        Field("sku", ("sku",), required=True, notnull=True),
+        Field("asin", ("asin",)),
+        Field("item_status", ("item-status",)),
+        Field("quantity", ("quantity",), "int", required=True, notnull=True, min_value=0),
+        Field("currency", ("currency",)),
+        Field("item_price", ("item-price",), "money"),
+        Field("item_tax", ("item-tax",), "money"),
+        Field("shipping_price", ("shipping-price",), "money"),
+        Field("shipping_tax", ("shipping-tax",), "money"),
+        Field("item_promotion_discount", ("item-promotion-discount",), "money"),
+        Field("ship_promotion_discount", ("ship-promotion-discount",), "money"),
+        Field("ship_city", ("ship-city",)),
+        Field("ship_state", ("ship-state",)),
+        Field("ship_postal_code", ("ship-postal-code",)),
+        Field("ship_country", ("ship-country",)),
+        Field("is_business_order", ("is-business-order",), "bool"),
+        Field("promotion_ids", ("promotion-ids",)),
+    ),
+))
+
+# The Kaggle "Amazon Sale Report" (an Amazon.in seller's order export, see
+# ../shared/realdata/amazon-in-sales-report): Title-Case headers, `Fulfilment` Amazon|Merchant.
+SALE_REPORT = register(ReportSpec(
+    report_type="amazon_sale_report",
+    title="Amazon Sale Report (order export)",
+    table="orders",
+    where="an order export with columns Order ID, Date, Status, Fulfilment, SKU, Qty, Amount",
+    marketplace_field="sales_channel",
+    key=("order_id", "sku", "order_status", "quantity", "item_price", "purchase_ts",
+         "item_status"),
+    fields=(
+        Field("order_id", ("Order ID",), required=True, notnull=True),
+        Field("purchase_ts", ("Date",), "ts", required=True, notnull=True),
+        Field("order_status", ("Status",), required=True, notnull=True),
+        Field("fulfillment_channel", ("Fulfilment", "Fulfillment"), required=True),
+        Field("sales_channel", ("Sales Channel",)),
+        Field("ship_service_level", ("ship-service-level",)),
+        Field("sku", ("SKU",), required=True, notnull=True),
+        Field("asin", ("ASIN",)),
+        Field("item_status", ("Courier Status",)),
+        Field("quantity", ("Qty",), "int", required=True, notnull=True, min_value=0),
+        Field("currency", ("currency",)),
+        Field("item_price", ("Amount",), "money"),
+        Field("ship_city", ("ship-city",)),
+        Field("ship_state", ("ship-state",)),
+        Field("ship_postal_code", ("ship-postal-code",)),
+        Field("ship_country", ("ship-country",)),
+        Field("is_business_order", ("B2B",), "bool"),
+        Field("promotion_ids", ("promotion-ids",)),
+        Field("product_name", ("Style",)),
+    ),
+))
+
+ORDER_PROMISES = register(ReportSpec(
+    report_type="order_promises",
+    title="Order report with ship-by dates",
+    table="order_promises",
+    amazon_name="GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING / GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING",
+    where="Seller Central > Orders > Order Reports > New Orders (or Unshipped Orders), "
+          "or the SP-API order flat files; buyer columns are never read",
+    marketplace_field=None,
+    key=("order_id", "order_item_id"),
+    fields=(
+        Field("order_id", ("order-id", "amazon-order-id"), required=True, notnull=True),
+        Field("order_item_id", ("order-item-id",)),
+        Field("sku", ("sku",)),
+        Field("quantity", ("quantity-purchased", "quantity"), "int", min_value=0),
+        Field("purchase_ts", ("purchase-date",), "ts"),
+        Field("earliest_ship_ts", ("earliest-ship-date",), "ts"),
+        Field("latest_ship_ts", ("latest-ship-date",), "ts", required=True, notnull=True),
+        Field("earliest_delivery_ts", ("earliest-delivery-date",), "ts"),
+        Field("latest_delivery_ts", ("latest-delivery-date",), "ts"),
+        Field("promise_ts", ("promise-date",), "ts"),
+        Field("ship_service_level", ("ship-service-level",)),
+        Field("is_prime", ("is-prime",), "bool"),
+    ),
+))
+
+_CHANNEL = {"amazon": "AFN", "afn": "AFN", "merchant": "MFN", "mfn": "MFN",
+            "seller": "MFN", "easy ship": "MFN"}
+
+
+def _normalise_orders(res: ReadResult) -> ReadResult:
+    fc = res.data["fulfillment_channel"].str.strip().str.lower()
+    res.data["fulfillment_channel"] = fc.map(_CHANNEL).fillna(
+        res.data["fulfillment_channel"]).astype("string")
+    return res
+
+
+def read_all_orders(path, *, seller_id="default", marketplace=None, columns=None) -> ReadResult:
+    """Read an All Orders flat file (any header generation of domain.md §4a) to ``orders``.
+
+    ``fulfillment-channel`` ``Amazon`` becomes ``AFN`` and ``Merchant`` ``MFN``; ``item_price``
+    stays the row's line total. The marketplace comes from ``sales-channel`` row by row.
+
+    >>> # read_all_orders("data/sample/acme/US/All Orders 2025-01.txt").data.shape
+    """
+    return _normalise_orders(read_report(path, ALL_ORDERS, seller_id=seller_id,
+                                         marketplace=marketplace, columns=columns))
+
+
+def read_sale_report(path, *, seller_id="default", marketplace=None, columns=None) -> ReadResult:
+    """Read the "Amazon Sale Report" order export (Order ID, Date, Status, Fulfilment, ...)."""
+    return _normalise_orders(read_report(path, SALE_REPORT, seller_id=seller_id,
+                                         marketplace=marketplace, columns=columns))
+
+
+def read_order_promises(path, *, seller_id="default", marketplace=None, columns=None) -> ReadResult:
+    """Read ship-by / deliver-by dates from an order flat file to ``order_promises``."""
+    return read_report(path, ORDER_PROMISES, seller_id=seller_id, marketplace=marketplace,
+                       columns=columns)
+
+
+def is_cancelled(status: pd.Series) -> pd.Series:
+    """True where an order status means cancelled (``Cancelled``, ``Canceled``)."""
+    return status.str.lower().str.startswith("cancel").fillna(False)
