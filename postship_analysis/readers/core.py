@@ -33,7 +33,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,12 +108,29 @@ class ReportSpec:
 
 
 REGISTRY: dict[str, ReportSpec] = {}
+#: report_type -> reader function ``f(path, *, seller_id, marketplace, columns=None) -> ReadResult``
+READERS: dict[str, Callable[..., ReadResult]] = {}
 
 
 def register(spec: ReportSpec) -> ReportSpec:
     """Add a spec to the registry used by report-type detection."""
     REGISTRY[spec.report_type] = spec
     return spec
+
+
+def reader(*report_types: str):
+    """Decorator: declare the function that reads files of these report types.
+
+    The data-folder loader (:mod:`postship_analysis.datafolder`) calls it as
+    ``f(path, seller_id=..., marketplace=...)`` for every file detected as that type.
+    """
+
+    def deco(func):
+        for rt in report_types:
+            READERS[rt] = func
+        return func
+
+    return deco
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .core import Field, ReadResult, ReportSpec, read_report, register
+from .core import Field, ReadResult, ReportSpec, read_report, reader, register
 
 ALL_ORDERS = register(ReportSpec(
     report_type="all_orders",
@@ -117,6 +117,7 @@ def _normalise_orders(res: ReadResult) -> ReadResult:
     return res
 
 
+@reader("all_orders")
 def read_all_orders(path, *, seller_id="default", marketplace=None, columns=None) -> ReadResult:
     """Read an All Orders flat file (any header generation of domain.md §4a) to ``orders``.
 
@@ -129,12 +130,14 @@ def read_all_orders(path, *, seller_id="default", marketplace=None, columns=None
                                          marketplace=marketplace, columns=columns))
 
 
+@reader("amazon_sale_report")
 def read_sale_report(path, *, seller_id="default", marketplace=None, columns=None) -> ReadResult:
     """Read the "Amazon Sale Report" order export (Order ID, Date, Status, Fulfilment, ...)."""
     return _normalise_orders(read_report(path, SALE_REPORT, seller_id=seller_id,
                                          marketplace=marketplace, columns=columns))
 
 
+@reader("order_promises")
 def read_order_promises(path, *, seller_id="default", marketplace=None, columns=None) -> ReadResult:
     """Read ship-by / deliver-by dates from an order flat file to ``order_promises``."""
     return read_report(path, ORDER_PROMISES, seller_id=seller_id, marketplace=marketplace,
