@@ -1,0 +1,286 @@
+"""The data-folder convention: drop exports in, as downloaded, and load them all.
+
+Layout (names of files do not matter; each file's report type is recognised from its
+header or, for JSON, its keys)::
+
+    DATA_DIR/
+      <seller-account>/            one folder per seller account (its name is the seller_id)
+        unit-costs.csv             files that concern every marketplace of the account
+        US/                        one folder per marketplace, named by its code (US, DE, UK...)
+          All Orders 2026-09.txt
+          All Orders 2026-10.txt   monthly files of the same report are stacked
+          ...
+        DE/
+          ...
+
+If DATA_DIR itself holds marketplace folders (``DATA_DIR/US/...``) it is one account, named
+after DATA_DIR. Files outside any marketplace folder get the marketplace from their own
+content (e.g. the ``sales-channel`` column) or ``US``.
+
+This module sits above the readers and below the reports: it never computes a metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import contract, readers
+from .errors import InputFileError, PostshipError
+from .readers.core import READERS, REGISTRY, ReadResult, combine
+
+SKIP_NAMES = {"readme.md", "readme.txt", ".ds_store", "thumbs.db", "provenance.md"}
+
+
+@dataclass
+class FoundFile:
+    """A file in the data folder and what it was recognised as."""
+
+    path: Path
+    seller_id: str
+    marketplace: str | None
+    report_type: str | None
+    table: str | None
+
+
+def _marketplace_of(parts: Sequence[str]) -> str | None:
+    for p in reversed(parts):
+        try:
+            return contract.marketplace(p).code
+        except PostshipError:
+            continue
+    return None
+
+
+def discover(root: str | Path) -> list[FoundFile]:
+    """List the files under ``root`` with seller, marketplace and report type.
+
+    >>> files = discover("data/sample")  # doctest: +SKIP
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise InputFileError(root, "data folder not found", "a folder of exports, see README")
+    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.name.lower() not in SKIP_NAMES)
+    top_is_market = any(_marketplace_of([d.name]) for d in root.iterdir() if d.is_dir())
+    out = []
+    for p in files:
+        rel = p.relative_to(root).parts
+        if top_is_market:
+            seller = root.resolve().name
+            dirs = rel[:-1]
+        else:
+            seller = rel[0] if len(rel) > 1 else root.resolve().name
+            dirs = rel[1:-1] if len(rel) > 1 else ()
+        mp = _marketplace_of(dirs)
+        spec = readers.detect_file(p)
+        out.append(FoundFile(p, seller, mp, spec.report_type if spec else None,
+                             spec.table if spec else None))
+    return out
+
+
+@dataclass
+class Inputs:
+    """Everything loaded from a data folder.
+
+    ``tables`` maps a canonical table name to all its rows (every file, seller and
+    marketplace stacked); ``results`` keeps each file's :class:`ReadResult` for the row
+    accounting; ``errors`` lists files that could not be read at all, with the reason.
+    """
+
+    root: Path
+    files: list[FoundFile]
+    results: list[ReadResult] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """Rows of a canonical table (an empty table with the right columns if absent)."""
+        if name not in contract.TABLES:
+            raise KeyError(f"unknown table {name!r}; known: {sorted(contract.TABLES)}")
+        return self.tables.get(name, contract.empty(name))
+
+    def accounting(self) -> pd.DataFrame:
+        """One row per file read: rows read, accepted, rejected, blank lines, encoding..."""
+        rows = []
+        for r, f in zip(self.results, self._read_files, strict=True):
+            s = r.summary()
+            s["file"] = str(Path(r.path).relative_to(self.root)) if Path(r.path).is_relative_to(
+                self.root) else r.path
+            s["seller_id"] = f.seller_id
+            s["marketplace"] = f.marketplace or ""
+            rows.append(s)
+        cols = ["seller_id", "marketplace", "file", "report_type", "rows_read", "accepted",
+                "rejected", "blank_lines", "encoding", "delimiter", "unknown_columns", "warnings"]
+        return pd.DataFrame(rows, columns=cols)
+
+    _read_files: list[FoundFile] = field(default_factory=list)
+
+
+def load(
+    root: str | Path,
+    *,
+    seller_id: str | None = None,
+    marketplaces: Sequence[str] | None = None,
+    tables: Sequence[str] | None = None,
+) -> Inputs:
+    """Discover and read every recognised file under ``root``.
+
+    Parameters
+    ----------
+    root : the data folder (see module docstring).
+    seller_id : only this account (default: all).
+    marketplaces : only these marketplace codes (default: all). Files outside a marketplace
+        folder are always read; their rows are then filtered on ``marketplace``.
+    tables : only the readers for these canonical tables (default: all).
+
+    Files that cannot be read are listed in ``Inputs.errors`` with the reason, and do not
+    stop the others.
+    """
+    root = Path(root)
+    files = discover(root)
+    inputs = Inputs(root=root, files=files)
+    wanted_mp = {contract.marketplace(m).code for m in marketplaces} if marketplaces else None
+    by_table: dict[str, list[ReadResult]] = {}
+    for f in files:
+        if f.report_type is None:
+            continue
+        if seller_id and f.seller_id != seller_id:
+            continue
+        if wanted_mp and f.marketplace and f.marketplace not in wanted_mp:
+            continue
+        if tables and f.table not in tables:
+            continue
+        fn = READERS.get(f.report_type)
+        if fn is None:
+            inputs.errors.append((str(f.path), f"no reader for report type {f.report_type}"))
+            continue
+        try:
+            res = fn(f.path, seller_id=f.seller_id, marketplace=f.marketplace)
+        except InputFileError as e:
+            inputs.errors.append((str(f.path), str(e)))
+            continue
+        inputs.results.append(res)
+        inputs._read_files.append(f)
+        by_table.setdefault(res.table, []).append(res)
+    for table, results in by_table.items():
+        c = combine(results)
+        data = c.data
+        if wanted_mp and "marketplace" in data:
+            data = data[data["marketplace"].isin(wanted_mp)].reset_index(drop=True)
+        inputs.tables[table] = data
+    qs = [r.quarantine for r in inputs.results if len(r.quarantine)]
+    inputs.quarantine = (pd.concat(qs, ignore_index=True) if qs
+                         else readers.core.empty_quarantine())
+    return inputs
+
+
+# ---------------------------------------------------------------------------------------------
+# What can run with what is there
+# ---------------------------------------------------------------------------------------------
+
+#: report section -> (tables it needs, tables it uses when present)
+SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Data overview": ((), ()),
+    "Fulfilment health: late shipment, cancellation, ship-by risk": (
+        ("orders", "order_promises", "shipment_confirmations"), ()),
+    "Fulfilment health: valid tracking and on-time delivery": (
+        ("orders", "order_promises", "shipment_confirmations", "delivery_events"), ()),
+    "Order defect rate (from Amazon's own report)": (("account_health",), ()),
+    "Customer experience: buyer-message response times": (("buyer_messages",), ("orders",)),
+    "Customer experience: returns and wrong items": (("returns",), ("orders",)),
+    "Customer experience: Request a Review list": (("orders", "order_promises"), ("returns",)),
+    "Inventory and restock": (("orders",), ("inventory_snapshots", "inventory_ledger", "restock")),
+    "Advertising": (("ads",), ("unit_costs", "sales_traffic")),
+}
+
+
+def _date_range(df: pd.DataFrame) -> tuple[str, str]:
+    for c in df.columns:
+        if c.endswith("_ts") or c.endswith("_date"):
+            s = df[c].dropna()
+            if len(s):
+                lo, hi = s.min(), s.max()
+                return str(lo.date()), str(hi.date())
+    return "", ""
+
+
+def check(root: str | Path) -> dict[str, pd.DataFrame]:
+    """What :func:`load` finds: inputs, missing inputs, runnable sections, unreadable files.
+
+    Returns DataFrames ``found`` (file, report type, seller, marketplace, date range, rows,
+    accepted, rejected), ``sections`` (section, can run, missing tables), ``problems`` (file,
+    problem) and ``unrecognised`` (files that are no report we know).
+    """
+    inputs = load(root)
+    found_rows = []
+    for r, f in zip(inputs.results, inputs._read_files, strict=True):
+        lo, hi = _date_range(r.data)
+        mps = ",".join(sorted(r.data["marketplace"].dropna().unique())) if len(r.data) else (
+            f.marketplace or "")
+        found_rows.append({
+            "file": str(f.path.relative_to(inputs.root)), "report_type": r.report_type,
+            "report": REGISTRY[r.report_type].title if r.report_type in REGISTRY else "",
+            "seller_id": f.seller_id, "marketplace": mps, "from": lo, "to": hi,
+            "rows_read": r.rows_read, "accepted": r.accepted, "rejected": r.rejected})
+    found = pd.DataFrame(found_rows, columns=["file", "report_type", "report", "seller_id",
+                                              "marketplace", "from", "to", "rows_read",
+                                              "accepted", "rejected"])
+    have = {t for t, d in inputs.tables.items() if len(d)}
+    sec_rows = []
+    for name, (needs, uses) in SECTIONS.items():
+        missing = [t for t in needs if t not in have]
+        sec_rows.append({"section": name, "can_run": not missing,
+                         "missing": ", ".join(missing),
+                         "optional_missing": ", ".join(t for t in uses if t not in have)})
+    all_tables = set(contract.TABLES)
+    missing_inputs = pd.DataFrame(
+        [{"table": t, "from_reports": ", ".join(sorted(s.title for s in REGISTRY.values()
+                                                       if s.table == t))}
+         for t in sorted(all_tables - have)], columns=["table", "from_reports"])
+    unrec = pd.DataFrame([{"file": str(f.path.relative_to(inputs.root))}
+                          for f in inputs.files if f.report_type is None], columns=["file"])
+    problems = pd.DataFrame([{"file": p, "problem": m} for p, m in inputs.errors],
+                            columns=["file", "problem"])
+    return {"found": found, "missing": missing_inputs, "sections": pd.DataFrame(sec_rows),
+            "problems": problems, "unrecognised": unrec}
+
+
+def format_check(result: dict[str, pd.DataFrame]) -> str:
+    """Plain-text rendering of :func:`check` for the command line."""
+    out = []
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80,
+                           "display.max_rows", 500):
+        f = result["found"]
+        out.append(f"Inputs found: {len(f)} file(s)")
+        if len(f):
+            out.append(f.drop(columns=["report"]).to_string(index=False))
+        out.append("")
+        out.append("Report sections:")
+        for _, r in result["sections"].iterrows():
+            mark = "yes" if r["can_run"] else "NO "
+            extra = f"  (missing: {r['missing']})" if r["missing"] else ""
+            opt = f"  (would also use: {r['optional_missing']})" if r["optional_missing"] else ""
+            out.append(f"  [{mark}] {r['section']}{extra}{opt}")
+        m = result["missing"]
+        if len(m):
+            out.append("")
+            out.append("Missing inputs (tables with no rows) and the reports that provide them:")
+            for _, r in m.iterrows():
+                out.append(f"  - {r['table']}: {r['from_reports']}")
+        p = result["problems"]
+        if len(p):
+            out.append("")
+            out.append("Files that could not be read:")
+            for _, r in p.iterrows():
+                out.append(f"  - {r['problem']}")
+        u = result["unrecognised"]
+        if len(u):
+            out.append("")
+            out.append("Files not recognised as any report (ignored):")
+            out += [f"  - {x}" for x in u["file"]]
+    return "\n".join(out)

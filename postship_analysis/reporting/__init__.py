@@ -1,0 +1,1 @@
+"""Reporting layer: running notebooks with papermill, rendering HTML, the command line."""

@@ -1,0 +1,52 @@
+"""Project-level checks: environment.yml agrees with pyproject.toml; the generated data
+contract page is current; notebooks are committed without outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+
+import yaml
+from conftest import ROOT
+
+from postship_analysis import contract
+
+
+def _name_and_spec(req: str) -> tuple[str, str]:
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    deps = dict(_name_and_spec(d) for d in py["project"]["dependencies"])
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {}
+    pip_items = []
+    for d in env["dependencies"]:
+        if isinstance(d, dict):
+            pip_items += d.get("pip", [])
+            continue
+        name, spec = _name_and_spec(d)
+        if name not in ("python", "pip"):
+            conda[name] = spec
+    assert conda == deps, "environment.yml and pyproject.toml list different dependencies"
+    assert "-e ." in pip_items, "environment.yml must install the package from the checkout"
+
+
+def test_data_contract_doc_is_current():
+    doc = (ROOT / "docs" / "DATA_CONTRACT.md").read_text()
+    assert doc == contract.markdown(), (
+        "docs/DATA_CONTRACT.md is stale: run python -m postship_analysis.contract > "
+        "docs/DATA_CONTRACT.md")
+
+
+def test_notebooks_have_no_outputs_and_a_parameters_cell():
+    nbs = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert nbs, "no notebooks found"
+    for p in nbs:
+        nb = json.loads(p.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), p
+        assert "parameters" in code[0].get("metadata", {}).get("tags", []), p
