@@ -545,10 +545,11 @@ def detect_decimal(s: pd.Series, default: str) -> str:
     (``12,5`` / ``1.234,56`` -> comma; ``12.5`` / ``1,234.56`` -> point); if the column has
     only integers or ``1,234``-style values the marketplace ``default`` decides.
     """
-    st = s[s.str.contains(r"[.,]", regex=True, na=False)]
+    st = s.dropna()
+    st = st[st.str.contains(r"[.,]", regex=True, na=False)].head(5000) if len(st) <= 50000 else \
+        st.head(50000)[st.head(50000).str.contains(r"[.,]", regex=True, na=False)].head(5000)
     if st.empty:
         return default
-    st = st.head(5000)
     comma = st.str.contains(r",\d{1,2}(?:\D*)$", regex=True, na=False).any() | \
         st.str.contains(r"\.\d{3},", regex=True, na=False).any()
     point = st.str.contains(r"\.\d{1,2}(?:\D*)$", regex=True, na=False).any() | \
@@ -641,7 +642,7 @@ def parse_datetime(s: pd.Series, tz: str, day_first: bool, as_date: bool = False
     nonnull = st.dropna()
     if nonnull.empty:
         return out.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize() if as_date else out
-    if nonnull.str.contains(_TZ_WORDS.pattern, regex=True).any():
+    if nonnull.head(2000).str.contains(_TZ_WORDS.pattern, regex=True).any():
         abbr = st.str.extract(r"\s+([A-Z]{3,4})$", expand=False)
         st = st.where(abbr.isna(), st.str.replace(_TZ_WORDS, "", regex=True) + " " +
                       abbr.map(_TZ_OFFSETS).fillna(""))
@@ -700,8 +701,98 @@ def parse_bool(s: pd.Series) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
+# Fast paths with Arrow compute (clean columns); anything they cannot parse goes the slow way
+# ---------------------------------------------------------------------------------------------
+
+
+def _arrow_trimmed(s: pd.Series):
+    """(trimmed text with blanks as null, blank mask) as Arrow arrays."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = pa.array(s, from_pandas=True)
+    if not pa.types.is_string(a.type) and not pa.types.is_large_string(a.type):
+        a = pc.cast(a, pa.string())
+    t = pc.utf8_trim_whitespace(a)
+    blank = pc.fill_null(pc.or_(pc.equal(pc.binary_length(t), 0),
+                                pc.is_in(pc.utf8_lower(t), value_set=pa.array(sorted(_NULLS)))),
+                         True)
+    return pc.if_else(blank, pa.scalar(None, t.type), t), blank
+
+
+def _fast_parse(t, kind: str, tz: str):
+    """Parse a clean Arrow column in one vectorised cast, or return None (use the slow path)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if kind in ("int", "money", "float", "pct", "pct100"):
+            v = pc.cast(t, pa.float64()).to_pandas()
+            if kind == "pct100":
+                v = v / 100.0
+            if kind == "int":
+                if ((v.round() != v) & v.notna()).any():
+                    return None
+                return v.astype("Int64")
+            return v.astype("float64")
+        if kind in ("ts", "date"):
+            try:
+                v = pc.cast(t, pa.timestamp("ns", tz="UTC"))
+                if kind == "ts":
+                    return v.to_pandas()
+                local = pc.local_timestamp(pc.cast(v, pa.timestamp("ns", tz=tz)))
+                return pc.floor_temporal(local, unit="day").to_pandas()
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                naive = pc.cast(t, pa.timestamp("ns"))
+                if kind == "date":
+                    return pc.floor_temporal(naive, unit="day").to_pandas()
+                aware = pc.assume_timezone(naive, tz, ambiguous="earliest",
+                                           nonexistent="earliest")
+                return pc.cast(aware, pa.timestamp("ns", tz="UTC")).to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, TypeError):
+        return None
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
 # From strings to a validated canonical table
 # ---------------------------------------------------------------------------------------------
+
+
+def pa_array(s: pd.Series):
+    import pyarrow as pa
+
+    a = pa.array(s, from_pandas=True)
+    if not pa.types.is_string(a.type) and not pa.types.is_large_string(a.type):
+        a = pa.array(s.astype("string"), from_pandas=True)
+    return a
+
+
+def _slow_parse(s: pd.Series, f: Field, mp, blank: np.ndarray, flag) -> pd.Series:
+    """Value-by-value tolerant parsing (currency symbols, decimal commas, local date formats)."""
+    if f.kind in ("int", "money", "float", "pct", "pct100"):
+        dec = detect_decimal(s, mp.decimal) if f.kind != "int" else mp.decimal
+        v, pct = parse_number(s, dec)
+        if f.kind == "pct":
+            v = v.where(~pct, v / 100.0)
+        elif f.kind == "pct100":
+            v = v / 100.0
+        unparsed = v.isna().to_numpy() & ~blank
+        flag(unparsed, f.name, f"not a number ({f.kind})", s)
+        if f.kind == "int":
+            frac = (v.notna() & (v.round() != v)).to_numpy()
+            flag(frac, f.name, "not a whole number", s)
+            v = v.where(~frac).round().astype("Int64")
+        return v
+    if f.kind in ("ts", "date"):
+        v = parse_datetime(s, mp.tz, mp.day_first, as_date=(f.kind == "date"))
+        flag(v.isna().to_numpy() & ~blank, f.name, "unparseable date", s)
+        return v
+    if f.kind == "bool":
+        v = parse_bool(s)
+        flag(v.isna().to_numpy() & ~blank, f.name, "not a yes/no value", s)
+        return v
+    raise ValueError(f.kind)
 
 
 def parse_frame(
@@ -753,37 +844,36 @@ def parse_frame(
         if f.name not in raw.columns:
             continue
         header_of[f.name] = f.aliases[0]
-        s = raw[f.name].astype("string")
-        blank = blank_mask(s).to_numpy()
-        if f.kind == "str":
-            v = s.str.strip()
-            v = v.where(~blank)
-        elif f.kind in ("int", "money", "float", "pct", "pct100"):
-            dec = detect_decimal(s, mp.decimal) if f.kind != "int" else mp.decimal
-            v, pct = parse_number(s, dec)
-            if f.kind == "pct":
-                v = v.where(~pct, v / 100.0)
-            elif f.kind == "pct100":
-                v = v / 100.0
-            unparsed = (v.isna().to_numpy() & ~blank)
-            flag(unparsed, f.name, lambda x, k=f.kind: f"not a number ({k})", s)
-            if f.kind == "int":
-                frac = (v.notna() & (v.round() != v)).to_numpy()
-                flag(frac, f.name, "not a whole number", s)
-                v = v.where(~frac).round().astype("Int64")
-            if f.min_value is not None:
-                low = (v.notna() & (v < f.min_value)).to_numpy()
+        s = raw[f.name]
+        if f.kind == "str":  # only an empty cell is missing text ("-" stays "-")
+            import pyarrow.compute as pc
+
+            tt = pc.utf8_trim_whitespace(pa_array(s))
+            tt = pc.if_else(pc.equal(pc.binary_length(tt), 0), None, tt)
+            v = pd.Series(tt.to_pandas(types_mapper=pd.ArrowDtype), index=raw.index)
+            v = v.astype("string")
+            blank = v.isna().to_numpy()
+        else:
+            import pyarrow.compute as pc
+
+            a = pa_array(s)
+            nulled = pc.if_else(pc.equal(pc.binary_length(a), 0), None, a)
+            fast = _fast_parse(nulled, f.kind, mp.tz)
+            if fast is not None:
+                blank = pc.is_null(nulled).to_numpy(zero_copy_only=False)
+                v = fast.set_axis(raw.index)
+                target = {"int": "Int64", "ts": "datetime64[ns, UTC]",
+                          "date": "datetime64[ns]"}.get(f.kind, "float64")
+                if str(v.dtype) != target:
+                    v = v.astype(target)
+            else:
+                t, blank_a = _arrow_trimmed(s)
+                blank = blank_a.to_numpy(zero_copy_only=False)
+                v = _slow_parse(s.astype("string"), f, mp, blank, flag)
+            if f.kind in ("int", "money", "float", "pct", "pct100") and f.min_value is not None:
+                low = (v.notna() & (v < f.min_value)).to_numpy(dtype=bool, na_value=False)
                 flag(low, f.name, f"negative value (must be >= {f.min_value:g})"
                      if f.min_value == 0 else f"value below {f.min_value:g}", s)
-        elif f.kind in ("ts", "date"):
-            tz = mp.tz
-            v = parse_datetime(s, tz, mp.day_first, as_date=(f.kind == "date"))
-            unparsed = v.isna().to_numpy() & ~blank
-            flag(unparsed, f.name, "unparseable date", s)
-        elif f.kind == "bool":
-            v = parse_bool(s)
-            unparsed = v.isna().to_numpy() & ~blank
-            flag(unparsed, f.name, "not a yes/no value", s)
         if f.notnull:
             flag(blank, f.name, "missing value", s)
         out[f.name] = v
@@ -792,10 +882,22 @@ def parse_frame(
     # exact duplicates over the key (or every column read)
     key = [k for k in (spec.key or tuple(raw.columns)) if k in raw.columns]
     if n and key:
-        dup = raw.duplicated(subset=key, keep="first").to_numpy()
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        joined = pc.binary_join_element_wise(
+            *[pc.cast(pc.fill_null(pa_array(raw[k]), ""), pa.large_string()) for k in key],
+            pa.scalar("\x1f", pa.large_string()))
+        # dictionary indices are assigned in order of first appearance, so a row repeats an
+        # earlier one exactly when its index is not above the running maximum before it
+        idx = pc.dictionary_encode(joined).combine_chunks().indices.to_numpy() \
+            if hasattr(joined, "combine_chunks") else \
+            pc.dictionary_encode(joined).indices.to_numpy()
+        prev_max = np.concatenate([[-1], np.maximum.accumulate(idx)[:-1]])
+        dup = idx <= prev_max
         if dup.any():
             first_line = {}
-            keys = list(raw[key].itertuples(index=False, name=None))
+            keys = joined.to_pylist()
             for i, k in enumerate(keys):
                 if not dup[i]:
                     first_line.setdefault(k, int(lines[i]))
