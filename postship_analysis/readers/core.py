@@ -543,7 +543,8 @@ def detect_decimal(s: pd.Series, default: str) -> str:
 
     Decided from values whose last separator is followed by one or two digits
     (``12,5`` / ``1.234,56`` -> comma; ``12.5`` / ``1,234.56`` -> point); if the column has
-    only integers or ``1,234``-style values the marketplace ``default`` decides.
+    only integers or ``1,234``-style values the marketplace ``default`` decides; if it has both
+    kinds, ``"mixed"``: :func:`parse_number` then decides value by value.
     """
     st = s.dropna()
     st = st[st.str.contains(r"[.,]", regex=True, na=False)].head(5000) if len(st) <= 50000 else \
@@ -558,6 +559,8 @@ def detect_decimal(s: pd.Series, default: str) -> str:
         return ","
     if point and not comma:
         return "."
+    if comma and point:
+        return "mixed"  # decided value by value in parse_number
     if not comma and not point:
         # only 3-digit groups: "1,234" or "1.234" or many decimals "0.4567"
         if st.str.contains(r"\.\d{4,}", regex=True, na=False).any():
@@ -583,10 +586,13 @@ def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series
     neg = st.str.match(r"^\(.*\)$|^-|.*-$", na=False)
     st = st.str.replace(r"(?i)^(rs\.?|inr|usd|eur|gbp|jpy)\s*", "", regex=True)
     st = st.str.replace(r"[^\d,.]", "", regex=True)
-    if decimal == ",":
-        st = st.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    if decimal == "mixed":  # each value's last separator before 1-2 digits is its decimal
+        as_comma = st.str.contains(r",\d{1,2}$", regex=True, na=False)
     else:
-        st = st.str.replace(",", "", regex=False)
+        as_comma = pd.Series(decimal == ",", index=st.index)
+    st = st.where(~as_comma, st.str.replace(".", "", regex=False).str.replace(",", ".",
+                                                                              regex=False))
+    st = st.where(as_comma, st.str.replace(",", "", regex=False))
     val = pd.to_numeric(st.where(st != "", None), errors="coerce").astype("float64")
     val = val.where(~neg, -val)
     val = val.where(~blank)
