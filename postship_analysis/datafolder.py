@@ -44,6 +44,7 @@ class FoundFile:
     marketplace: str | None
     report_type: str | None
     table: str | None
+    problem: str = ""  # why the file could not even be recognised (empty, unreadable...)
 
 
 def _marketplace_of(parts: Sequence[str]) -> str | None:
@@ -77,8 +78,14 @@ def discover(root: str | Path) -> list[FoundFile]:
             dirs = rel[1:-1] if len(rel) > 1 else ()
         mp = _marketplace_of(dirs)
         spec = readers.detect_file(p)
+        problem = ""
+        if spec is None and p.suffix.lower() not in (".json", ".gz", ".xlsx"):
+            try:
+                readers.core._decode_head(p)
+            except InputFileError as e:
+                problem = str(e)
         out.append(FoundFile(p, seller, mp, spec.report_type if spec else None,
-                             spec.table if spec else None))
+                             spec.table if spec else None, problem))
     return out
 
 
@@ -243,8 +250,11 @@ def check(root: str | Path) -> dict[str, pd.DataFrame]:
                                                        if s.table == t))}
          for t in sorted(all_tables - have)], columns=["table", "from_reports"])
     unrec = pd.DataFrame([{"file": str(f.path.relative_to(inputs.root))}
-                          for f in inputs.files if f.report_type is None], columns=["file"])
-    problems = pd.DataFrame([{"file": p, "problem": m} for p, m in inputs.errors],
+                          for f in inputs.files if f.report_type is None and not f.problem],
+                         columns=["file"])
+    problems = pd.DataFrame([{"file": p, "problem": m} for p, m in inputs.errors] +
+                            [{"file": str(f.path), "problem": f.problem}
+                             for f in inputs.files if f.problem],
                             columns=["file", "problem"])
     return {"found": found, "missing": missing_inputs, "sections": pd.DataFrame(sec_rows),
             "problems": problems, "unrecognised": unrec}

@@ -1,0 +1,115 @@
+"""The data-folder convention, loading everything, and check-data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from postship_analysis import datafolder
+from postship_analysis.cli import main as cli_main
+from postship_analysis.errors import InputFileError
+
+HEADER = ("amazon-order-id merchant-order-id purchase-date last-updated-date order-status "
+          "fulfillment-channel sales-channel order-channel ship-service-level product-name sku "
+          "asin item-status quantity currency item-price item-tax shipping-price shipping-tax "
+          "gift-wrap-price gift-wrap-tax item-promotion-discount ship-promotion-discount "
+          "ship-city ship-state ship-postal-code ship-country promotion-ids cpf "
+          "is-business-order purchase-order-number price-designation "
+          "signature-confirmation-recommended").split()
+
+
+def orders_file(path, rows):
+    lines = ["\t".join(HEADER)]
+    for oid, day, qty, channel in rows:
+        vals = {"amazon-order-id": oid, "purchase-date": f"{day}T20:00:00+00:00",
+                "order-status": "Shipped", "fulfillment-channel": "Amazon",
+                "sales-channel": channel, "sku": "SKU-1", "quantity": str(qty),
+                "currency": "USD", "item-price": "10.00"}
+        lines.append("\t".join(vals.get(h, "") for h in HEADER))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "exports"
+    orders_file(root / "acme" / "US" / "100001.txt",
+                [("111-1", "2026-10-01", 1, "Amazon.com"), ("111-2", "2026-10-02", 2, "Amazon.com")])
+    orders_file(root / "acme" / "US" / "100002.txt",
+                [("111-3", "2026-10-03", 1, "Amazon.com"), ("111-4", "2026-10-03", -1, "Amazon.com")])
+    (root / "acme" / "US" / "notes.txt").write_text("my own notes, not a report\n")
+    (root / "acme" / "US" / "broken.txt").write_bytes(b"")
+    orders_file(root / "globex" / "DE" / "x.txt", [("302-1", "2026-10-05", 3, "Amazon.de")])
+    return root
+
+
+def test_discover_seller_marketplace_and_type(folder):
+    found = {f.path.name: f for f in datafolder.discover(folder)}
+    assert (found["100001.txt"].seller_id, found["100001.txt"].marketplace,
+            found["100001.txt"].report_type) == ("acme", "US", "all_orders")
+    assert found["x.txt"].seller_id == "globex" and found["x.txt"].marketplace == "DE"
+    assert found["notes.txt"].report_type is None
+    assert found["broken.txt"].report_type is None  # empty: nothing to recognise
+    assert "empty (0 bytes)" in found["broken.txt"].problem
+
+
+def test_load_stacks_files_and_accounts_for_every_row(folder):
+    inputs = datafolder.load(folder)
+    orders = inputs.table("orders")
+    # 5 rows in three files; the negative quantity is quarantined, not dropped
+    assert len(orders) == 4
+    acc = inputs.accounting()
+    assert acc["rows_read"].sum() == 5
+    assert acc["accepted"].sum() + acc["rejected"].sum() == acc["rows_read"].sum()
+    assert inputs.quarantine["reason"].str.contains("negative").sum() == 1
+    assert sorted(orders["seller_id"].unique()) == ["acme", "globex"]
+
+
+def test_load_filters_seller_and_marketplace(folder):
+    assert len(datafolder.load(folder, seller_id="globex").table("orders")) == 1
+    assert set(datafolder.load(folder, marketplaces=["US"]).table("orders")["marketplace"]) == {"US"}
+
+
+def test_single_account_folder_with_marketplace_subfolders(folder):
+    # pointing at an account folder directly: the folder's name is the seller
+    found = datafolder.discover(folder / "acme")
+    assert {f.seller_id for f in found} == {"acme"}
+
+
+def test_check_reports_inputs_missing_and_sections(folder):
+    res = datafolder.check(folder)
+    found = res["found"]
+    assert set(found["report_type"]) == {"all_orders"}
+    row = found[found["file"].str.endswith("100002.txt")].iloc[0]
+    assert (row["rows_read"], row["accepted"], row["rejected"]) == (2, 1, 1)
+    assert (row["from"], row["to"]) == ("2026-10-03", "2026-10-03")
+    sections = res["sections"].set_index("section")["can_run"]
+    assert bool(sections["Data overview"]) is True
+    assert bool(sections["Fulfilment health: late shipment, cancellation, ship-by risk"]) is False
+    assert "order_promises" in set(res["missing"]["table"])
+    assert any("notes.txt" in u for u in res["unrecognised"]["file"])
+    assert res["problems"]["problem"].str.contains("broken.txt: the file is empty").any()
+
+
+def test_check_data_command(folder, capsys):
+    code = cli_main(["check-data", str(folder)])
+    out = capsys.readouterr().out
+    assert code == 1  # a file could not be read
+    assert "Inputs found: 3 file(s)" in out
+    assert "Files that could not be read:" in out and "broken.txt" in out
+    assert "[NO ] Fulfilment health" in out
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(InputFileError, match="data folder not found"):
+        datafolder.discover(tmp_path / "nope")
+
+
+def test_orders_daily_counts_local_days(folder):
+    from postship_analysis import overview
+
+    orders = datafolder.load(folder, seller_id="acme").table("orders")
+    daily = overview.orders_daily(orders, pd.Timestamp("2026-10-03"))
+    # 20:00 UTC is 13:00 in Los Angeles: same calendar day; days before as-of only
+    assert daily["day"].dt.strftime("%Y-%m-%d").tolist() == ["2026-10-01", "2026-10-02"]
+    assert daily["units"].tolist() == [1, 2]
