@@ -374,7 +374,8 @@ def read_ads_console(path, *, seller_id="default", marketplace=None, columns=Non
     >>> # r.data.groupby("search_term")[["spend", "sales"]].sum()
     """
     spec = _prefer_window(ADS_CONSOLE, attribution_days)
-    res = _read_text(path, spec, seller_id=seller_id, marketplace=marketplace, columns=columns)
+    res = read_report_decimal_safe(path, spec, seller_id=seller_id, marketplace=marketplace,
+                                   columns=columns)
     names = {norm_header(h) for h in res.header}
     window = _matched_window(spec, res.header)
     if attribution_days is not None and window != attribution_days:
@@ -400,13 +401,15 @@ def _reread_for_marketplace(res: ReadResult, path, spec, seller_id, columns) -> 
     mp, us = contract.marketplace(inferred), contract.marketplace("US")
     if (mp.decimal, mp.day_first) == (us.decimal, us.day_first):
         return res
-    return _read_text(path, spec, seller_id=seller_id, marketplace=inferred, columns=columns)
+    return read_report_decimal_safe(path, spec, seller_id=seller_id, marketplace=inferred,
+                                    columns=columns)
 
 
 _NUMERIC = ("int", "money", "float", "pct", "pct100")
 
 
-def _read_text(path, spec: ReportSpec, *, seller_id, marketplace, columns) -> ReadResult:
+def read_report_decimal_safe(path, spec: ReportSpec, *, seller_id="default", marketplace=None,
+                             columns=None) -> ReadResult:
     """``core.read_report`` with one fix: in a decimal-comma column, ``1.234`` means 1234.
 
     Work-around: core's number parsing tries a plain float cast first (``_fast_parse`` and
@@ -544,4 +547,5 @@ def recomputed_rates(ads: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["ADS_API", "ADS_CONSOLE", "API_SPECS", "CONSOLE_SPECS", "read_ads_api",
-           "read_ads_console", "read_ads_records", "recomputed_rates"]
+           "read_ads_console", "read_ads_records", "read_report_decimal_safe",
+           "recomputed_rates"]
