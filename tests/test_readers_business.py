@@ -161,19 +161,11 @@ def test_json_gz_both_sections(tmp_path):
     assert (d["marketplace"] == "UK").all()  # from marketplaceIds
 
 
-def test_json_wrong_document():
-    with pytest.raises(WrongReportError):
-        business.read_sales_traffic_json(_tmp_json({"performanceMetrics": []}))
-
-
-def _tmp_json(obj):
-    import tempfile
-    from pathlib import Path
-
-    d = Path(tempfile.mkdtemp())
-    p = d / "x.json"
-    p.write_text(json.dumps(obj))
-    return p
+def test_json_wrong_document(tmp_path):
+    p = tmp_path / "x.json"
+    p.write_text(json.dumps({"performanceMetrics": []}))
+    with pytest.raises(WrongReportError, match="salesAndTrafficByDate"):
+        business.read_sales_traffic_json(p)
 
 
 # ---------------------------------------------------------------------------------------------
