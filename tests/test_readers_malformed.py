@@ -250,13 +250,10 @@ def test_errors_are_input_file_errors():
 
 
 # ---------------------------------------------------------------------------------------------
-# Core bugs found while writing this suite (reported to the lead; not fixed here)
+# Core bugs found while writing this suite (fixed in core; these keep them fixed)
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.load_text decides blank lines on the columns it reads only: a line with values only "
-    "in unread columns (here gift-wrap-price) is counted in blank_lines, not as a row"))
 def test_row_with_values_only_in_unread_columns_is_a_row(write):
     empty = {h: "" for h in HEADER}
     empty["gift-wrap-price"] = "4.99"
@@ -266,9 +263,6 @@ def test_row_with_values_only_in_unread_columns_is_a_row(write):
     assert res.quarantine["line"].tolist() == [3]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core.parse_frame marks a row 'duplicate of line N' even when line N was itself "
-    "quarantined, so neither copy is accepted"))
 def test_duplicate_of_a_quarantined_row_is_accepted(write):
     # same key (order, sku, last-updated, status, quantity, price); only purchase-date differs
     res = read(write("dupbad.txt", flat([row(1, **{"purchase-date": "not a date"}), row(1)])))

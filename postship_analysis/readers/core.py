@@ -364,6 +364,7 @@ class RawTable:
     delimiter: str
     header: list[str]
     unknown_columns: list[str]
+    source_names: dict[str, str] = field(default_factory=dict)  # canonical -> file's header
 
 
 def _missing_or_wrong(path, spec: ReportSpec, names: list[str], matched: dict[str, int]):
@@ -461,7 +462,16 @@ def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None 
     # blank lines (arrow gives a row of empty strings for them when ignore_empty_lines=False)
     blank = np.zeros(n_ok, dtype=bool)
     if n_ok and len(frame.columns):
-        blank = (frame == "").all(axis=1).to_numpy()
+        blank = (frame == "").all(axis=1).to_numpy().copy()
+    if blank.any():
+        # empty in every column read is not yet blank: look at the whole line (rare, so the
+        # file is scanned again only then)
+        text_lines = (path.read_bytes().decode(enc, errors="replace")).splitlines()
+        strip_chars = " \t\r\n\"'" + hdr.delimiter
+        for i in np.flatnonzero(blank):
+            ln = int(good_lines[i])
+            if ln - 1 < len(text_lines) and text_lines[ln - 1].strip(strip_chars):
+                blank[i] = False
     blank_bad = [b for b in bad if not b[2].strip()]
     bad = [b for b in bad if b[2].strip()]
     n_blank = int(blank.sum()) + len(blank_bad)
@@ -473,7 +483,9 @@ def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None 
     return RawTable(frame=frame, lines=good_lines, bad=bad_rows,
                     rows_read=len(frame) + len(bad_rows), blank_lines=n_blank, encoding=enc,
                     delimiter=hdr.delimiter, header=[h.strip() for h in hdr.names],
-                    unknown_columns=unknown)
+                    unknown_columns=unknown,
+                    source_names={n: hdr.names[hdr.matched[n]].strip().lstrip("\ufeff")
+                                  for n in wanted})
 
 
 def _cell_to_str(v) -> str:
@@ -523,7 +535,8 @@ def load_excel(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None
                and not str(h).startswith("Unnamed")]
     return RawTable(frame=frame, lines=lines[~all_blank], bad=[], rows_read=len(frame),
                     blank_lines=int(all_blank.sum()), encoding="xlsx", delimiter="",
-                    header=[str(h) for h in hdr.names], unknown_columns=unknown)
+                    header=[str(h) for h in hdr.names], unknown_columns=unknown,
+                    source_names={n: str(hdr.names[hdr.matched[n]]).strip() for n in wanted})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -811,6 +824,7 @@ def parse_frame(
     marketplace: str | None,
     bad: Sequence[tuple[int, str]] = (),
     rows_read: int | None = None,
+    source_names: dict[str, str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse and validate a frame of strings (canonical column names) into (data, quarantine).
 
@@ -849,7 +863,7 @@ def parse_frame(
     for f in spec.fields:
         if f.name not in raw.columns:
             continue
-        header_of[f.name] = f.aliases[0]
+        header_of[f.name] = (source_names or {}).get(f.name, f.aliases[0])
         s = raw[f.name]
         if f.kind == "str":  # only an empty cell is missing text ("-" stays "-")
             import pyarrow.compute as pc
@@ -894,22 +908,28 @@ def parse_frame(
         joined = pc.binary_join_element_wise(
             *[pc.cast(pc.fill_null(pa_array(raw[k]), ""), pa.large_string()) for k in key],
             pa.scalar("\x1f", pa.large_string()))
+        # only rows that survived parsing take part: a good copy of a quarantined row is kept
+        surv = np.flatnonzero(reason == None)  # noqa: E711
+        js = pc.take(joined, pa.array(surv))
         # dictionary indices are assigned in order of first appearance, so a row repeats an
         # earlier one exactly when its index is not above the running maximum before it
-        idx = pc.dictionary_encode(joined).combine_chunks().indices.to_numpy() \
-            if hasattr(joined, "combine_chunks") else \
-            pc.dictionary_encode(joined).indices.to_numpy()
-        prev_max = np.concatenate([[-1], np.maximum.accumulate(idx)[:-1]])
-        dup = idx <= prev_max
+        enc = pc.dictionary_encode(js)
+        idx = (enc.combine_chunks() if hasattr(enc, "combine_chunks") else enc).indices
+        idx = idx.to_numpy()
+        if len(idx):
+            prev_max = np.concatenate([[-1], np.maximum.accumulate(idx)[:-1]])
+            dup = idx <= prev_max
+        else:
+            dup = np.zeros(0, dtype=bool)
         if dup.any():
             first_line = {}
-            keys = joined.to_pylist()
-            for i, k in enumerate(keys):
-                if not dup[i]:
-                    first_line.setdefault(k, int(lines[i]))
-            dup_idx = np.flatnonzero(dup & (reason == None))  # noqa: E711
-            for i in dup_idx:
-                reason[i] = f"duplicate of line {first_line.get(keys[i], '?')}"
+            keys = js.to_pylist()
+            for j, k in enumerate(keys):
+                if not dup[j]:
+                    first_line.setdefault(k, int(lines[surv[j]]))
+            for j in np.flatnonzero(dup):
+                i = surv[j]
+                reason[i] = f"duplicate of line {first_line.get(keys[j], '?')}"
                 col_of[i] = ",".join(key) if spec.key else "(all)"
 
     ok = reason == None  # noqa: E711
@@ -966,7 +986,7 @@ def read_report(
     path = Path(path)
     rt = load_text(path, spec, columns)
     data, q = parse_frame(rt.frame, rt.lines, spec, path=str(path), seller_id=seller_id,
-                          marketplace=marketplace, bad=rt.bad)
+                          marketplace=marketplace, bad=rt.bad, source_names=rt.source_names)
     warnings = []
     if rt.rows_read == 0:
         warnings.append("header only: the report has no data rows")
