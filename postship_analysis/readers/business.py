@@ -263,6 +263,8 @@ def read_sales_traffic_json(path, *, seller_id="default", marketplace=None,
     res.path = str(path)
     res.encoding = "json"
     res.warnings = [w for w in res.warnings if w != "no records"] + warnings
+    if not by_date and not by_asin:
+        res.warnings.append("no records")
     if res.accepted:
         mp_cur = contract.marketplace(res.data["marketplace"].iloc[0]).currency
         res.data["currency"] = res.data["currency"].fillna(mp_cur)
