@@ -380,6 +380,7 @@ _table(
         ("targeting", STR, "keyword or targeting expression"),
         ("match_type", STR, "BROAD, PHRASE, EXACT, or <NA> for auto/product targeting"),
         ("search_term", STR, "customer search term"),
+        ("placement", STR, "placement (Top of search, Product pages, Rest of search) for placement reports"),
         ("advertised_sku", STR, "advertised SKU"),
         ("advertised_asin", STR, "advertised ASIN"),
         ("currency", STR, "currency of the money columns"),

@@ -116,3 +116,22 @@ def test_readresult_refuses_broken_accounting():
         core.ReadResult(path="f", report_type="t", table="orders",
                         data=contract.empty("orders"), quarantine=core.empty_quarantine(),
                         rows_read=3)
+
+
+def test_decimal_comma_marketplace_reads_thousands_points(write):
+    # In a German file "1.234" impressions is one thousand two hundred and thirty-four and
+    # "2.500" euros is two thousand five hundred (reported by the ads reader's author)
+    spec = core.ReportSpec("t_de", "test", "unit_costs", (
+        core.Field("sku", ("sku",), required=True),
+        core.Field("price", ("price",), "money"),
+        core.Field("cogs", ("cogs",), "int"),
+    ))
+    p = write("de.txt", "sku\tprice\tcogs\nA\t2.500\t1.234\nB\t1.000\t7\n")
+    r = core.read_report(p, spec, marketplace="DE")
+    assert r.rejected == 0
+    assert r.data["price"].tolist() == [2500.0, 1000.0]
+    assert r.data["cogs"].tolist() == [1234, 7]
+    # the same text in a US file: decimals (and "1.234" is not a whole number: quarantined)
+    r = core.read_report(p, spec, marketplace="US")
+    assert r.data["price"].tolist() == [1.0]
+    assert r.quarantine["reason"].tolist() == ["not a whole number"]

@@ -50,3 +50,11 @@ def test_notebooks_have_no_outputs_and_a_parameters_cell():
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), p
         assert "parameters" in code[0].get("metadata", {}).get("tags", []), p
+
+
+def test_inputs_doc_is_current():
+    from postship_analysis import datafolder
+
+    doc = (ROOT / "docs" / "INPUTS.md").read_text()
+    assert doc == datafolder.inputs_markdown(), (
+        "docs/INPUTS.md is stale: run python -m postship_analysis.datafolder > docs/INPUTS.md")

@@ -6,10 +6,12 @@ data-folder loader know them all.
 
 from . import (  # noqa: F401  (importing registers the specs and reader functions)
     ads,
+    business,
     costs,
     inventory,
     messages,
     orders,
+    performance,
     restock,
     returns,
     shipments,

@@ -590,10 +590,11 @@ def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series
     separators, ``%`` and a leading or trailing minus or parentheses for negatives.
     """
     s = s.astype("string")
-    fast = pd.to_numeric(s, errors="coerce")
     blank = blank_mask(s)
-    if not (fast.isna() & ~blank).any():
-        return fast.astype("float64"), pd.Series(False, index=s.index)
+    if decimal == ".":
+        fast = pd.to_numeric(s, errors="coerce")
+        if not (fast.isna() & ~blank).any():
+            return fast.astype("float64"), pd.Series(False, index=s.index)
     st = s.str.strip()
     pct = st.str.endswith("%", na=False)
     neg = st.str.match(r"^\(.*\)$|^-|.*-$", na=False)
@@ -878,7 +879,11 @@ def parse_frame(
 
             a = pa_array(s)
             nulled = pc.if_else(pc.equal(pc.binary_length(a), 0), None, a)
-            fast = _fast_parse(nulled, f.kind, mp.tz)
+            # where "1.234" may mean one thousand two hundred and thirty-four, a plain float
+            # cast would be wrong: decimal-comma columns always take the tolerant path
+            comma = (f.kind in ("int", "money", "float", "pct", "pct100") and mp.decimal == ","
+                     and (f.kind == "int" or detect_decimal(s.astype("string"), ",") != "."))
+            fast = None if comma else _fast_parse(nulled, f.kind, mp.tz)
             if fast is not None:
                 blank = pc.is_null(nulled).to_numpy(zero_copy_only=False)
                 v = fast.set_axis(raw.index)
