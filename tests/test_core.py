@@ -82,6 +82,8 @@ def test_parse_datetime_one_format_per_column():
 def test_parse_datetime_ads_console_and_zone_words():
     d = core.parse_datetime(S("Feb 1, 2020"), "Asia/Kolkata", True, as_date=True)
     assert d.iloc[0] == pd.Timestamp("2020-02-01")
+    d = core.parse_datetime(S("10-Jul-2025"), "America/Los_Angeles", False, as_date=True)
+    assert d.iloc[0] == pd.Timestamp("2025-07-10")
     t = core.parse_datetime(S("2025-03-01 10:00:00 PST"), "America/Los_Angeles", False)
     assert t.iloc[0] == pd.Timestamp("2025-03-01T18:00:00Z")
 
@@ -135,3 +137,11 @@ def test_decimal_comma_marketplace_reads_thousands_points(write):
     r = core.read_report(p, spec, marketplace="US")
     assert r.data["price"].tolist() == [1.0]
     assert r.quarantine["reason"].tolist() == ["not a whole number"]
+
+
+def test_dash_dates_are_not_mistaken_for_utc_offsets():
+    # "-2025" at the end of a date is a year, not a -20:25 offset
+    d = core.parse_datetime(S("10-07-2025", "31-12-2025"), "Europe/Berlin", True, as_date=True)
+    assert d.tolist() == [pd.Timestamp("2025-07-10"), pd.Timestamp("2025-12-31")]
+    t = core.parse_datetime(S("2025-07-10T10:00:00.5+0200"), "Europe/Berlin", True)
+    assert t.iloc[0] == pd.Timestamp("2025-07-10T08:00:00.5Z")
