@@ -496,8 +496,8 @@ def conform(df: pd.DataFrame, table: str) -> pd.DataFrame:
                 s = s.astype(c.dtype)
             out[c.name] = s.reset_index(drop=True)
         else:
-            out[c.name] = pd.Series([pd.NA] * n if c.dtype in (STR, INT, BOOL) else [None] * n,
-                                    dtype=c.dtype)
+            out[c.name] = pd.Series(pd.NA if c.dtype in (STR, INT, BOOL) else None,
+                                    index=pd.RangeIndex(n), dtype=c.dtype)
     return pd.DataFrame(out)
 
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -425,7 +426,7 @@ def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None 
                 delimiter=hdr.delimiter, quote_char=False if hdr.delimiter == "\t" else '"',
                 newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(
-                include_columns=include, column_types={c: pa.string() for c in include},
+                include_columns=include, column_types={c: pa.large_string() for c in include},
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
 
@@ -815,6 +816,48 @@ def _slow_parse(s: pd.Series, f: Field, mp, blank: np.ndarray, flag) -> pd.Serie
     raise ValueError(f.kind)
 
 
+def _first_occurrence(arr) -> np.ndarray:
+    """Position of the first equal value, for every value (Arrow dictionary encoding assigns
+    indices in order of first appearance)."""
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(arr)
+    idx = (enc.combine_chunks() if hasattr(enc, "combine_chunks") else enc).indices.to_numpy()
+    first_pos = np.full(int(idx.max()) + 1 if len(idx) else 0, -1, dtype=np.int64)
+    # reversed assignment leaves the smallest position for each index
+    first_pos[idx[::-1]] = np.arange(len(idx) - 1, -1, -1)
+    return first_pos[idx]
+
+
+def _duplicates(raw: pd.DataFrame, key: list[str], surv: np.ndarray, lines: np.ndarray):
+    """Positions (within ``surv``) of rows equal on ``key`` to an earlier surviving row, and
+    the line of that earlier row. Only rows sharing the first key column's value are compared
+    on the whole key, which keeps this cheap on large files."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    take = None if len(surv) == len(raw) else pa.array(surv)
+
+    def col(k):
+        a = pc.fill_null(pa_array(raw[k]), "")
+        return a if take is None else pc.take(a, take)
+
+    first0 = _first_occurrence(col(key[0]))
+    counts = np.bincount(first0, minlength=len(first0))
+    cand = np.flatnonzero(counts[first0] > 1)
+    if len(cand) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    ct = pa.array(cand)
+    parts = [pc.cast(pc.take(col(k), ct), pa.large_string()) for k in key]
+    joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(
+        *parts, pa.scalar("\x1f", pa.large_string()))
+    first = _first_occurrence(joined)
+    is_dup = first != np.arange(len(cand))
+    dup_pos = cand[is_dup]
+    first_line = lines[surv[cand[first[is_dup]]]]
+    return dup_pos, first_line
+
+
 def parse_frame(
     raw: pd.DataFrame,
     lines: np.ndarray,
@@ -859,26 +902,29 @@ def parse_frame(
         if values is not None:
             val_of[new] = values.to_numpy(dtype=object)[new]
 
-    out: dict[str, pd.Series] = {}
-    header_of = {}
-    for f in spec.fields:
-        if f.name not in raw.columns:
-            continue
-        header_of[f.name] = (source_names or {}).get(f.name, f.aliases[0])
+    def parse_field(f: Field):
+        """Parse one column; return (values, flags) with flags applied later, in field order,
+        so the result does not depend on which thread finished first."""
+        import pyarrow.compute as pc
+
+        flags: list = []
+
+        def later(mask, column, why, values):
+            if mask.any():
+                flags.append((mask, column, why, values))
+
         s = raw[f.name]
         if f.kind == "str":  # only an empty cell is missing text ("-" stays "-")
-            import pyarrow.compute as pc
-
             tt = pc.utf8_trim_whitespace(pa_array(s))
-            tt = pc.if_else(pc.equal(pc.binary_length(tt), 0), None, tt)
-            v = pd.Series(tt.to_pandas(types_mapper=pd.ArrowDtype), index=raw.index)
-            v = v.astype("string")
+            empty = pc.equal(pc.binary_length(tt), 0)
+            if pc.any(empty).as_py():
+                tt = pc.if_else(empty, None, tt)
+            v = pd.Series(pd.array(tt, dtype="string"), index=raw.index)
             blank = v.isna().to_numpy()
         else:
-            import pyarrow.compute as pc
-
             a = pa_array(s)
-            nulled = pc.if_else(pc.equal(pc.binary_length(a), 0), None, a)
+            empty = pc.equal(pc.binary_length(a), 0)
+            nulled = pc.if_else(empty, None, a) if pc.any(empty).as_py() else a
             # where "1.234" may mean one thousand two hundred and thirty-four, a plain float
             # cast would be wrong: decimal-comma columns always take the tolerant path
             comma = (f.kind in ("int", "money", "float", "pct", "pct100") and mp.decimal == ","
@@ -894,51 +940,46 @@ def parse_frame(
             else:
                 t, blank_a = _arrow_trimmed(s)
                 blank = blank_a.to_numpy(zero_copy_only=False)
-                v = _slow_parse(s.astype("string"), f, mp, blank, flag)
+                v = _slow_parse(s.astype("string"), f, mp, blank, later)
             if f.kind in ("int", "money", "float", "pct", "pct100") and f.min_value is not None:
                 low = (v.notna() & (v < f.min_value)).to_numpy(dtype=bool, na_value=False)
-                flag(low, f.name, f"negative value (must be >= {f.min_value:g})"
-                     if f.min_value == 0 else f"value below {f.min_value:g}", s)
+                later(low, f.name, f"negative value (must be >= {f.min_value:g})"
+                      if f.min_value == 0 else f"value below {f.min_value:g}", s)
         if f.notnull:
-            flag(blank, f.name, "missing value", s)
+            later(blank, f.name, "missing value", s)
+        return v, flags
+
+    fields = [f for f in spec.fields if f.name in raw.columns]
+    header_of = {f.name: (source_names or {}).get(f.name, f.aliases[0]) for f in fields}
+    if n > 200_000 and len(fields) > 1:  # Arrow kernels release the GIL: use both cores
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            parsed = list(pool.map(parse_field, fields))
+    else:
+        parsed = [parse_field(f) for f in fields]
+    out: dict[str, pd.Series] = {}
+    for f, (v, flags) in zip(fields, parsed, strict=True):
+        for mask, column, why, values in flags:
+            flag(mask, column, why, values)
         out[f.name] = v
 
     data = pd.DataFrame(out, index=raw.index)
-    # exact duplicates over the key (or every column read)
+    # exact duplicates over the key (or every column read), among rows that survived parsing
+    # (a good copy of a quarantined row is kept)
     key = [k for k in (spec.key or tuple(raw.columns)) if k in raw.columns]
-    if n and key:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        joined = pc.binary_join_element_wise(
-            *[pc.cast(pc.fill_null(pa_array(raw[k]), ""), pa.large_string()) for k in key],
-            pa.scalar("\x1f", pa.large_string()))
-        # only rows that survived parsing take part: a good copy of a quarantined row is kept
-        surv = np.flatnonzero(reason == None)  # noqa: E711
-        js = pc.take(joined, pa.array(surv))
-        # dictionary indices are assigned in order of first appearance, so a row repeats an
-        # earlier one exactly when its index is not above the running maximum before it
-        enc = pc.dictionary_encode(js)
-        idx = (enc.combine_chunks() if hasattr(enc, "combine_chunks") else enc).indices
-        idx = idx.to_numpy()
-        if len(idx):
-            prev_max = np.concatenate([[-1], np.maximum.accumulate(idx)[:-1]])
-            dup = idx <= prev_max
-        else:
-            dup = np.zeros(0, dtype=bool)
-        if dup.any():
-            first_line = {}
-            keys = js.to_pylist()
-            for j, k in enumerate(keys):
-                if not dup[j]:
-                    first_line.setdefault(k, int(lines[surv[j]]))
-            for j in np.flatnonzero(dup):
-                i = surv[j]
-                reason[i] = f"duplicate of line {first_line.get(keys[j], '?')}"
-                col_of[i] = ",".join(key) if spec.key else "(all)"
+    surv = np.flatnonzero(reason == None)  # noqa: E711
+    if len(surv) > 1 and key:
+        dup_pos, first_line = _duplicates(raw, key, surv, lines)
+        for j, ln in zip(dup_pos, first_line, strict=True):
+            i = surv[j]
+            reason[i] = f"duplicate of line {ln}"
+            col_of[i] = ",".join(key) if spec.key else "(all)"
 
     ok = reason == None  # noqa: E711
-    data = data.loc[ok].reset_index(drop=True)
+    if not ok.all():
+        data = data.loc[ok]
+    data = data.reset_index(drop=True)
     data["seller_id"] = seller_id
     if row_mp is not None:
         data["marketplace"] = row_mp.loc[ok].reset_index(drop=True).fillna(mp.code)
