@@ -449,6 +449,49 @@ _table(
     ],
 )
 _table(
+    "feedback",
+    "Seller feedback (GET_SELLER_FEEDBACK_DATA / Seller Central > Performance > Feedback > "
+    "download); comments and rater e-mail are never read.",
+    [
+        ("feedback_date", DATE, "Date the buyer left the feedback (marketplace-local)"),
+        ("rating", INT, "1-5 stars; 1-2 is negative feedback (an ODR defect)"),
+        ("order_id", STR, "Order ID"),
+        ("removed", BOOL, "feedback struck through / removed by Amazon (does not count)"),
+    ],
+)
+_table(
+    "claims",
+    "A-to-z Guarantee claims (Seller Central > Performance > A-to-z Guarantee Claims > "
+    "download; no SP-API report exists, so the header names are our documented assumption).",
+    [
+        ("claim_id", STR, "claim id"),
+        ("order_id", STR, "order id"),
+        ("claim_ts", TS, "when the claim was filed"),
+        ("claim_reason", STR, "reason, e.g. item not received, not as described"),
+        ("claim_status", STR, "pending, granted, denied, withdrawn, closed, ..."),
+        ("decision_ts", TS, "when Amazon decided (<NaT> while pending)"),
+        ("amount", FLOAT, "claim amount"),
+        ("currency", STR, "currency of amount"),
+        ("funded_by", STR, "seller or amazon (Amazon-funded grants still count in ODR)"),
+        ("withdrawn_after_grant", BOOL, "withdrawn by the buyer after Amazon granted it (counts)"),
+    ],
+)
+_table(
+    "chargebacks",
+    "Credit-card chargeback claims (Seller Central > Performance > Chargeback Claims > "
+    "download; header names are our documented assumption).",
+    [
+        ("chargeback_id", STR, "chargeback id"),
+        ("order_id", STR, "order id"),
+        ("chargeback_ts", TS, "when the chargeback was received"),
+        ("reason", STR, "reason; fraud chargebacks are excluded from ODR, service ones count"),
+        ("is_fraud", BOOL, "a fraud (unauthorised use) chargeback, not counted in ODR"),
+        ("status", STR, "status"),
+        ("amount", FLOAT, "amount"),
+        ("currency", STR, "currency"),
+    ],
+)
+_table(
     "unit_costs",
     "Seller-provided unit economics per SKU (our CSV: sku, marketplace, currency, price, cogs, "
     "fba-fee, referral-fee-pct, other-cost-per-unit).",
