@@ -30,7 +30,7 @@ import pandas as pd
 
 from . import contract, readers
 from .errors import InputFileError, PostshipError
-from .readers.core import READERS, REGISTRY, ReadResult, combine
+from .readers.core import READERS, REGISTRY, ReadResult
 
 SKIP_NAMES = {"readme.md", "readme.txt", ".ds_store", "thumbs.db", "provenance.md"}
 
@@ -104,6 +104,8 @@ class Inputs:
     errors: list[tuple[str, str]] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per table: rows stacked from all files, rows superseded by a newer file, rows kept
+    overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def table(self, name: str) -> pd.DataFrame:
         """Rows of a canonical table (an empty table with the right columns if absent)."""
@@ -174,16 +176,91 @@ def load(
         inputs.results.append(res)
         inputs._read_files.append(f)
         by_table.setdefault(res.table, []).append(res)
+    overlap_rows = []
     for table, results in by_table.items():
-        c = combine(results)
-        data = c.data
+        data, superseded = resolve_overlaps(table, [r.data for r in results])
+        overlap_rows.append({"table": table, "files": len(results),
+                             "rows_stacked": sum(len(r.data) for r in results),
+                             "superseded": superseded, "rows_kept": len(data)})
         if wanted_mp and "marketplace" in data:
             data = data[data["marketplace"].isin(wanted_mp)].reset_index(drop=True)
         inputs.tables[table] = data
+    inputs.overlaps = pd.DataFrame(overlap_rows, columns=["table", "files", "rows_stacked",
+                                                          "superseded", "rows_kept"])
     qs = [r.quarantine for r in inputs.results if len(r.quarantine)]
     inputs.quarantine = (pd.concat(qs, ignore_index=True) if qs
                          else readers.core.empty_quarantine())
     return inputs
+
+
+# ---------------------------------------------------------------------------------------------
+# Overlapping downloads
+# ---------------------------------------------------------------------------------------------
+
+#: table -> (columns identifying the same real-world row across files, version column or None)
+OVERLAP_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "orders": (("order_id", "sku"), "last_updated_ts"),
+    "order_promises": (("order_id", "order_item_id", "sku"), None),
+    "shipment_confirmations": (("order_id", "order_item_id", "tracking_number"), None),
+    "delivery_events": (("tracking_number", "event", "event_ts"), None),
+    "fba_shipments": (("shipment_id", "shipment_item_id", "order_item_id"), None),
+    "inventory_snapshots": (("snapshot_date", "sku", "source"), None),
+    "inventory_ledger": (("event_date", "sku", "event_type", "reference_id",
+                          "fulfillment_center", "disposition", "quantity"), None),
+    "restock": (("sku",), None),
+    "returns": (("order_id", "sku", "return_ts", "fulfillment_channel"), None),
+    "ads": (("report_level", "start_date", "end_date", "campaign_name", "campaign_id",
+             "ad_group_name", "targeting", "match_type", "search_term", "advertised_sku",
+             "advertised_asin", "placement", "attribution_days"), None),
+    "sales_traffic": (("report_date", "parent_asin", "child_asin", "sku"), None),
+    "account_health": (("marketplace_id", "metric", "fulfillment_channel", "window_from",
+                        "window_to"), None),
+    "buyer_messages": (("thread_id",), None),
+    "unit_costs": (("sku",), None),
+    "stock_levels": (("sku",), None),
+    "feedback": (("order_id", "feedback_date", "rating"), None),
+    "claims": (("claim_id", "order_id"), None),
+    "chargebacks": (("chargeback_id", "order_id"), None),
+}
+
+
+def resolve_overlaps(table: str, frames: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    """Stack the same table from several files, keeping one copy of rows that several files
+    carry (overlapping downloads, e.g. weekly "last 30 days" All Orders files).
+
+    Rows are the same when they agree on the table's key (:data:`OVERLAP_KEYS`, always within
+    ``seller_id`` and ``marketplace``). For each key the copy from one file wins: the one with
+    the newest version column where the table has one (orders: ``last-updated-date``), else the
+    file that sorts last by path (Amazon's download names are increasing report ids, so that is
+    the newest download; re-downloaded ad reports carry restated conversions). Rows repeated
+    *within* one file are not touched here (the reader already quarantined exact duplicates).
+
+    Returns the stacked table and the number of superseded rows (reported, never silent).
+    """
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return contract.empty(table), 0
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True), 0
+    stacked = pd.concat([f.assign(_file=i) for i, f in enumerate(frames)], ignore_index=True)
+    key_cols, version = OVERLAP_KEYS.get(table, ((), None))
+    key = ["seller_id", "marketplace"] + [k for k in key_cols if k in stacked.columns]
+    if len(key) == 2:
+        return stacked.drop(columns="_file"), 0
+    k = stacked[key].astype("string").fillna("\x00")
+    # files that carry each key
+    per_file = k.assign(_file=stacked["_file"])
+    if version and version in stacked.columns:
+        per_file = per_file.assign(_v=stacked[version])
+        best = (per_file.sort_values(["_v", "_file"], na_position="first", kind="stable")
+                .drop_duplicates(key, keep="last"))
+    else:
+        best = per_file.sort_values("_file", kind="stable").drop_duplicates(key, keep="last")
+    winner = k.merge(best[key + ["_file"]].rename(columns={"_file": "_win"}), on=key,
+                     how="left")["_win"].to_numpy()
+    keep = stacked["_file"].to_numpy() == winner
+    out = stacked.loc[keep].drop(columns="_file").reset_index(drop=True)
+    return contract.conform(out, table), int((~keep).sum())
 
 
 # ---------------------------------------------------------------------------------------------

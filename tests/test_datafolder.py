@@ -113,3 +113,32 @@ def test_orders_daily_counts_local_days(folder):
     # 20:00 UTC is 13:00 in Los Angeles: same calendar day; days before as-of only
     assert daily["day"].dt.strftime("%Y-%m-%d").tolist() == ["2026-10-01", "2026-10-02"]
     assert daily["units"].tolist() == [1, 2]
+
+
+def test_overlapping_downloads_keep_one_copy_and_report_it(tmp_path):
+    root = tmp_path / "exports"
+    # two "last 30 days" downloads that share order 111-2; the second has a newer status
+    orders_file(root / "acme" / "US" / "1001.txt",
+                [("111-1", "2026-10-01", 1, "Amazon.com"), ("111-2", "2026-10-02", 2, "Amazon.com")])
+    orders_file(root / "acme" / "US" / "1002.txt",
+                [("111-2", "2026-10-02", 2, "Amazon.com"), ("111-3", "2026-10-03", 1, "Amazon.com")])
+    inputs = datafolder.load(root)
+    orders = inputs.table("orders")
+    assert sorted(orders["order_id"]) == ["111-1", "111-2", "111-3"]
+    ov = inputs.overlaps.set_index("table").loc["orders"]
+    # 4 rows read and accepted, 1 superseded by the newer file, 3 kept: nothing silent
+    assert (ov["rows_stacked"], ov["superseded"], ov["rows_kept"]) == (4, 1, 3)
+
+
+def test_overlap_prefers_the_newest_version_column():
+    from postship_analysis import contract
+
+    def frame(status, updated):
+        return contract.conform(pd.DataFrame({
+            "seller_id": ["s"], "marketplace": ["US"], "order_id": ["111-9"], "sku": ["A"],
+            "order_status": [status],
+            "last_updated_ts": pd.to_datetime([updated], utc=True)}), "orders")
+
+    newer_first = [frame("Shipped", "2026-10-05T00:00Z"), frame("Pending", "2026-10-01T00:00Z")]
+    out, superseded = datafolder.resolve_overlaps("orders", newer_first)
+    assert out["order_status"].tolist() == ["Shipped"] and superseded == 1
