@@ -39,7 +39,7 @@ def test_overview_on_a_small_folder(tmp_path):
     html = open(run.html, encoding="utf-8").read()
     assert "Data overview" in html and "negative value" in html
     assert "import postship_analysis" not in html  # code hidden
-    meta = json.loads((tmp_path / "out" / "acme" / "2026-10-03" / "runs.json").read_text())
+    meta = json.loads((tmp_path / "out" / "acme" / "2026-10-03" / "summary.json").read_text())
     assert meta["parameters"]["as_of"] == "2026-10-03"
 
 
@@ -59,3 +59,22 @@ def test_overview_on_the_sample(tmp_path):
     assert [r.status for r in runs] == ["ok"], [r.error for r in runs]
     text = outputs_text(runs[0].ipynb)
     assert "accepted + rejected = rows read" in text
+
+
+def test_summary_json_gathers_kpis_and_is_reproducible(tmp_path):
+    data = tmp_path / "exports"
+    orders_file(data / "acme" / "US" / "a.txt",
+                [("111-1", "2026-10-01", 1, "Amazon.com"), ("111-2", "2026-10-02", -4, "Amazon.com")])
+    runner.run_reports(data, tmp_path / "a", as_of="2026-10-03", only=["00"])
+    runner.run_reports(data, tmp_path / "b", as_of="2026-10-03", only=["00"])
+    pa = tmp_path / "a" / "acme" / "2026-10-03"
+    pb = tmp_path / "b" / "acme" / "2026-10-03"
+    summary = json.loads((pa / "summary.json").read_text())
+    kpis = {k["name"]: k["value"] for k in summary["kpis"]}
+    assert kpis["input_rows_read"] == 2 and kpis["input_rows_rejected"] == 1
+    assert summary["notebooks"][0]["status"] == "ok"
+    # the quarantine is written beside the report for the analyst to fix
+    q = (pa / "quarantine.csv").read_text(encoding="utf-8-sig")
+    assert "negative value" in q and ",3," in q  # line 3 of the file
+    # same inputs and parameters: byte-identical summary, whatever the output folder
+    assert (pa / "summary.json").read_bytes() == (pb / "summary.json").read_bytes()

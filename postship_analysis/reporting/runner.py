@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from .outputs import gather_kpis
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PACKAGE_ROOT / "notebooks"
@@ -106,8 +107,10 @@ def run_reports(data_dir: str | Path, out_dir: str | Path, *, as_of: str | None 
                 nb_dir: str | Path = NOTEBOOK_DIR, extra: dict | None = None) -> list[NotebookRun]:
     """Run every report notebook for each seller account found in ``data_dir``.
 
-    Output goes to ``out_dir/<seller>/<as_of>/``; a ``runs.json`` there lists each notebook's
-    status. Returns the runs (failed ones included).
+    Output goes to ``out_dir/<seller>/<as_of>/``: executed notebooks, HTML, action CSVs, and a
+    ``summary.json`` with each notebook's status and every headline KPI (stable names,
+    fractions, target and status; no timestamps, so the same inputs give the same bytes).
+    Returns the runs (failed ones included).
     """
     from .. import datafolder
 
@@ -117,12 +120,19 @@ def run_reports(data_dir: str | Path, out_dir: str | Path, *, as_of: str | None 
     runs = []
     for seller in sellers:
         target = Path(out_dir) / seller / as_of
+        target.mkdir(parents=True, exist_ok=True)
         params = {"data_dir": str(data_dir), "seller_id": seller, "as_of": as_of,
-                  **(extra or {})}
+                  "output_dir": str(target.resolve()), **(extra or {})}
         seller_runs = [run_notebook(nb, target, params, timeout=timeout, show_code=show_code)
                        for nb in report_notebooks(nb_dir, only)]
-        (target / "runs.json").write_text(json.dumps(
-            {"package_version": __version__, "parameters": params,
-             "runs": [asdict(r) for r in seller_runs]}, indent=2, sort_keys=True) + "\n")
+        summary = {
+            "package_version": __version__,
+            "parameters": {k: v for k, v in params.items() if k != "output_dir"},
+            "notebooks": [{"notebook": r.notebook, "status": r.status, "error": r.error,
+                           "html": Path(r.html).name if r.html else ""} for r in seller_runs],
+            "kpis": gather_kpis(target),
+        }
+        (target / "summary.json").write_text(
+            json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         runs += seller_runs
     return runs

@@ -1,0 +1,56 @@
+"""Files a report leaves beside its HTML: action lists as CSV and headline KPIs as JSON.
+
+Notebooks call these with their ``output_dir`` parameter (empty = write nothing, e.g. when an
+analyst explores in JupyterLab). The runner gathers every notebook's KPI file into the run's
+``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from ..kpi import KPI, kpi_frame
+
+
+def _clean(v):
+    if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+        return None
+    return v
+
+
+def write_kpis(kpis: list[KPI], output_dir: str | Path | None, notebook: str) -> Path | None:
+    """Write ``<notebook>.kpis.json`` (a list of KPI records, stable key order)."""
+    if not output_dir:
+        return None
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    records = [{k: _clean(v) for k, v in r.items()}
+               for r in kpi_frame(kpis).to_dict(orient="records")]
+    p = out / f"{notebook}.kpis.json"
+    p.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return p
+
+
+def write_csv(df: pd.DataFrame, output_dir: str | Path | None, name: str) -> Path | None:
+    """Write an action list as ``<name>.csv`` (UTF-8 with BOM so Excel shows accents right;
+    timestamps as ISO 8601)."""
+    if not output_dir:
+        return None
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    p = out / f"{name}.csv"
+    df.to_csv(p, index=False, encoding="utf-8-sig", date_format="%Y-%m-%dT%H:%M:%S%z")
+    return p
+
+
+def gather_kpis(output_dir: str | Path) -> list[dict]:
+    """Every ``*.kpis.json`` in a run folder, in file-name order."""
+    rows = []
+    for p in sorted(Path(output_dir).glob("*.kpis.json")):
+        for r in json.loads(p.read_text(encoding="utf-8")):
+            rows.append({"notebook": p.name.removesuffix(".kpis.json"), **r})
+    return rows
