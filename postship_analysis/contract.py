@@ -356,6 +356,8 @@ _table(
         ("asin", STR, "asin"),
         ("quantity", INT, "units returned"),
         ("reason", STR, "return reason code, e.g. NOT_COMPATIBLE, SWITCHEROO (wrong item)"),
+        ("received_sku", STR, "SKU of the unit that actually came back when it differs from the "
+         "one ordered (wrong item); <NA> when the report does not say"),
         ("disposition", STR, "detailed-disposition (FBA)"),
         ("status", STR, "status / Return request status"),
         ("fulfillment_channel", STR, "AFN or MFN"),
