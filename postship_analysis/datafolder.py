@@ -79,14 +79,45 @@ def discover(root: str | Path) -> list[FoundFile]:
         mp = _marketplace_of(dirs)
         spec = readers.detect_file(p)
         problem = ""
-        if spec is None and p.suffix.lower() not in (".json", ".gz", ".xlsx"):
-            try:
-                readers.core._decode_head(p)
-            except InputFileError as e:
-                problem = str(e)
+        if spec is None:
+            problem = _why_unrecognised(p)
         out.append(FoundFile(p, seller, mp, spec.report_type if spec else None,
                              spec.table if spec else None, problem))
     return out
+
+
+def _why_unrecognised(p: Path) -> str:
+    """Why a file is no report we know: empty, unreadable, or close to a known report but
+    missing required columns. "" when it simply looks like something else (notes, images)."""
+    from .readers.core import _decode_head, find_header, match_columns
+
+    if p.suffix.lower() in (".json", ".gz"):
+        try:
+            readers.core.load_json(p)
+        except InputFileError as e:
+            return str(e)
+        except Exception as e:
+            return f"{p}: not a JSON report we know ({type(e).__name__})"
+        return f"{p}: a JSON file, but not a report we know (see docs/INPUTS.md)"
+    try:
+        _, enc, lines = _decode_head(p)
+    except InputFileError as e:
+        return str(e)
+    if enc == "zip":
+        return ""
+    best, best_n = None, 0
+    for spec in REGISTRY.values():
+        hdr = find_header(lines, spec)
+        if hdr is None:
+            continue
+        n = len(match_columns(hdr.names, spec))
+        if n > best_n:
+            best, best_n, best_hdr = spec, n, hdr
+    if best is not None and best_n >= 3:
+        missing = [f.aliases[0] for f in best.required if f.name not in best_hdr.matched]
+        return (f"{p}: looks like a {best.title} but lacks required column(s) "
+                f"{', '.join(repr(m) for m in missing)}")
+    return ""
 
 
 @dataclass
@@ -172,6 +203,10 @@ def load(
             res = fn(f.path, seller_id=f.seller_id, marketplace=f.marketplace)
         except InputFileError as e:
             inputs.errors.append((str(f.path), str(e)))
+            continue
+        except Exception as e:  # a reader bug must not stop the other files: report it
+            inputs.errors.append((str(f.path), f"{f.path}: could not be read "
+                                  f"({type(e).__name__}: {e}); please report this file's layout"))
             continue
         inputs.results.append(res)
         inputs._read_files.append(f)
@@ -283,14 +318,15 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _date_range(df: pd.DataFrame) -> tuple[str, str]:
-    for c in df.columns:
-        if c.endswith("_ts") or c.endswith("_date"):
-            s = df[c].dropna()
-            if len(s):
-                lo, hi = s.min(), s.max()
-                return str(lo.date()), str(hi.date())
-    return "", ""
+def _date_range(df: pd.DataFrame, table: str) -> tuple[str, str]:
+    """First and last marketplace-local day of a table's dating column."""
+    from .overview import DATE_COLUMN, local_days
+
+    col = DATE_COLUMN.get(table)
+    if not col or col not in df.columns or df[col].isna().all():
+        return "", ""
+    d = local_days(df[df[col].notna()], col)
+    return str(d.min().date()), str(d.max().date())
 
 
 def check(root: str | Path) -> dict[str, pd.DataFrame]:
@@ -303,7 +339,7 @@ def check(root: str | Path) -> dict[str, pd.DataFrame]:
     inputs = load(root)
     found_rows = []
     for r, f in zip(inputs.results, inputs._read_files, strict=True):
-        lo, hi = _date_range(r.data)
+        lo, hi = _date_range(r.data, r.table)
         mps = ",".join(sorted(r.data["marketplace"].dropna().unique())) if len(r.data) else (
             f.marketplace or "")
         found_rows.append({

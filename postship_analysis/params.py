@@ -68,3 +68,12 @@ def as_str(value, name: str) -> str:
         raise ParameterError(f"parameter {name!r} must be text, got {type(value).__name__} "
                              f"{value!r} (quote identifiers such as '00123' in YAML)")
     return value
+
+
+def as_float(value, name: str, *, minimum: float | None = None,
+             maximum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ParameterError(f"parameter {name!r} must be a number, got {value!r}")
+    if minimum is not None and value < minimum or maximum is not None and value > maximum:
+        raise ParameterError(f"parameter {name!r} = {value} is outside [{minimum}, {maximum}]")
+    return float(value)

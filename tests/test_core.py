@@ -145,3 +145,58 @@ def test_dash_dates_are_not_mistaken_for_utc_offsets():
     assert d.tolist() == [pd.Timestamp("2025-07-10"), pd.Timestamp("2025-12-31")]
     t = core.parse_datetime(S("2025-07-10T10:00:00.5+0200"), "Europe/Berlin", True)
     assert t.iloc[0] == pd.Timestamp("2025-07-10T08:00:00.5Z")
+
+
+def _orders_lines(n, name_at=None, name="Caf\u00e9"):
+    header = "amazon-order-id\tpurchase-date\torder-status\tfulfillment-channel\tsku\tquantity"
+    rows = [f"111-{i:07d}\t2026-01-15T08:00:00+00:00\tShipped\tAmazon\tSKU-{i % 7}\t1"
+            for i in range(n)]
+    if name_at is not None:
+        rows[name_at] = rows[name_at].replace("SKU-", name + "-")
+    return header, rows
+
+
+def test_cp1252_byte_far_down_a_utf8_looking_file(write):
+    # the first 64 KB are plain ASCII; an accented SKU in the last row is cp1252
+    header, rows = _orders_lines(3000, name_at=2999)
+    p = write("o.txt", "\n".join([header, *rows]) + "\n", encoding="cp1252")
+    from postship_analysis.readers.orders import read_all_orders
+
+    r = read_all_orders(p)
+    assert (r.rows_read, r.rejected) == (3000, 0)
+    assert r.data["sku"].iloc[-1].startswith("Caf\u00e9-")
+
+
+def test_huge_quantity_is_quarantined_not_a_crash(write):
+    header, rows = _orders_lines(2)
+    rows[1] = rows[1][:-1] + "99999999999999999999999"
+    from postship_analysis.readers.orders import read_all_orders
+
+    r = read_all_orders(write("o.txt", "\n".join([header, *rows]) + "\n"))
+    assert r.accepted == 1 and r.quarantine["reason"].tolist() == ["number too large for a count"]
+
+
+def test_mixed_naive_and_offset_times_in_one_column():
+    # 3000 values with an offset, then naive local ones: each read its own way
+    vals = ["2026-01-15T08:00:00+00:00"] * 3000 + ["15.01.2026 10:00:00"]
+    t = core.parse_datetime(S(*vals), "Europe/Berlin", True)
+    assert t.iloc[0] == pd.Timestamp("2026-01-15T08:00:00Z")
+    assert t.iloc[-1] == pd.Timestamp("2026-01-15T09:00:00Z")  # 10:00 CET
+
+
+def test_daylight_saving_edges_agree_between_paths():
+    # fall back: 2025-10-26 02:30 happens twice in Berlin; we take the first (CEST, +02:00)
+    iso = core._fast_parse(__import__("pyarrow").array(["2025-10-26T02:30:00"]), "ts",
+                           "Europe/Berlin")
+    slow = core.parse_datetime(S("26.10.2025 02:30:00"), "Europe/Berlin", True)
+    assert iso.iloc[0] == slow.iloc[0] == pd.Timestamp("2025-10-26T00:30:00Z")
+    # spring forward: 2026-03-29 02:30 does not exist; both paths give 03:00 CEST = 01:00 UTC
+    iso = core._fast_parse(__import__("pyarrow").array(["2026-03-29T02:30:00"]), "ts",
+                           "Europe/Berlin")
+    slow = core.parse_datetime(S("29.03.2026 02:30:00"), "Europe/Berlin", True)
+    assert iso.iloc[0] == slow.iloc[0] == pd.Timestamp("2026-03-29T01:00:00Z")
+
+
+def test_scientific_notation_in_a_tolerant_column():
+    v, _ = core.parse_number(S("1e-05", "12,5", "2.5E+03"), ",")
+    assert v.tolist() == pytest.approx([1e-05, 12.5, 2500.0])

@@ -39,6 +39,9 @@ def folder(tmp_path):
                 [("111-3", "2026-10-03", 1, "Amazon.com"), ("111-4", "2026-10-03", -1, "Amazon.com")])
     (root / "acme" / "US" / "notes.txt").write_text("my own notes, not a report\n")
     (root / "acme" / "US" / "broken.txt").write_bytes(b"")
+    # an All Orders file without its sku column: close to a report, so say what is missing
+    (root / "acme" / "US" / "nosku.txt").write_text(
+        "\t".join(h for h in HEADER if h != "sku") + "\n")
     orders_file(root / "globex" / "DE" / "x.txt", [("302-1", "2026-10-05", 3, "Amazon.de")])
     return root
 
@@ -89,6 +92,8 @@ def test_check_reports_inputs_missing_and_sections(folder):
     assert "order_promises" in set(res["missing"]["table"])
     assert any("notes.txt" in u for u in res["unrecognised"]["file"])
     assert res["problems"]["problem"].str.contains("broken.txt: the file is empty").any()
+    assert res["problems"]["problem"].str.contains(
+        "nosku.txt: looks like a All Orders report but lacks required column.*'sku'").any()
 
 
 def test_check_data_command(folder, capsys):
@@ -142,3 +147,19 @@ def test_overlap_prefers_the_newest_version_column():
     newer_first = [frame("Shipped", "2026-10-05T00:00Z"), frame("Pending", "2026-10-01T00:00Z")]
     out, superseded = datafolder.resolve_overlaps("orders", newer_first)
     assert out["order_status"].tolist() == ["Shipped"] and superseded == 1
+
+
+def test_check_data_dates_are_marketplace_local_days(tmp_path):
+    root = tmp_path / "exports"
+    lines = ["\t".join(HEADER)]
+    for oid, ts in [("111-1", "2026-10-03T05:00:00+00:00"), ("111-2", "2026-10-05T06:59:00+00:00")]:
+        vals = {"amazon-order-id": oid, "purchase-date": ts, "order-status": "Shipped",
+                "fulfillment-channel": "Amazon", "sales-channel": "Amazon.com", "sku": "A",
+                "quantity": "1"}
+        lines.append("\t".join(vals.get(h, "") for h in HEADER))
+    (root / "acme" / "US").mkdir(parents=True)
+    (root / "acme" / "US" / "o.txt").write_text("\n".join(lines) + "\n")
+    found = datafolder.check(root)["found"].iloc[0]
+    # 05:00 UTC on 3 Oct is 22:00 on 2 Oct in Los Angeles (PDT, UTC-7); 06:59 UTC on 5 Oct is
+    # 23:59 on 4 Oct
+    assert (found["from"], found["to"]) == ("2026-10-02", "2026-10-04")

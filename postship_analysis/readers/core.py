@@ -443,7 +443,18 @@ def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None 
     try:
         table = _read(src_factory(), True, bad)
     except pa.ArrowInvalid as e:
-        raise UnreadableFileError(path, f"cannot parse as delimited text: {e}") from e
+        if enc in ("utf-8", "utf-8-sig") and "utf8" in str(e).lower().replace("-", ""):
+            # valid UTF-8 at the start, not further down (a cp1252 product name in row 90,000):
+            # decide the encoding on the whole file and transcode
+            whole = path.read_bytes()
+            enc = detect_encoding(whole) or "cp1252"
+            if enc in ("utf-8", "utf-8-sig"):
+                enc = "cp1252"
+            data = whole.decode(enc, errors="replace").encode("utf-8")
+            src_factory = lambda: io.BytesIO(data)  # noqa: E731
+            table = _read(src_factory(), True, bad)
+        else:
+            raise UnreadableFileError(path, f"cannot parse as delimited text: {e}") from e
     if bad:  # line numbers are only known single-threaded: read again (malformed files only)
         bad = []
         table = _read(src_factory(), False, bad)
@@ -597,6 +608,7 @@ def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series
         if not (fast.isna() & ~blank).any():
             return fast.astype("float64"), pd.Series(False, index=s.index)
     st = s.str.strip()
+    sci = st.str.fullmatch(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+", na=False)
     pct = st.str.endswith("%", na=False)
     neg = st.str.match(r"^\(.*\)$|^-|.*-$", na=False)
     st = st.str.replace(r"(?i)^(rs\.?|inr|usd|eur|gbp|jpy)\s*", "", regex=True)
@@ -610,6 +622,8 @@ def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series
     st = st.where(as_comma, st.str.replace(",", "", regex=False))
     val = pd.to_numeric(st.where(st != "", None), errors="coerce").astype("float64")
     val = val.where(~neg, -val)
+    if sci.any():  # 1e-05 as Excel writes small floats: not "105"
+        val = val.where(~sci, pd.to_numeric(s.where(sci), errors="coerce").astype("float64"))
     val = val.where(~blank)
     return val, pct
 
@@ -671,13 +685,10 @@ def parse_datetime(s: pd.Series, tz: str, day_first: bool, as_date: bool = False
             r"^(\d{4}-\d{2}-\d{2}) (\d)", r"\1T\2", regex=True)
         nonnull = st.dropna()
     sample = nonnull.head(2000)
-    aware_sample = sample.str.contains(_OFFSET.pattern, regex=True)
-    if aware_sample.all():
-        aware = pd.Series(True, index=st.index)
-    elif not aware_sample.any():
-        aware = pd.Series(False, index=st.index)
-    else:
-        aware = st.str.contains(_OFFSET.pattern, regex=True, na=False)
+    del sample
+    # value by value: a column may mix times with and without an offset (this is the tolerant
+    # path; clean ISO columns never get here)
+    aware = st.str.contains(_OFFSET.pattern, regex=True, na=False)
     if aware.any():
         a = st[aware]
         # "2025-01-15 10:00:00 +01:00" style: normalise to ISO before parsing
@@ -702,7 +713,10 @@ def parse_datetime(s: pd.Series, tz: str, day_first: bool, as_date: bool = False
                         None).dt.normalize()
                 out_date.loc[naive] = res.astype("datetime64[ns]")
                 return out_date
-            loc = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
+            # fall-back hour: the first (summer-time) reading; spring gap: the first instant
+            # after it. The Arrow fast path makes the same choices.
+            loc = local.dt.tz_localize(tz, ambiguous=np.ones(len(local), dtype=bool),
+                                       nonexistent="shift_forward")
             out.loc[naive] = loc.dt.tz_convert("UTC")
     if as_date:
         return out.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize().astype("datetime64[ns]")
@@ -752,7 +766,7 @@ def _fast_parse(t, kind: str, tz: str):
             if kind == "pct100":
                 v = v / 100.0
             if kind == "int":
-                if ((v.round() != v) & v.notna()).any():
+                if ((v.round() != v) & v.notna()).any() or (v.abs() > 2**53).any():
                     return None
                 return v.astype("Int64")
             return v.astype("float64")
@@ -768,7 +782,7 @@ def _fast_parse(t, kind: str, tz: str):
                 if kind == "date":
                     return pc.floor_temporal(naive, unit="day").to_pandas()
                 aware = pc.assume_timezone(naive, tz, ambiguous="earliest",
-                                           nonexistent="earliest")
+                                           nonexistent="latest")
                 return pc.cast(aware, pa.timestamp("ns", tz="UTC")).to_pandas()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError, TypeError):
         return None
@@ -803,7 +817,9 @@ def _slow_parse(s: pd.Series, f: Field, mp, blank: np.ndarray, flag) -> pd.Serie
         if f.kind == "int":
             frac = (v.notna() & (v.round() != v)).to_numpy()
             flag(frac, f.name, "not a whole number", s)
-            v = v.where(~frac).round().astype("Int64")
+            huge = (v.abs() > 2**53).fillna(False).to_numpy()
+            flag(huge, f.name, "number too large for a count", s)
+            v = v.where(~frac & ~huge).round().astype("Int64")
         return v
     if f.kind in ("ts", "date"):
         v = parse_datetime(s, mp.tz, mp.day_first, as_date=(f.kind == "date"))

@@ -50,3 +50,52 @@ def bar_counts(s: pd.Series, title: str, top: int = 15):
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def trend_with_target(df: pd.DataFrame, x: str, y: str, by: str, title: str,
+                      target: float | None = None, warn: float | None = None,
+                      ylabel: str = "", percent: bool = True):
+    """One line per group of ``by`` over ``x`` with Amazon's target (and our warning line)."""
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    for key, g in df.groupby(by, sort=True):
+        label = " / ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+        ax.plot(g[x], g[y], label=label)
+    if target is not None:
+        ax.axhline(target, color="crimson", linestyle="--", linewidth=1, label="Amazon target")
+    if warn is not None:
+        ax.axhline(warn, color="orange", linestyle=":", linewidth=1, label="at-risk line (ours)")
+    if percent:
+        from matplotlib.ticker import PercentFormatter
+
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    if len(ax.get_legend_handles_labels()[0]):
+        ax.legend(fontsize=8, ncols=3)
+    fig.tight_layout()
+    return fig
+
+
+STATUS_COLOURS = {"pass": "#d4edda", "at_risk": "#fff3cd", "fail": "#f8d7da",
+                  "no_data": "#e2e3e5", "info": "#ffffff"}
+
+
+def kpi_table(kpis: pd.DataFrame):
+    """The KPI table styled for the HTML report: value as %, target, status coloured."""
+    cols = ["marketplace", "name", "value", "numerator", "denominator", "target",
+            "target_condition", "status", "window"]
+    view = kpis[[c for c in cols if c in kpis.columns]].copy()
+
+    def fmt(row):
+        if row.get("unit", "fraction") == "fraction" and pd.notna(row["value"]):
+            return f"{row['value']:.2%}"
+        return "" if pd.isna(row["value"]) else f"{row['value']:g}"
+
+    view["value"] = [fmt(r) for _, r in kpis.iterrows()]
+    view["target"] = [("" if pd.isna(t) else f"{c} {t:.2%}" if u == "fraction" else f"{c} {t:g}")
+                      for t, c, u in zip(kpis["target"], kpis["target_condition"], kpis["unit"],
+                                         strict=True)]
+    view = view.drop(columns=["target_condition"])
+    return view.style.apply(
+        lambda r: [f"background-color: {STATUS_COLOURS.get(r['status'], '#fff')}"] * len(r),
+        axis=1).hide(axis="index")
