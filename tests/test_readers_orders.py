@@ -135,3 +135,24 @@ def test_real_amazon_sale_report_every_row_accounted():
     assert set(r.data["fulfillment_channel"]) == {"AFN", "MFN"}
     # "04-30-22" is 30 April 2022 in India (month-first, since 30 cannot be a month)
     assert r.data["purchase_ts"].max() == pd.Timestamp("2022-04-29T18:30:00Z")
+
+
+def test_unshipped_orders_report_is_recognised_and_read(write):
+    header = ("order-id order-item-id purchase-date payments-date reporting-date promise-date "
+              "days-past-promise buyer-email buyer-name buyer-phone-number sku product-name "
+              "quantity-purchased quantity-shipped quantity-to-ship ship-service-level "
+              "recipient-name ship-address-1 ship-address-2 ship-address-3 ship-city ship-state "
+              "ship-postal-code ship-country is-business-order purchase-order-number "
+              "price-designation is-iba verge-of-cancellation verge-of-lateShipment").split()
+    vals = {"order-id": "171-1", "order-item-id": "55", "purchase-date": "2025-06-01T10:00:00+05:30",
+            "promise-date": "2025-06-03T23:59:59+05:30", "sku": "S", "quantity-purchased": "2",
+            "buyer-name": "never read"}
+    p = write("unshipped.txt", "\t".join(header) + "\n" +
+              "\t".join(vals.get(h, "") for h in header) + "\n")
+    assert detect_file(p).report_type == "unshipped_orders"
+    from postship_analysis.readers.orders import read_unshipped_orders
+
+    r = read_unshipped_orders(p, marketplace="IN")
+    # 23:59:59 at +05:30 is 18:29:59 UTC
+    assert r.data["promise_ts"].iloc[0] == pd.Timestamp("2025-06-03T18:29:59Z")
+    assert r.data["latest_ship_ts"].isna().all()

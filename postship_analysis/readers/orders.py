@@ -106,6 +106,28 @@ ORDER_PROMISES = register(ReportSpec(
     ),
 ))
 
+# The Unshipped Orders report (GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING, domain.md §4a) has
+# no latest-ship-date but a promise-date (with days-past-promise and verge-of-lateShipment, it
+# is the ship-by promise of the open order). It feeds the same table; latest_ship_ts stays empty.
+UNSHIPPED_ORDERS = register(ReportSpec(
+    report_type="unshipped_orders",
+    title="Unshipped Orders report",
+    table="order_promises",
+    amazon_name="GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING",
+    where="Seller Central > Orders > Order Reports > Unshipped Orders, or the SP-API report "
+          "GET_FLAT_FILE_ACTIONABLE_ORDER_DATA_SHIPPING; buyer columns are never read",
+    key=("order_id", "order_item_id"),
+    fields=(
+        Field("order_id", ("order-id",), required=True, notnull=True),
+        Field("order_item_id", ("order-item-id",), required=True),
+        Field("sku", ("sku",)),
+        Field("quantity", ("quantity-purchased",), "int", min_value=0),
+        Field("purchase_ts", ("purchase-date",), "ts"),
+        Field("promise_ts", ("promise-date",), "ts", required=True, notnull=True),
+        Field("ship_service_level", ("ship-service-level",)),
+    ),
+))
+
 _CHANNEL = {"amazon": "AFN", "afn": "AFN", "merchant": "MFN", "mfn": "MFN",
             "seller": "MFN", "easy ship": "MFN"}
 
@@ -141,6 +163,14 @@ def read_sale_report(path, *, seller_id="default", marketplace=None, columns=Non
 def read_order_promises(path, *, seller_id="default", marketplace=None, columns=None) -> ReadResult:
     """Read ship-by / deliver-by dates from an order flat file to ``order_promises``."""
     return read_report(path, ORDER_PROMISES, seller_id=seller_id, marketplace=marketplace,
+                       columns=columns)
+
+
+@reader("unshipped_orders")
+def read_unshipped_orders(path, *, seller_id="default", marketplace=None,
+                          columns=None) -> ReadResult:
+    """Read the Unshipped Orders report to ``order_promises`` (promise_ts = promise-date)."""
+    return read_report(path, UNSHIPPED_ORDERS, seller_id=seller_id, marketplace=marketplace,
                        columns=columns)
 
 
