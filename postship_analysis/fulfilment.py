@@ -79,7 +79,7 @@ import pandas as pd
 
 from . import contract
 from .errors import ParameterError
-from .kpi import KPI, TARGETS, Target, status
+from .kpi import KPI, Target, status, target_for
 
 KEYS = ["seller_id", "marketplace"]
 
@@ -166,12 +166,12 @@ def _rate_frame(frame: pd.DataFrame, groups: pd.DataFrame, date_col: str, num: s
     out[["numerator", "denominator"]] = out[["numerator", "denominator"]].fillna(0).astype(float)
     den_ = out["denominator"]
     out["value"] = (out["numerator"] / den_.where(den_ > 0)).astype(float)
-    t = (TARGETS if targets is None else targets).get(name)
+    ts = [target_for(name, mp, targets) for mp in out["marketplace"]]
     out["kpi"] = name
     out["window_start"] = start
     out["window_end"] = end
-    out["target"] = t.value if t else np.nan
-    out["status"] = [status(v, t) for v in out["value"]]
+    out["target"] = [t.value if t else np.nan for t in ts]
+    out["status"] = [status(v, t) for v, t in zip(out["value"], ts, strict=True)]
     return out[KEYS + by + _RESULT_COLS].reset_index(drop=True)
 
 

@@ -55,6 +55,26 @@ TARGETS: dict[str, Target] = {
 }
 
 
+#: Targets that differ by marketplace: (name, marketplace code) -> Target. Outside the US the
+#: on-time delivery rate is a recommendation (97%), with no penalty (domain.md §1.2).
+MARKETPLACE_TARGETS: dict[tuple[str, str], Target] = {
+    (name, mp): Target(0.97, ">=", 0.98, "Amazon outside the US: on-time delivery over 97% is "
+                       "recommended, without penalty (sellercentral help 200633610)")
+    for name in ("on_time_delivery_rate_14d",)
+    for mp in ("CA", "MX", "BR", "UK", "DE", "FR", "IT", "ES", "NL", "SE", "PL", "IN", "JP",
+               "AU", "AE", "SA")
+}
+
+
+def target_for(name: str, marketplace: str, targets: dict[str, Target] | None = None
+               ) -> Target | None:
+    """The target of a KPI in a marketplace (``"seller/DE"`` is read as ``DE``)."""
+    if targets is not None:
+        return targets.get(name)
+    mp = str(marketplace).rsplit("/", 1)[-1]
+    return MARKETPLACE_TARGETS.get((name, mp), TARGETS.get(name))
+
+
 def status(value: float | None, target: Target | None) -> str:
     """``pass`` / ``at_risk`` / ``fail`` / ``no_data`` (value None or NaN); ``info`` without
     a target.
@@ -98,7 +118,7 @@ class KPI:
              numerator=None, denominator=None, window: str = "",
              targets: dict[str, Target] | None = None) -> KPI:
         """Build a KPI, looking its target up in ``targets`` (default :data:`TARGETS`)."""
-        t = (TARGETS if targets is None else targets).get(name)
+        t = target_for(name, marketplace, targets)
         v = None if value is None or (isinstance(value, float) and math.isnan(value)) \
             else float(value)
         return cls(name, marketplace, v, unit,
