@@ -26,7 +26,13 @@ Planted behaviour (all recorded in the truth folder):
   deterioration in the last weeks in the US), seller and buyer cancellations, tracking-number
   problems (missing, bad check digit, valid number of another carrier, carrier "Other" with a
   free-text name, a number reused across orders, never scanned), late deliveries, A-to-z
-  claims, negative feedback and chargebacks.
+  claims, negative feedback and chargebacks; the Seller Feedback report, A-to-z claims and
+  chargebacks downloads carry them with records that do not count in the ODR (positive
+  and removed feedback, denied and withdrawn-before-decision claims, fraud chargebacks),
+  and a late buyer-message response raises the claim probability
+  (:func:`build_defect_records`, own RNG stream).
+* A few planted input defects (truth ``input_defects.csv``): buyer messages answered
+  before they arrived, a unit-cost row without cogs, a duplicated All Orders line.
 * Returns (FBA and seller-fulfilled) with wrong-item returns (SWITCHEROO) concentrated on
   confusable SKU pairs, buyer messages with a spread of response times, Sponsored Products
   campaigns with a spread of ACoS and conversion, Business Report traffic, unit costs.
@@ -493,6 +499,7 @@ class World:
     messages: pd.DataFrame = None
     sessions: np.ndarray = None
     buybox: np.ndarray = None
+    input_defects: list = field(default_factory=list)  # planted bad input rows (truth)
 
 
 def _multipliers():
@@ -1272,6 +1279,119 @@ def build_traffic(rng, w: World):
     w.buybox = bb
 
 
+def build_defect_records(w: World):
+    """Feedback, A-to-z claim and chargeback records behind the ODR (own RNG stream).
+
+    Uses ``numpy.random.default_rng([seed, 3])`` so the main stream (and every other file) is
+    unchanged by this step. Planted, per order (all recorded in the truth):
+
+    * a *late response* (a buyer message on the order answered more than 24 h after it
+      arrived, or unanswered 24 h later) raises the claim probability: 15 % of such shipped
+      seller-fulfilled orders get a claim filed 1-7 days after the 24-hour mark; 10 % of late
+      deliveries get a claim on top of the base claims of :func:`fulfil_orders`;
+    * claims are decided 3-20 days after filing (75 % granted, 25 % denied as planted); a
+      decision after the as-of date leaves the claim ``pending``; 15 % of grants are then
+      withdrawn by the buyer (``withdrawn_after_grant``, still counts); FBA grants and 20 % of
+      seller-fulfilled grants are Amazon-funded (still count);
+    * 0.15 % of shipped orders get a claim that the buyer withdraws before any decision
+      (does not count);
+    * negative feedback (1-2 stars) on the planted orders, 4 % positive (4-5 stars) and 0.5 %
+      neutral (3 stars) feedback on others, and 0.1 % negative feedback that Amazon removed
+      (does not count);
+    * service chargebacks on the planted orders and one or two fraud chargebacks per
+      marketplace (do not count).
+    Every record is dated before the as-of date.
+    """
+    rng = np.random.default_rng([w.seed, 3])
+    o = w.mfn
+    no = len(o)
+    day = 86400
+    as_of = o["as_of"].to_numpy()
+    ship = o["ship_ts"].to_numpy()
+    del_max = o["del_max"].to_numpy()
+    mfn = (o["channel"] == "MFN").to_numpy()
+    okship = (o["status"].to_numpy() == "ok") & o["shipped"].to_numpy()
+    claim = o["claim"].to_numpy().copy()
+    status = o["claim_status"].to_numpy().astype(object).copy()
+    late_del = o["late_delivery"].to_numpy()
+    # late responses: 24 h after the first late-answered message of the order
+    m = w.messages[w.messages["order_id"] != ""]
+    resp = m["response"].to_numpy()
+    recv = m["received"].to_numpy()
+    m_asof = m["mp"].map(lambda x: int(as_of[(o["mp"] == x).to_numpy()][0])).to_numpy()
+    late_msg = np.where(resp > 0, resp - recv > day, m_asof - recv > day)
+    never = 2 ** 40  # far after any date, exact as a float
+    mark = pd.Series(np.where(late_msg, recv + day, never),
+                     index=m["order_id"].to_numpy()).groupby(level=0).min()
+    late_mark = mark.reindex(o["order_id"]).fillna(never).to_numpy().astype(np.int64)
+    has_late_msg = late_mark < as_of
+    # claim filing times for the planted claims
+    base_t = np.where(mfn, np.maximum(del_max, ship) + rng.integers(2 * day, 20 * day, no),
+                      ship + rng.integers(5 * day, 25 * day, no))
+    base_t = np.where(late_del, del_max + rng.integers(2 * day, 12 * day, no), base_t)
+    hi = as_of - rng.integers(3600, 3 * day, no)
+    base_t = np.maximum(np.minimum(base_t, hi), ship + 3600)
+    claim_t = np.where(claim, base_t, 0)
+    # extra claims driven by late delivery and late response
+    u1, u2 = rng.random(no), rng.random(no)
+    t_ld = del_max + rng.integers(2 * day, 12 * day, no)
+    t_lr = late_mark + rng.integers(day, 7 * day, no)
+    new_ld = okship & mfn & ~claim & late_del & (u1 < 0.10) & (t_ld < as_of)
+    new_lr = okship & mfn & ~claim & ~new_ld & has_late_msg & (u2 < 0.15) & (t_lr < as_of)
+    st_new = np.where(rng.random(no) < 0.25, "denied", "granted")
+    for sel, t in ((new_ld, t_ld), (new_lr, t_lr)):
+        claim = claim | sel
+        status = np.where(sel, st_new, status)
+        claim_t = np.where(sel, t, claim_t)
+    driver = np.where(new_ld, "late_delivery", np.where(new_lr, "late_response",
+                                                        np.where(claim, "base", "")))
+    # withdrawn before any decision (does not count)
+    t_wd = ship + rng.integers(3 * day, 20 * day, no)
+    wd = okship & ~claim & (rng.random(no) < 0.0015) & (t_wd < as_of)
+    claim = claim | wd
+    claim_t = np.where(wd, t_wd, claim_t)
+    status = np.where(wd, "withdrawn_before_decision", status)
+    driver = np.where(wd, "random", driver)
+    # decisions
+    decision_t = claim_t + rng.integers(3 * day, 21 * day, no)
+    decided = claim & ~wd & (decision_t < as_of)
+    status = np.where(claim & ~wd & ~decided, "pending", status)
+    after = decided & (status == "granted") & (rng.random(no) < 0.15)
+    status = np.where(after, "withdrawn_after_grant", status)
+    amazon_funded = (status != "denied") & claim & ~wd & (
+        (~mfn) | (rng.random(no) < 0.20))
+    counts = claim & np.isin(status, ["granted", "pending", "withdrawn_after_grant"])
+    # feedback
+    neg = o["negative_feedback"].to_numpy()
+    fb_t = np.maximum(del_max, ship) + rng.integers(day, 20 * day, no)
+    fb_t = np.where(mfn, fb_t, ship + rng.integers(2 * day, 25 * day, no))
+    fb_t_neg = np.maximum(np.minimum(fb_t, hi), ship + 3600)
+    u = rng.random(no)
+    removed = okship & ~neg & (u < 0.001) & (fb_t < as_of)
+    positive = okship & ~neg & ~removed & (u >= 0.001) & (u < 0.041) & (fb_t < as_of)
+    neutral = okship & ~neg & ~removed & (u >= 0.041) & (u < 0.046) & (fb_t < as_of)
+    low = np.where(rng.random(no) < 0.6, 1, 2)
+    high = np.where(rng.random(no) < 0.8, 5, 4)
+    rating = np.where(neg | removed, low, np.where(positive, high, np.where(neutral, 3, 0)))
+    fb_time = np.where(neg, fb_t_neg, np.where(rating > 0, fb_t, 0))
+    # chargebacks: planted service ones, one or two fraud ones per marketplace
+    cb = o["chargeback"].to_numpy()
+    cb_t = np.maximum(np.minimum(ship + rng.integers(10 * day, 50 * day, no), hi), ship + 3600)
+    fraud = np.zeros(no, dtype=bool)
+    omp = o["mp"].to_numpy()
+    for mp in MPS:
+        cand = np.nonzero(okship & ~cb & (omp == mp) & (cb_t < as_of))[0]
+        k = int(rng.integers(1, 3))
+        fraud[rng.choice(cand, size=k, replace=False)] = True
+    cb_time = np.where(cb | fraud, cb_t, 0)
+    w.mfn = o.assign(claim=claim, claim_status=np.where(claim, status, ""), claim_ts=claim_t,
+                     claim_driver=driver, decision_ts=np.where(decided, decision_t, 0),
+                     claim_counts=counts, claim_amazon_funded=amazon_funded,
+                     late_response=has_late_msg & np.where(claim, late_mark < claim_t, True),
+                     feedback_rating=rating, feedback_removed=removed, feedback_ts=fb_time,
+                     chargeback_fraud=fraud, chargeback_ts=cb_time)
+
+
 def build_world(seed=DEFAULT_SEED) -> World:
     """Simulate everything (the single RNG is consumed in a fixed order)."""
     rng = np.random.default_rng(seed)
@@ -1285,6 +1405,7 @@ def build_world(seed=DEFAULT_SEED) -> World:
     build_returns(rng, w)
     build_messages(rng, w)
     build_traffic(rng, w)
+    build_defect_records(w)
     w.rng = rng
     return w
 
@@ -1385,6 +1506,14 @@ def write_all_orders(w: World, root: Path):
             if mo >= "2026-06":
                 header = header + ["order-item-id"]
             sub = table.loc[np.asarray(month == mo), header]
+            if mp == "US" and mo == DUPLICATE_LINE_MONTH:
+                # planted input defect: one line downloaded twice (exact duplicate)
+                k = 10
+                sub = pd.concat([sub.iloc[: k + 1], sub.iloc[k: k + 1], sub.iloc[k + 1:]])
+                w.input_defects.append(dict(
+                    file=f"{SELLER_ID}/{mp}/All Orders {mo}.txt", line=k + 3, column="(all)",
+                    problem=f"exact duplicate of line {k + 2} (order {sub.iloc[k, 0]})",
+                    expected=f"quarantined by the reader (reason: duplicate of line {k + 2})"))
             write_table(root / mp / f"All Orders {mo}.txt", header, sub, bom=(mp == "DE"))
 
 
@@ -1906,6 +2035,7 @@ def write_returns(w: World, root: Path):
 
 
 ADS_START = pd.Timestamp("2026-08-01")
+DUPLICATE_LINE_MONTH = "2026-03"  # the All Orders file with a planted duplicate line
 
 
 def _ads_structure(rng, w: World, mp: str):
@@ -2335,7 +2465,7 @@ def performance_metrics(w: World, mp: str) -> dict:
     for ch in ("MFN", "AFN"):
         sel = (o["channel"] == ch).to_numpy() & (od >= a) & (od <= b) & (
             o["state"].to_numpy() != "Cancelled")
-        claims = sel & o["claim"].to_numpy() & (o["claim_status"].to_numpy() != "denied")
+        claims = sel & o["claim_counts"].to_numpy()
         fb = sel & o["negative_feedback"].to_numpy()
         cb = sel & o["chargeback"].to_numpy()
         res[f"odr_{ch.lower()}"] = dict(window=(a, b), orders=int(sel.sum()),
@@ -2474,6 +2604,20 @@ def write_buyer_messages(w: World, root: Path):
         m = w.messages[w.messages["mp"] == mp]
         resp = m["response"].to_numpy()
         rtxt = np.where(resp > 0, iso_local(np.where(resp > 0, resp, 0), tz), "")
+        # planted input defect: a first response before the message arrived (US 2, DE 1
+        # pre-sale threads), which the reader must quarantine
+        cand = np.nonzero((m["order_id"].to_numpy() == "") & (resp > 0))[0]
+        bad = np.sort(np.random.default_rng([w.seed, 7, len(mp)]).choice(
+            cand, size=2 if mp == "US" else 1, replace=False))
+        early = m["received"].to_numpy()[bad] - 3600 * (2 + bad % 4)
+        rtxt = rtxt.astype(object)
+        rtxt[bad] = iso_local(early, tz)
+        for i in bad.tolist():
+            w.input_defects.append(dict(
+                file=f"{SELLER_ID}/{mp}/Buyer Messages.csv", line=i + 2,
+                column="first-response-at", problem="first response before received-at",
+                expected="quarantined by the reader (reason: first response before the "
+                         "message was received)"))
         tb = pd.DataFrame({"thread-id": m["thread_id"].to_numpy(),
                            "order-id": m["order_id"].to_numpy(),
                            "received-at": iso_local(m["received"].to_numpy(), tz),
@@ -2481,6 +2625,107 @@ def write_buyer_messages(w: World, root: Path):
         write_table(root / mp / "Buyer Messages.csv",
                     ["thread-id", "order-id", "received-at", "first-response-at", "category"],
                     tb, sep=",")
+
+
+FEEDBACK_COMMENTS = {1: "Never arrived, no reply to my message", 2: "Arrived late and damaged box",
+                     3: "OK product, slow delivery", 4: "Good, as described",
+                     5: "Great seller, fast shipping"}
+CLAIM_REASONS = {"late_delivery": "Item not received", "late_response": "Item not received",
+                 "base": "Item not as described", "random": "Item not received"}
+
+
+def _local_text(sec, tz, style):
+    """UTC epoch seconds -> local naive text: us 'MM/DD/YYYY HH:MM:SS', de 'DD.MM.YYYY ...',
+    us_short 'MM/DD/YY', de_short 'DD.MM.YY'."""
+    idx = pd.DatetimeIndex(np.asarray(sec, dtype="datetime64[s]")).tz_localize("UTC")
+    f = {"us": "%m/%d/%Y %H:%M:%S", "de": "%d.%m.%Y %H:%M:%S", "us_short": "%m/%d/%y",
+         "de_short": "%d.%m.%y"}[style]
+    return list(idx.tz_convert(tz).strftime(f))
+
+
+def write_defect_files(w: World, root: Path):
+    """Feedback.txt (Seller Feedback report, tab), A-to-z Claims.csv and Chargebacks.csv (our
+    documented layouts, see postship_analysis.readers.defects) per marketplace.
+
+    Feedback: US ``MM/DD/YY`` dates, ``Response`` and a ``Removed`` (Yes/blank) column; DE
+    ``DD.MM.YY`` dates, ``Your Response`` and a ``Status`` column (``Removed by Amazon``).
+    Comments are canned synthetic phrases and Rater Email is empty (no buyer data).
+    Claims / chargebacks: local date and time (US month-first, DE day-first), amount = order
+    total with the marketplace's decimal separator.
+    """
+    o = w.mfn
+    lines = w.lines
+    total = pd.Series(lines["qty"].to_numpy() * lines["price_cents"].to_numpy()).groupby(
+        lines["order_no"].to_numpy()).sum()
+    amount = total.reindex(o["order_no"]).fillna(0).to_numpy(dtype=np.int64)
+    for mp in MPS:
+        conf = MP[mp]
+        tz, dec = conf["tz"], conf["dec"]
+        us = mp == "US"
+        sel = (o["mp"] == mp).to_numpy()
+        # feedback
+        f = o[sel & (o["feedback_rating"].to_numpy() > 0)].sort_values(
+            ["feedback_ts", "order_id"], ascending=[False, True])
+        rating = f["feedback_rating"].to_numpy()
+        rem = f["feedback_removed"].to_numpy()
+        fb = pd.DataFrame({
+            "Date": _local_text(f["feedback_ts"].to_numpy(), tz, "us_short" if us else "de_short"),
+            "Rating": rating.astype(str),
+            "Comments": [FEEDBACK_COMMENTS[int(r)] for r in rating],
+            "Response": np.where(rating <= 2, "We are sorry, please contact us", ""),
+            "Order ID": f["order_id"].to_numpy(), "Rater Email": ""})
+        if us:
+            fb["Removed"] = np.where(rem, "Yes", "")
+            header = ["Date", "Rating", "Comments", "Response", "Order ID", "Rater Email",
+                      "Removed"]
+        else:
+            fb["Status"] = np.where(rem, "Removed by Amazon", "")
+            header = ["Date", "Rating", "Comments", "Your Response", "Order ID", "Rater Email",
+                      "Status"]
+        write_table(root / mp / "Feedback.txt", header, fb)
+        # claims
+        c = o[sel & o["claim"].to_numpy()].sort_values(["claim_ts", "order_id"])
+        st = c["claim_status"].to_numpy()
+        dts = c["decision_ts"].to_numpy()
+        style = "us" if us else "de"
+        ids = ["AZ" + x for x in _unique_numbers(np.random.default_rng([w.seed, 4, len(c)]),
+                                                  len(c), 9)]
+        status_txt = {"granted": "Granted", "denied": "Denied", "pending": "Pending",
+                      "withdrawn_after_grant": "Withdrawn",
+                      "withdrawn_before_decision": "Withdrawn"}
+        cl = pd.DataFrame({
+            "Claim ID": ids, "Order ID": c["order_id"].to_numpy(),
+            "Claim Date": _local_text(c["claim_ts"].to_numpy(), tz, style),
+            "Reason": [CLAIM_REASONS[d] for d in c["claim_driver"]],
+            "Status": [status_txt[x] for x in st],
+            "Decision Date": np.where(dts > 0, _local_text(np.where(dts > 0, dts, 0), tz, style),
+                                      ""),
+            "Amount": fmt_money(pd.Series(amount, index=o["order_id"]).reindex(
+                c["order_id"]).to_numpy(), dec),
+            "Currency": conf["currency"],
+            "Funded By": np.where(st == "denied", "",
+                                  np.where(st == "withdrawn_before_decision", "",
+                                           np.where(c["claim_amazon_funded"], "Amazon",
+                                                    "Seller")))})
+        write_table(root / mp / "A-to-z Claims.csv", list(cl.columns), cl, sep=",")
+        # chargebacks
+        b = o[sel & (o["chargeback"].to_numpy() | o["chargeback_fraud"].to_numpy())].sort_values(
+            ["chargeback_ts", "order_id"])
+        fr = b["chargeback_fraud"].to_numpy()
+        service = np.array(["Merchandise not received", "Not as described",
+                            "Credit not processed"])
+        pick = np.random.default_rng([w.seed, 5, len(b)]).integers(0, 3, len(b))
+        cbt = pd.DataFrame({
+            "Chargeback ID": ["CB" + x for x in _unique_numbers(
+                np.random.default_rng([w.seed, 6, len(b)]), len(b), 9)],
+            "Order ID": b["order_id"].to_numpy(),
+            "Chargeback Date": _local_text(b["chargeback_ts"].to_numpy(), tz, style),
+            "Reason": np.where(fr, "Fraud - unauthorized transaction", service[pick]),
+            "Status": np.where(fr, "Closed - Amazon funded", "Closed - seller funded"),
+            "Amount": fmt_money(pd.Series(amount, index=o["order_id"]).reindex(
+                b["order_id"]).to_numpy(), dec),
+            "Currency": conf["currency"]})
+        write_table(root / mp / "Chargebacks.csv", list(cbt.columns), cbt, sep=",")
 
 
 def write_unit_costs(w: World, root: Path):
@@ -2501,8 +2746,16 @@ def write_unit_costs(w: World, root: Path):
                        "price": fmt_money(price), "cogs": fmt_money(cogs),
                        "fba-fee": fmt_money(fee), "referral-fee-pct": fmt_num(ref, 2),
                        "other-cost-per-unit": fmt_money(other)})
-    write_table(root / "unit-costs.csv", list(tb.columns), tb, sep=",")
     w.unit_costs = tb
+    # planted input defect: one SKU's cogs left empty (the reader quarantines the row)
+    out = tb.reset_index(drop=True).copy()
+    k = len(out) // 3
+    out.loc[k, "cogs"] = ""
+    w.input_defects.append(dict(
+        file=f"{SELLER_ID}/unit-costs.csv", line=k + 2, column="cogs",
+        problem=f"empty cogs for SKU {out.loc[k, 'sku']} ({out.loc[k, 'marketplace']})",
+        expected="quarantined by the reader (reason: missing value)"))
+    write_table(root / "unit-costs.csv", list(out.columns), out, sep=",")
 
 
 # -------------------------------------------------------------------------------------------
@@ -2640,10 +2893,38 @@ def write_truth(w: World, truth: Path):
         "late_delivery": o["late_delivery"].astype(int), "a_to_z_claim": o["claim"].astype(int),
         "claim_status": o["claim_status"],
         "negative_feedback": o["negative_feedback"].astype(int),
-        "chargeback": o["chargeback"].astype(int)})
+        "chargeback": o["chargeback"].astype(int),
+        "claim_counts": o["claim_counts"].astype(int), "claim_driver": o["claim_driver"],
+        "claim_filed": ts("claim_ts"), "late_response": o["late_response"].astype(int),
+        "feedback_rating": np.where(o["feedback_rating"] > 0, o["feedback_rating"].astype(str),
+                                    ""),
+        "feedback_removed": o["feedback_removed"].astype(int),
+        "chargeback_fraud": o["chargeback_fraud"].astype(int),
+        "order_defect": (o["claim_counts"] | o["negative_feedback"] | o["chargeback"]).astype(
+            int)})
     del tz
     orders = orders.sort_values(["marketplace", "purchase", "order_id"])
     write_gz(truth / "orders.csv.gz", orders.to_csv(index=False, lineterminator="\n").encode())
+    # every feedback / claim / chargeback record written, and whether it counts in the ODR
+    recs = []
+    for kind, mask, detail, counts, when in (
+            ("feedback", o["feedback_rating"] > 0, o["feedback_rating"].astype(str),
+             o["negative_feedback"], "feedback_ts"),
+            ("a_to_z_claim", o["claim"], o["claim_status"], o["claim_counts"], "claim_ts"),
+            ("chargeback", o["chargeback"] | o["chargeback_fraud"],
+             np.where(o["chargeback_fraud"], "fraud", "service"), o["chargeback"],
+             "chargeback_ts")):
+        mk = np.asarray(mask, dtype=bool)
+        recs.append(pd.DataFrame({
+            "marketplace": o["mp"].to_numpy()[mk], "order_id": o["order_id"].to_numpy()[mk],
+            "kind": kind, "detail": np.asarray(detail, dtype=object)[mk],
+            "removed": np.where(kind == "feedback", o["feedback_removed"].astype(int), 0)[mk],
+            "counts_in_odr": np.asarray(counts, dtype=int)[mk],
+            "at": ts(when)[mk]}))
+    dfx = pd.concat(recs, ignore_index=True).sort_values(["marketplace", "kind", "order_id"])
+    dfx.to_csv(truth / "defects.csv", index=False, lineterminator="\n")
+    pd.DataFrame(w.input_defects, columns=["file", "line", "column", "problem", "expected"]).to_csv(
+        truth / "input_defects.csv", index=False, lineterminator="\n")
     # returns
     r = w.returns
     rt = pd.DataFrame({"order_id": r["order_id"], "marketplace": r["mp"], "sku": r["sku"],
@@ -2681,9 +2962,40 @@ bytes. Everything here was *planted* by the generator; analytics are checked aga
 | `confusable_pairs.csv` | the planted confusable SKU pairs (wrong-item / SWITCHEROO returns) |
 | `daily.csv.gz` | per day, marketplace and SKU (from launch): true demand before censoring, rank-loss multiplier, demand after rank loss, units sold, end-of-day fulfillable stock (FBA), stockout flag |
 | `stockouts.csv` | FBA stockout episodes: start, end, length, lost units, planted or not, ongoing at the end, recovery initial multiplier and recovery days, units lost during recovery |
-| `orders.csv.gz` | per order: status, promises, confirmation and delivery times, late shipment, cancelled by seller / buyer, declared and true carrier, tracking problem (missing, invalid_check_digit, wrong_carrier, other_carrier, reused, never_scanned), VTR-valid, late delivery, A-to-z claim (+ status), negative feedback, chargeback |
+| `orders.csv.gz` | per order: status, promises, confirmation and delivery times, late shipment, cancelled by seller / buyer, declared and true carrier, tracking problem (missing, invalid_check_digit, wrong_carrier, other_carrier, reused, never_scanned), VTR-valid, late delivery, A-to-z claim filed (`a_to_z_claim`) with its status (granted, denied, pending, withdrawn_after_grant, withdrawn_before_decision), whether it counts in the ODR (`claim_counts`), what planted it (`claim_driver`: base, late_delivery, late_response, random) and when it was filed; `late_response` (a buyer message on the order whose first response came more than 24 h after it arrived, or none 24 h later, that mark falling before the claim if any); negative feedback that counts (1-2 stars, not removed), `feedback_rating`, `feedback_removed`; service chargeback (counts) and `chargeback_fraud` (does not); `order_defect` (any counting defect) |
+| `defects.csv` | every record written to `Feedback.txt`, `A-to-z Claims.csv` and `Chargebacks.csv`: marketplace, order, kind, detail (rating / claim status / fraud or service), removed, `counts_in_odr`, local time |
+| `input_defects.csv` | the planted bad input rows and how the readers must treat them (see below) |
 | `returns.csv` | every return row: channel, reason, disposition, the SKU actually returned for wrong-item returns |
 | `metrics.json` | the account-health counts behind `seller-performance.json`, with the windows and definitions used |
+
+## Order defects (ODR inputs)
+
+`Feedback.txt`, `A-to-z Claims.csv` and `Chargebacks.csv` (per marketplace) come from a
+separate random stream (`default_rng([seed, 3])`), so they change nothing else. Planted: a
+late response (a buyer message answered after 24 h, or not at all) gives 15 % of shipped
+seller-fulfilled orders a claim 1-7 days after the 24-hour mark; a late delivery gives 10 % a
+claim on top of the base rate; claims are decided 3-20 days after filing (75 % granted, 25 %
+denied), undecided at the as-of date = pending, 15 % of grants withdrawn afterwards (counts),
+FBA and 20 % of seller-fulfilled grants Amazon-funded (counts); 0.15 % of shipped orders get
+a claim withdrawn before any decision (does not count). Feedback: the planted negative
+feedback (1-2 stars), 4 % positive and 0.5 % neutral feedback, 0.1 % negative feedback removed
+by Amazon (does not count). Chargebacks: the planted service chargebacks (count) and one or two
+fraud chargebacks per marketplace (do not count). ODR counts in `metrics.json` use
+`claim_counts`, `negative_feedback` and `chargeback` of `orders.csv.gz` (order date,
+cancelled orders excluded from the orders counted).
+
+## Planted input defects (`input_defects.csv`)
+
+So the data overview shows the quarantine at work, a few input rows are bad on purpose:
+
+* `US/Buyer Messages.csv` (2 rows) and `DE/Buyer Messages.csv` (1 row): a pre-sale thread whose
+  `first-response-at` is before its `received-at`; the reader quarantines them.
+* `unit-costs.csv`: one SKU's `cogs` is empty; the reader quarantines the row (that SKU has no
+  unit cost in the loaded table).
+* `US/All Orders 2026-03.txt`: one line is repeated right after itself (an exact duplicate, as
+  when a download is pasted twice); the reader quarantines the second copy.
+
+`input_defects.csv` gives the file, physical line, column and expected reader behaviour of each.
 """
 
 
@@ -2705,13 +3017,13 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 
 | file | what |
 |---|---|
-| `unit-costs.csv` | our format: sku, marketplace, currency, price, cogs, fba-fee, referral-fee-pct (fraction), other-cost-per-unit |
+| `unit-costs.csv` | our format: sku, marketplace, currency, price, cogs, fba-fee, referral-fee-pct (fraction), other-cost-per-unit; one planted row with an empty cogs |
 
 ## `sample-seller/US/` and `sample-seller/DE/`
 
 | file | Amazon report / format | notes |
 |---|---|---|
-| `All Orders YYYY-MM.txt` | GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL (tab) | one per month by local order date; 32-column header (with `url`) before 2025-10, 33-column 2025-2026 header after, `order-item-id` added from 2026-06; dates UTC `+00:00`; `item-price` is the line total; cancelled rows have quantity 0 and no price; DE: decimal comma, UTF-8 with BOM |
+| `All Orders YYYY-MM.txt` | GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL (tab) | one per month by local order date (US 2026-03 has one planted exact duplicate line); 32-column header (with `url`) before 2025-10, 33-column 2025-2026 header after, `order-item-id` added from 2026-06; dates UTC `+00:00`; `item-price` is the line total; cancelled rows have quantity 0 and no price; DE: decimal comma, UTF-8 with BOM |
 | `Order Report YYYY-MM.txt` | seller-fulfilled order flat file (tab) | MFN lines with earliest/latest ship and delivery dates (local time with offset); `latest-ship-date` = ship-by |
 | `Shipment Confirmations.txt` | POST_FLAT_FILE_FULFILLMENT_DATA (tab, `TemplateType=OrderFulfillment` first line) | one row per shipped MFN order; blank order-item-id/quantity = whole (two-item) order |
 | `Delivery Events.csv` | our format (comma): tracking-number, carrier, event, event-time | carrier scans of MFN packages: label_created, picked_up, in_transit, exception, out_for_delivery, delivered |
@@ -2727,7 +3039,10 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 | `BusinessReport-by-child.csv` | Business Report "Detail Page Sales and Traffic By Child Item" (comma, UTF-8 BOM) | October 2026; money and percentages as strings |
 | `sales-and-traffic.json` | GET_SALES_AND_TRAFFIC_REPORT | DAY granularity, whole period; CHILD ASINs; money `{amount, currencyCode}`, percentages 0-100; cancelled lines excluded from ordered sales |
 | `seller-performance.json` | GET_V2_SELLER_PERFORMANCE_REPORT | rates as fractions; `lateShipmentRateList` for 10 and 30 days; computed from the planted orders |
-| `Buyer Messages.csv` | our format (comma): thread-id, order-id, received-at, first-response-at, category | first-response-at empty = unanswered; pre-sale product questions have no order id |
+| `Buyer Messages.csv` | our format (comma): thread-id, order-id, received-at, first-response-at, category | first-response-at empty = unanswered; pre-sale product questions have no order id; 3 planted bad rows (response before receipt) |
+| `Feedback.txt` | GET_SELLER_FEEDBACK_DATA (tab): Date, Rating, Comments, Response, Order ID, Rater Email (+ `Removed` in US, `Status` in DE) | US dates `MM/DD/YY`, DE `DD.MM.YY` and `Your Response`; comments canned synthetic phrases, rater e-mail empty |
+| `A-to-z Claims.csv` | A-to-z Guarantee claims, our documented layout (comma): Claim ID, Order ID, Claim Date, Reason, Status, Decision Date, Amount, Currency, Funded By | Granted / Denied / Pending / Withdrawn (with a decision date = withdrawn after grant); local date-times |
+| `Chargebacks.csv` | chargeback claims, our documented layout (comma): Chargeback ID, Order ID, Chargeback Date, Reason, Status, Amount, Currency | fraud chargebacks say so in the reason |
 
 Tracking numbers are well-formed with correct check digits (UPS 1Z, USPS IMpb, FedEx 12,
 DHL Express, DPD, Deutsche Post S10, Amazon TBA) except the planted bad ones; they are
@@ -2759,6 +3074,7 @@ def generate(out, truth, seed: int = DEFAULT_SEED) -> World:
     write_business_reports(w, root)
     write_seller_performance(w, root)
     write_buyer_messages(w, root)
+    write_defect_files(w, root)
     write_unit_costs(w, root)
     write_readme(out)
     write_truth(w, truth)

@@ -211,17 +211,78 @@ def test_ads_money_and_acos_strings():
 # Readers
 # ---------------------------------------------------------------------------------------------
 
-def test_every_all_orders_file_reads_without_rejects():
+def test_every_all_orders_file_reads_without_rejects_but_the_planted_duplicate():
     readers = pytest.importorskip("postship_analysis.readers.orders")
+    planted = pd.read_csv(SAMPLE_TRUTH / "input_defects.csv", keep_default_na=False)
+    dup = planted[planted["file"].str.contains("All Orders")]
+    assert len(dup) == 1
     n = 0
     for path in sorted(SELLER.glob("*/All Orders *.txt")):
-        rows = len(path.read_bytes().decode("utf-8-sig").splitlines()) - 1
+        text = path.read_bytes().decode("utf-8-sig").splitlines()
+        rows = len(text) - 1
         res = readers.read_all_orders(path, seller_id="sample-seller")
-        assert res.rejected == 0, (path.name, res.quarantine.head())
-        assert res.rows_read == rows == res.accepted
+        if str(path.relative_to(SAMPLE)) == dup["file"].iloc[0]:
+            line = int(dup["line"].iloc[0])
+            assert text[line - 1] == text[line - 2]  # the line repeats the one before it
+            assert res.rejected == 1
+            assert res.quarantine["line"].tolist() == [line]
+            assert res.quarantine["reason"].iloc[0] == f"duplicate of line {line - 1}"
+        else:
+            assert res.rejected == 0, (path.name, res.quarantine.head())
+        assert res.rows_read == rows == res.accepted + res.rejected
         assert set(res.data["marketplace"]) == {path.parent.name}
         n += rows
     assert 15_000 < n < 60_000
+
+
+def test_planted_message_and_unit_cost_defects_are_where_the_truth_says():
+    planted = pd.read_csv(SAMPLE_TRUTH / "input_defects.csv", keep_default_na=False)
+    msgs = planted[planted["file"].str.endswith("Buyer Messages.csv")]
+    assert len(msgs) == 3
+    for r in msgs.itertuples():
+        lines = (SAMPLE / r.file).read_text().splitlines()
+        row = dict(zip(lines[0].split(","), lines[r.line - 1].split(","), strict=True))
+        assert pd.Timestamp(row["first-response-at"]) < pd.Timestamp(row["received-at"])
+    cost = planted[planted["file"].str.endswith("unit-costs.csv")]
+    lines = (SAMPLE / cost["file"].iloc[0]).read_text().splitlines()
+    row = dict(zip(lines[0].split(","), lines[int(cost["line"].iloc[0]) - 1].split(","),
+                   strict=True))
+    assert row["cogs"] == ""
+    assert sum(1 for ln in lines[1:] if ln.split(",")[4] == "") == 1
+
+
+def test_defect_files_headers_and_truth_counts():
+    for mp, resp, extra, pattern in (("US", "Response", "Removed", r"\d\d/\d\d/\d\d"),
+                                     ("DE", "Your Response", "Status", r"\d\d\.\d\d\.\d\d")):
+        fb = _read_tab(SELLER / mp / "Feedback.txt")
+        assert list(fb.columns) == ["Date", "Rating", "Comments", resp, "Order ID",
+                                    "Rater Email", extra]
+        assert fb["Date"].str.fullmatch(pattern).all()
+        assert (fb["Rater Email"] == "").all()
+        cl = pd.read_csv(SELLER / mp / "A-to-z Claims.csv", dtype=str, keep_default_na=False)
+        assert list(cl.columns) == ["Claim ID", "Order ID", "Claim Date", "Reason", "Status",
+                                    "Decision Date", "Amount", "Currency", "Funded By"]
+        cb = pd.read_csv(SELLER / mp / "Chargebacks.csv", dtype=str, keep_default_na=False)
+        assert list(cb.columns) == ["Chargeback ID", "Order ID", "Chargeback Date", "Reason",
+                                    "Status", "Amount", "Currency"]
+        truth = pd.read_csv(SAMPLE_TRUTH / "orders.csv.gz", dtype=str, keep_default_na=False)
+        t = truth[truth["marketplace"] == mp]
+        # every planted record is in the files, nothing else
+        assert set(fb["Order ID"]) == set(t.loc[t["feedback_rating"] != "", "order_id"])
+        neg = fb[(fb["Rating"].astype(int) <= 2) & (fb[extra] == "")]
+        assert set(neg["Order ID"]) == set(t.loc[t["negative_feedback"] == "1", "order_id"])
+        assert set(cl["Order ID"]) == set(t.loc[t["a_to_z_claim"] == "1", "order_id"])
+        assert set(cb["Order ID"]) == set(t.loc[(t["chargeback"] == "1")
+                                                | (t["chargeback_fraud"] == "1"), "order_id"])
+        assert cb["Reason"].str.contains("Fraud").sum() == (t["chargeback_fraud"] == "1").sum() >= 1
+    defects = pd.read_csv(SAMPLE_TRUTH / "defects.csv", keep_default_na=False)
+    # the exclusions are exercised: records that do not count exist of every kind
+    assert {"denied", "withdrawn_before_decision"} <= set(
+        defects.loc[(defects["kind"] == "a_to_z_claim") & (defects["counts_in_odr"] == 0),
+                    "detail"])
+    assert ((defects["kind"] == "feedback") & (defects["removed"] == 1)).sum() >= 1
+    assert ((defects["kind"] == "chargeback") & (defects["detail"] == "fraud")
+            & (defects["counts_in_odr"] == 0)).sum() >= 2
 
 
 # ---------------------------------------------------------------------------------------------
