@@ -33,6 +33,9 @@ from .errors import InputFileError, PostshipError
 from .readers.core import READERS, REGISTRY, ReadResult
 
 SKIP_NAMES = {"readme.md", "readme.txt", ".ds_store", "thumbs.db", "provenance.md"}
+#: folders that hold no exports: the seller's message templates (read by the customer
+#: experience report's compliance check)
+SKIP_FOLDERS = {"message-templates"}
 
 
 @dataclass
@@ -65,7 +68,8 @@ def discover(root: str | Path) -> list[FoundFile]:
     if not root.is_dir():
         raise InputFileError(root, "data folder not found", "a folder of exports, see README")
     files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")
-                   and p.name.lower() not in SKIP_NAMES)
+                   and p.name.lower() not in SKIP_NAMES
+                   and not set(p.relative_to(root).parts[:-1]) & SKIP_FOLDERS)
     top_is_market = any(_marketplace_of([d.name]) for d in root.iterdir() if d.is_dir())
     out = []
     for p in files:

@@ -3018,6 +3018,7 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 | file | what |
 |---|---|
 | `unit-costs.csv` | our format: sku, marketplace, currency, price, cogs, fba-fee, referral-fee-pct (fraction), other-cost-per-unit; one planted row with an empty cogs |
+| `message-templates/*.txt` | the seller's buyer-message templates (not an export): two compliant, two that break Amazon's solicitation policy on purpose (checked by the customer-experience report) |
 
 ## `sample-seller/US/` and `sample-seller/DE/`
 
@@ -3057,6 +3058,37 @@ def write_readme(out: Path):
     (out / "README.md").write_text(README, encoding="utf-8")
 
 
+#: The seller's buyer-message templates (``message-templates/``, checked by the customer
+#: experience report against Amazon's solicitation policy). Two are compliant; two break the
+#: policy on purpose, as the truth README says (positive review; incentive; diverting unhappy
+#: buyers; German: asking only happy buyers).
+MESSAGE_TEMPLATES = {
+    "shipped-notice.txt": (
+        "Hi, your order {order_id} has shipped today with {carrier}. You can follow it with "
+        "tracking number {tracking}. If anything is wrong with your order, reply to this "
+        "message and we will help.\n"),
+    "review-request-neutral.txt": (
+        "Thank you for your order. Your feedback helps other customers: if you have a moment, "
+        "please consider leaving a review of the product on Amazon.\n"),
+    "review-request-bad.txt": (
+        "Loved your new product? Please leave us a 5-star review! As a thank-you we will send "
+        "you a $10 gift card. If you are not happy, contact us first instead of leaving a "
+        "review.\n"),
+    "bewertung-de.txt": (
+        "Vielen Dank für Ihre Bestellung! Wenn Sie zufrieden sind, hinterlassen Sie bitte eine "
+        "Bewertung auf Amazon.\n"),
+}
+
+
+def write_message_templates(root: Path) -> None:
+    """Message templates an analyst keeps beside the exports (not a report; skipped by
+    the data-folder discovery)."""
+    folder = root / "message-templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in sorted(MESSAGE_TEMPLATES.items()):
+        (folder / name).write_bytes(text.encode("utf-8"))
+
+
 def generate(out, truth, seed: int = DEFAULT_SEED) -> World:
     """Simulate and write the sample (``out``) and its ground truth (``truth``)."""
     out, truth = Path(out), Path(truth)
@@ -3076,6 +3108,7 @@ def generate(out, truth, seed: int = DEFAULT_SEED) -> World:
     write_buyer_messages(w, root)
     write_defect_files(w, root)
     write_unit_costs(w, root)
+    write_message_templates(root)
     write_readme(out)
     write_truth(w, truth)
     return w

@@ -52,13 +52,35 @@ def test_bad_parameter_fails_the_notebook_with_its_name(tmp_path):
     assert runs[0].html  # a failed notebook is still rendered, with the error visible
 
 
-def test_overview_on_the_sample(tmp_path):
+HEADLINE_KPIS = {
+    "late_shipment_rate_10d", "late_shipment_rate_30d", "pre_fulfilment_cancel_rate_7d",
+    "valid_tracking_rate_30d", "on_time_delivery_rate_14d", "order_defect_rate_60d",
+    "negative_feedback_rate_60d", "a_to_z_claim_rate_60d", "chargeback_rate_60d",
+    "late_response_rate_24h_30d", "wismo_answered_within_12h_30d",
+    "review_requests_eligible_today",
+}
+
+
+def test_every_report_on_the_sample(tmp_path):
     if not any(SAMPLE.glob("*/*")):
         pytest.skip("data/sample has not been generated")
-    runs = runner.run_reports(SAMPLE, tmp_path / "out", as_of="2026-11-01", only=["00"])
-    assert [r.status for r in runs] == ["ok"], [r.error for r in runs]
+    runs = runner.run_reports(SAMPLE, tmp_path / "out", as_of="2026-11-01")
+    assert {r.notebook for r in runs} >= {"00_data_overview.ipynb", "10_fulfilment_health.ipynb",
+                                          "20_customer_experience.ipynb"}
+    assert [r.status for r in runs] == ["ok"] * len(runs), [r.error for r in runs]
     text = outputs_text(runs[0].ipynb)
     assert "accepted + rejected = rows read" in text
+    out = tmp_path / "out" / "sample-seller" / "2026-11-01"
+    summary = json.loads((out / "summary.json").read_text())
+    names = {(k["name"], k["marketplace"]) for k in summary["kpis"]}
+    missing = {(n, mp) for n in HEADLINE_KPIS for mp in ("US", "DE")} - names
+    assert not missing, f"headline KPIs missing from summary.json: {sorted(missing)}"
+    for k in summary["kpis"]:
+        if k["unit"] == "fraction" and k["value"] is not None:
+            assert 0.0 <= k["value"] <= 1.0, k
+    for csv_name in ("at_risk_orders", "tracking_corrections", "address_fix_candidates",
+                     "late_messages", "review_requests", "confused_sku_pairs", "quarantine"):
+        assert (out / f"{csv_name}.csv").exists(), csv_name
 
 
 def test_summary_json_gathers_kpis_and_is_reproducible(tmp_path):

@@ -8,6 +8,7 @@ from . import (  # noqa: F401  (importing registers the specs and reader functio
     ads,
     business,
     costs,
+    defects,
     inventory,
     messages,
     orders,
