@@ -755,6 +755,26 @@ def _arrow_trimmed(s: pd.Series):
     return pc.if_else(blank, pa.scalar(None, t.type), t), blank
 
 
+def _empty_to_null(arr):
+    """Empty strings to nulls, sharing the string buffers (only a validity bitmap is new)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    out = []
+    for c in chunks:
+        valid = pc.greater(pc.binary_length(c), 0)
+        if pc.all(valid).as_py() is not False:
+            out.append(c)
+            continue
+        bufs = c.buffers()
+        if c.null_count or c.offset or valid.offset or valid.null_count:
+            out.append(pc.if_else(valid, c, pa.scalar(None, c.type)))
+            continue
+        out.append(pa.Array.from_buffers(c.type, len(c), [valid.buffers()[1], bufs[1], bufs[2]]))
+    return pa.chunked_array(out, type=arr.type)
+
+
 def _fast_parse(t, kind: str, tz: str):
     """Parse a clean Arrow column in one vectorised cast, or return None (use the slow path)."""
     import pyarrow as pa
@@ -931,10 +951,11 @@ def parse_frame(
 
         s = raw[f.name]
         if f.kind == "str":  # only an empty cell is missing text ("-" stays "-")
-            tt = pc.utf8_trim_whitespace(pa_array(s))
-            empty = pc.equal(pc.binary_length(tt), 0)
-            if pc.any(empty).as_py():
-                tt = pc.if_else(empty, None, tt)
+            a = pa_array(s)
+            tt = pc.utf8_trim_whitespace(a)
+            if pc.sum(pc.binary_length(tt)).as_py() == pc.sum(pc.binary_length(a)).as_py():
+                tt = a  # nothing to trim: keep the buffers as read (no copy)
+            tt = _empty_to_null(tt)
             v = pd.Series(pd.array(tt, dtype="string"), index=raw.index)
             blank = v.isna().to_numpy()
         else:
