@@ -4,6 +4,35 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+
+CONFIG_KEYS = {"data", "data_dir", "out", "out_template", "notebooks", "workers", "dask",
+               "timeout", "start_timeout", "show_code", "kernel", "parameters", "runs", "grid"}
+
+CONFIG_EXAMPLE = """\
+config file (YAML; every value is read as text and converted to the parameter's type, so
+seller_id: 00123 stays "00123" and dates stay dates):
+
+  data: exports               # data folder (one sub-folder per seller account)
+  out: reports
+  out_template: "{seller_id}/{marketplaces}/{as_of}"   # default {seller_id}/{as_of}
+  notebooks: [00, 10, 20]     # default: every notebooks/NN_*.ipynb
+  workers: 4
+  timeout: 900                # per cell, seconds
+  start_timeout: 120          # kernel start, seconds
+  parameters: {max_rows: 50}  # shared by every parameter set
+  grid:                       # the cross product: seller x marketplace x as-of
+    seller_id: [acme, "00123"]
+    marketplaces: [US, DE]
+    as_of: [2026-11-01]
+  runs:                       # and/or explicit sets
+    - {seller_id: globex, marketplaces: "UK,DE"}
+
+command-line options override the file; --seller/--marketplaces/--as-of/-p override its
+parameters. An empty seller_id runs every account in the data folder; an empty as_of is the
+day after the newest order. Exit code: 0 all reports ran, 1 some failed (see the summary and
+OUT/index.html), 2 invalid parameters or configuration (nothing ran).
+"""
 
 
 def _check_data(args) -> int:
@@ -19,34 +48,141 @@ def _check_data(args) -> int:
     return 1 if len(result["problems"]) else 0
 
 
-def _report(args) -> int:
-    from .reporting.runner import run_reports
+def load_config(path: str | Path) -> dict:
+    """A report config file, every scalar as text (YAML ``BaseLoader``): the runner converts
+    values to each parameter's declared type. Raises ParameterError for unknown keys."""
+    import yaml
 
-    runs = run_reports(args.data, args.out, as_of=args.as_of,
-                       only=args.notebooks.split(",") if args.notebooks else None,
-                       show_code=args.show_code, timeout=args.timeout)
-    failed = [r for r in runs if r.status != "ok"]
-    for r in runs:
-        print(f"{r.status:6s} {r.notebook:35s} {r.html}")
-    if failed:
-        print(f"\n{len(failed)} notebook(s) failed:", file=sys.stderr)
-        for r in failed:
-            print(f"  {r.notebook}: {r.error}  (see {r.ipynb})", file=sys.stderr)
+    from .errors import ParameterError
+
+    try:
+        cfg = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=yaml.BaseLoader) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise ParameterError(f"config {str(path)!r}: {e}") from None
+    if not isinstance(cfg, dict):
+        raise ParameterError(f"config {str(path)!r}: expected a mapping of settings")
+    unknown = sorted(set(cfg) - CONFIG_KEYS)
+    if unknown:
+        raise ParameterError(f"config {str(path)!r}: unknown setting(s) {unknown}; known: "
+                             f"{sorted(CONFIG_KEYS)}")
+    for key, typ in (("parameters", dict), ("grid", dict), ("runs", list)):
+        if key in cfg and not isinstance(cfg[key], typ):
+            raise ParameterError(f"config {str(path)!r}: {key!r} must be a "
+                                 f"{'mapping' if typ is dict else 'list'}")
+    return cfg
+
+
+def _int_setting(name: str, value, minimum: int) -> int:
+    from .errors import ParameterError
+
+    try:
+        v = int(str(value))
+    except ValueError:
+        raise ParameterError(f"setting {name!r} must be an integer, got {value!r}") from None
+    if v < minimum:
+        raise ParameterError(f"setting {name!r} must be at least {minimum}, got {v}")
+    return v
+
+
+def _report(args) -> int:
+    from .errors import ParameterError
+    from .reporting import runner
+
+    def say(msg: str) -> None:
+        if not args.quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    try:
+        cfg = load_config(args.config) if args.config else {}
+        pick = (lambda flag, key, default:  # noqa: E731
+                flag if flag is not None else cfg.get(key, default))
+        data = pick(args.data, "data", cfg.get("data_dir", "data/sample"))
+        out = Path(pick(args.out, "out", "reports"))
+        only = pick(args.notebooks, "notebooks", None)
+        if isinstance(only, str):
+            only = [o for o in only.split(",") if o.strip()]
+        notebooks = runner.report_notebooks(args.nb_dir or runner.NOTEBOOK_DIR, only)
+        workers = _int_setting("workers", pick(args.workers, "workers", 1), 1)
+        timeout = _int_setting("timeout", pick(args.timeout, "timeout", 900), 1)
+        start_timeout = _int_setting("start_timeout",
+                                     pick(args.start_timeout, "start_timeout", 120), 1)
+        show_code = args.show_code or str(cfg.get("show_code", "false")).lower() in (
+            "true", "yes", "1", "on")
+        cli = {}
+        for flag, name in ((args.seller, "seller_id"), (args.marketplaces, "marketplaces"),
+                           (args.as_of, "as_of")):
+            if flag is not None:
+                cli[name] = flag
+        for name, value in args.param or []:
+            cli[name] = value
+        runs = cfg.get("runs", [])
+        if any(not isinstance(r, dict) for r in runs):
+            raise ParameterError("config: each entry of 'runs' must be a mapping of parameters")
+        # command-line parameters win over the file's parameters, runs and grid
+        sets = [{**s, **cli} for s in runner.expand({**cfg.get("parameters", {}), **cli}, runs,
+                                                     cfg.get("grid"))]
+        planned = runner.plan(data, out, sets, notebooks,
+                              template=pick(args.out_template, "out_template", None))
+    except ParameterError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    try:
+        result = runner.run(planned, notebooks, workers=workers,
+                            dask_address=pick(args.dask, "dask", None), timeout=timeout,
+                            start_timeout=start_timeout, show_code=show_code,
+                            kernel=pick(args.kernel, "kernel", None), out_root=out, progress=say)
+    except ParameterError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    n_ok = sum(r.status != "failed" for r in result.runs)
+    print(f"{n_ok} of {len(result.runs)} report(s) ran for {len(planned)} parameter set(s); "
+          f"index: {result.index_html}")
+    failures = runner.format_failures(result)
+    if failures:
+        print("\n" + failures, file=sys.stderr)
         return 1
     return 0
 
 
 def _params(args) -> int:
-    import papermill as pm
+    from .errors import ParameterError
+    from .reporting import runner
 
-    info = pm.inspect_notebook(args.notebook)
-    for name, p in info.items():
-        print(f"{name:20s} {p['inferred_type_name']:10s} default={p['default']:25s} "
-              f"{p['help']}")
+    try:
+        nb = runner.resolve_notebook(args.notebook)
+    except ParameterError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"{nb.name}: parameters (name, type [bounds], default, meaning)")
+    print(runner.format_parameters(runner.notebook_parameters(nb)))
     return 0
 
 
+def _notebook_help() -> str:
+    """The parameters of every report notebook, for ``postship report --help``."""
+    try:
+        from .reporting import runner
+
+        nbs = runner.report_notebooks()
+        if not nbs:
+            return ""
+        specs = {nb: runner.notebook_parameters(nb) for nb in nbs}
+        common = [n for n in runner.COMMON if all(n in s for s in specs.values())]
+        first = next(iter(specs.values()))
+        lines = ["report parameters (pass with -p NAME VALUE or in the config's parameters):",
+                 "", "every notebook:",
+                 runner.format_parameters({n: first[n] for n in common})]
+        for nb, s in specs.items():
+            own = {n: v for n, v in s.items() if n not in common}
+            if own:
+                lines += ["", f"{nb.stem} only:", runner.format_parameters(own)]
+        return "\n".join(lines) + "\n\n"
+    except Exception as e:  # help must never crash
+        return f"(could not list notebook parameters: {e})\n\n"
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(prog="postship", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -54,18 +190,44 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("folder")
     c.set_defaults(func=_check_data)
 
-    r = sub.add_parser("report", help="run the report notebooks and render HTML")
-    r.add_argument("--data", default="data/sample", help="data folder (default data/sample)")
-    r.add_argument("--out", default="reports", help="output folder (default reports)")
+    wants_help = "report" in argv and ("-h" in argv or "--help" in argv)
+    r = sub.add_parser(
+        "report", help="run the report notebooks and render HTML",
+        description="Run the report notebooks (papermill) for one or many parameter sets and "
+                    "render standalone HTML (nbconvert), with summary.json per set and "
+                    "OUT/index.html + OUT/history.csv for the run.",
+        epilog=(_notebook_help() if wants_help else "") + CONFIG_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--config", help="YAML file with settings and parameter sets (see below)")
+    r.add_argument("--data", default=None, help="data folder (default data/sample)")
+    r.add_argument("--out", default=None, help="output folder (default reports)")
+    r.add_argument("--out-template", default=None,
+                   help="folder per parameter set under --out, with {parameter} fields "
+                        "(default {seller_id}/{as_of}; {seller_id}/{marketplaces}/{as_of} when "
+                        "marketplaces are given)")
+    r.add_argument("--seller", default=None, help="seller account (default: every account)")
+    r.add_argument("--marketplaces", default=None, help="e.g. US,DE (default: all)")
     r.add_argument("--as-of", default=None,
                    help="as-of date YYYY-MM-DD (default: the day after the newest order)")
+    r.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="a notebook parameter (repeatable); converted to its declared type")
     r.add_argument("--notebooks", default=None, help="comma-separated subset, e.g. 00,10")
+    r.add_argument("--workers", default=None, help="parallel worker processes (default 1)")
+    r.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run on this Dask scheduler instead (needs postship-analysis[dask]; "
+                        "the output folder must be shared with the workers)")
+    r.add_argument("--timeout", default=None, help="per-cell timeout in seconds (default 900)")
+    r.add_argument("--start-timeout", default=None,
+                   help="kernel start timeout in seconds (default 120)")
     r.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
-    r.add_argument("--timeout", type=int, default=900, help="per-cell timeout in seconds")
+    r.add_argument("--kernel", default=None,
+                   help="Jupyter kernel (default: 'postship' if registered, else python3)")
+    r.add_argument("--nb-dir", default=None, help=argparse.SUPPRESS)
+    r.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     r.set_defaults(func=_report)
 
-    p = sub.add_parser("params", help="list a notebook's parameters")
-    p.add_argument("notebook")
+    p = sub.add_parser("params", help="list a notebook's parameters (type, default, meaning)")
+    p.add_argument("notebook", help="a notebook file, or a report's number or name (e.g. 10)")
     p.set_defaults(func=_params)
 
     args = ap.parse_args(argv)

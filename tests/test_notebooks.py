@@ -2,16 +2,69 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
-from conftest import SAMPLE
+from conftest import ROOT, SAMPLE
 from test_datafolder import orders_file
 
+from postship_analysis import __version__
+from postship_analysis.errors import ParameterError
 from postship_analysis.reporting import runner
 
 pytestmark = pytest.mark.slow
+
+HOSTILE = "<script>alert(1)</script>"
+AS_OF = "2026-11-01"
+_SAMPLE_RUN: dict = {}
+
+
+def hostile_sample(root):
+    """A copy of data/sample whose data carry ``<script>alert(1)</script>``: as a product name,
+    a buyer-message category and inside a message template (the sample generator is not
+    touched)."""
+    data = root / "data"
+    shutil.copytree(SAMPLE, data)
+    us = data / "sample-seller" / "US"
+    orders = us / "All Orders 2026-10.txt"
+    text = orders.read_text(encoding="utf-8")
+    name = text.splitlines()[1].split("\t")[9]  # product-name of the first order
+    orders.write_text(text.replace("\t" + name + "\t", "\t" + HOSTILE + "\t"), encoding="utf-8")
+    msgs = us / "Buyer Messages.csv"
+    lines = msgs.read_text(encoding="utf-8").splitlines()
+    lines[-1] = lines[-1].rsplit(",", 1)[0] + "," + HOSTILE
+    msgs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (data / "sample-seller" / "message-templates" / "hostile.txt").write_text(
+        f"Hello {HOSTILE}, please leave us a 5-star review!\n", encoding="utf-8")
+    return data
+
+
+def sample_run(tmp_path_factory):
+    """Every report notebook on the (hostile) sample, once per test session: (data, out, result).
+    Shared by this module and test_browser.py."""
+    if not any(SAMPLE.glob("*/*")):
+        pytest.skip("data/sample has not been generated")
+    if "result" not in _SAMPLE_RUN:
+        root = tmp_path_factory.mktemp("sample_run")
+        data = hostile_sample(root)
+        out = root / "out"
+        nbs = runner.report_notebooks()
+        sets = runner.plan(data, out, [{"as_of": AS_OF}], nbs)
+        result = runner.run(sets, nbs, workers=2, out_root=out, timeout=600)
+        _SAMPLE_RUN.update(data=data, out=out, result=result)
+    return _SAMPLE_RUN["data"], _SAMPLE_RUN["out"], _SAMPLE_RUN["result"]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return sample_run(tmp_path_factory)
 
 
 def outputs_text(nb_path) -> str:
@@ -43,13 +96,12 @@ def test_overview_on_a_small_folder(tmp_path):
     assert meta["parameters"]["as_of"] == "2026-10-03"
 
 
-def test_bad_parameter_fails_the_notebook_with_its_name(tmp_path):
+def test_bad_parameter_is_refused_before_running_with_its_name(tmp_path):
     data = tmp_path / "exports"
     orders_file(data / "acme" / "US" / "a.txt", [("111-1", "2026-10-01", 1, "Amazon.com")])
-    runs = runner.run_reports(data, tmp_path / "out", as_of="2026-13-45", only=["00"])
-    assert runs[0].status == "failed"
-    assert "as_of" in runs[0].error and "ParameterError" in runs[0].error
-    assert runs[0].html  # a failed notebook is still rendered, with the error visible
+    with pytest.raises(ParameterError, match="'as_of'.*2026-13-45"):
+        runner.run_reports(data, tmp_path / "out", as_of="2026-13-45", only=["00"])
+    assert not (tmp_path / "out").exists()  # nothing ran
 
 
 HEADLINE_KPIS = {
@@ -61,26 +113,78 @@ HEADLINE_KPIS = {
 }
 
 
-def test_every_report_on_the_sample(tmp_path):
-    if not any(SAMPLE.glob("*/*")):
-        pytest.skip("data/sample has not been generated")
-    runs = runner.run_reports(SAMPLE, tmp_path / "out", as_of="2026-11-01")
+def test_every_report_on_the_sample(sample):
+    data, out_root, result = sample
+    runs = result.runs
     assert {r.notebook for r in runs} >= {"00_data_overview.ipynb", "10_fulfilment_health.ipynb",
                                           "20_customer_experience.ipynb"}
+    assert {p.name for p in runner.report_notebooks()} == {r.notebook for r in runs}
     assert [r.status for r in runs] == ["ok"] * len(runs), [r.error for r in runs]
     text = outputs_text(runs[0].ipynb)
     assert "accepted + rejected = rows read" in text
-    out = tmp_path / "out" / "sample-seller" / "2026-11-01"
+    out = out_root / "sample-seller" / AS_OF
     summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "ok"
     names = {(k["name"], k["marketplace"]) for k in summary["kpis"]}
     missing = {(n, mp) for n in HEADLINE_KPIS for mp in ("US", "DE")} - names
     assert not missing, f"headline KPIs missing from summary.json: {sorted(missing)}"
     for k in summary["kpis"]:
+        assert {"name", "marketplace", "value", "unit", "target", "target_source",
+                "status"} <= set(k)
         if k["unit"] == "fraction" and k["value"] is not None:
             assert 0.0 <= k["value"] <= 1.0, k
     for csv_name in ("at_risk_orders", "tracking_corrections", "address_fix_candidates",
                      "late_messages", "review_requests", "confused_sku_pairs", "quarantine"):
         assert (out / f"{csv_name}.csv").exists(), csv_name
+    for r in runs:
+        assert (out / r.notebook).exists() and r.html and os.path.exists(r.html)
+    assert (out_root / "index.html").exists() and (out_root / "history.csv").exists()
+
+
+def test_every_report_shows_parameters_version_inputs_and_when_it_ran(sample):
+    data, out_root, result = sample
+    out = out_root / "sample-seller" / AS_OF
+    f = data / "sample-seller" / "US" / "All Orders 2026-10.txt"
+    digest = hashlib.sha256(f.read_bytes()).hexdigest()
+    # rows of the file counted independently: non-blank lines after the header
+    n_rows = sum(1 for ln in f.read_text(encoding="utf-8").splitlines()[1:] if ln.strip())
+    inputs = {i["file"]: i for i in json.loads((out / "summary.json").read_text())["inputs"]}
+    rec = inputs["sample-seller/US/All Orders 2026-10.txt"]
+    assert rec["sha256"] == digest and rec["rows_read"] == n_rows
+    assert rec["accepted"] + rec["rejected"] == n_rows
+    for r in result.runs:
+        html = open(r.html, encoding="utf-8").read()
+        assert "package version" in html and __version__ in html
+        assert "ran at" in html and result.ran_at in html
+        assert digest[:16] in html and f"{n_rows:,}" in html
+        assert AS_OF in html and "sample-seller" in html
+        assert "import postship_analysis" not in html  # code hidden
+        assert "cdnjs" not in html and "<script src=" not in html  # opens offline
+
+
+def test_no_report_notebook_ends_with_sys_exit():
+    for nb in runner.report_notebooks():
+        src = "\n".join(c.source for c in nbformat.read(str(nb), as_version=4).cells
+                        if c.cell_type == "code")
+        assert not re.search(r"\b(sys\.)?exit\(|\bquit\(", src), nb.name
+
+
+def test_summary_json_is_identical_across_time_zones(tmp_path):
+    data = tmp_path / "exports"
+    orders_file(data / "acme" / "US" / "a.txt",
+                [("111-1", "2026-10-01", 1, "Amazon.com"), ("111-2", "2026-10-02", -4, "Amazon.com")])
+    blobs = []
+    for tz in ("UTC", "Pacific/Kiritimati", "America/Los_Angeles"):
+        out = tmp_path / tz.replace("/", "_")
+        env = {**os.environ, "TZ": tz}
+        # no as-of given: derived from the data, never from the clock
+        subprocess.run([sys.executable, "-m", "postship_analysis.cli", "report", "--data",
+                        str(data), "--out", str(out), "--notebooks", "00", "-q"],
+                       check=True, env=env, cwd=ROOT, capture_output=True)
+        # the -4 row is quarantined: newest order 2026-10-01 (local), so as_of 2026-10-02
+        blobs.append((out / "acme" / "2026-10-02" / "summary.json").read_bytes())
+    assert blobs[0] == blobs[1] == blobs[2]
+    assert b"ran_at" not in blobs[0] and b"ran at" not in blobs[0]
 
 
 def test_summary_json_gathers_kpis_and_is_reproducible(tmp_path):

@@ -54,3 +54,30 @@ def gather_kpis(output_dir: str | Path) -> list[dict]:
         for r in json.loads(p.read_text(encoding="utf-8")):
             rows.append({"notebook": p.name.removesuffix(".kpis.json"), **r})
     return rows
+
+
+#: statuses a notebook may declare for itself (``failed`` is the runner's, from an error)
+STATUSES = ("ok", "no_data")
+
+
+def write_status(output_dir: str | Path | None, notebook: str, status: str,
+                 message: str = "") -> Path | None:
+    """Declare the report's status, e.g. ``write_status(OUT, "30_ads", "no_data", "no ads in
+    this marketplace")``: an expected situation is reported (and shown in ``summary.json`` and
+    the run's index), never an early ``sys.exit``. Writes ``<notebook>.status.json``."""
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+    if not output_dir:
+        return None
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    p = out / f"{notebook}.status.json"
+    p.write_text(json.dumps({"status": status, "message": message}, sort_keys=True) + "\n",
+                 encoding="utf-8")
+    return p
+
+
+def read_statuses(output_dir: str | Path) -> dict[str, dict]:
+    """Statuses declared with :func:`write_status`, by notebook name."""
+    return {p.name.removesuffix(".status.json"): json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(Path(output_dir).glob("*.status.json"))}

@@ -1,91 +1,260 @@
 """Run the report notebooks with papermill and render them to standalone HTML.
 
 Two steps, as papermill recommends: execute (``papermill.execute_notebook``, with a per-cell
-timeout) into ``OUT/<seller>/<as_of>/NN_name.ipynb``, then ``nbconvert``'s HTML exporter with
-the code hidden (``exclude_input``); plots are embedded as PNG data, so the HTML file opens
-offline and can be attached to an email. A notebook that fails keeps its executed copy with the
-error visible, and is rendered too.
+timeout and a kernel start timeout) into an output folder per parameter set (by default
+``OUT/<seller>/<as_of>/``), then ``nbconvert``'s HTML exporter with the code hidden; plots are
+embedded as PNG data and no script is loaded from the network, so the HTML file opens offline
+and can be attached to an email. A notebook that fails keeps its executed copy with the error
+visible, and is rendered too; one failure never stops the other notebooks or accounts.
+
+Parameters are checked *before* anything runs, against each notebook's ``parameters`` cell
+(:func:`notebook_parameters`) and the checks in the cell after it (``P.as_int(x, "x",
+minimum=0)``...): unknown names, wrong types and impossible values raise
+:class:`~postship_analysis.errors.ParameterError` naming the parameter. Values given as text
+(command line, YAML) are converted to the declared type, so ``"00123"`` stays a string where
+the parameter is ``str``.
+
+Work is fanned out over a local process pool (``workers``) or an existing Dask cluster
+(``dask_address``, needs the optional ``distributed`` package; the output folder must be on a
+file system the Dask workers share).
+
+Per parameter set the run leaves: the executed notebooks, their HTML, the notebooks' action
+CSVs, ``inputs.json`` (input files with SHA-256 and row counts) and ``summary.json`` (status and
+KPIs; no clock, no output path, so the same inputs and parameters give the same bytes). For
+the run: ``OUT/index.html`` and ``OUT/history.csv`` (see :mod:`.index`).
 
 This is the only module (with :mod:`.cli`) that imports papermill.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import hashlib
+import itertools
 import json
-from dataclasses import dataclass
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from .outputs import gather_kpis
+from ..errors import ParameterError
+from .outputs import gather_kpis, read_statuses
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PACKAGE_ROOT / "notebooks"
 KERNEL = "postship"
+#: parameters every report notebook has; ``output_dir`` is set by the runner only
+COMMON = ("data_dir", "seller_id", "marketplaces", "as_of", "max_rows", "output_dir")
+RUNNER_ONLY = ("output_dir",)
+DEFAULT_TEMPLATE = "{seller_id}/{as_of}"
+DEFAULT_TEMPLATE_MP = "{seller_id}/{marketplaces}/{as_of}"
+#: how bad a status is, for a parameter set's overall status
+SEVERITY = {"ok": 0, "no_data": 1, "failed": 2}
+RUN_INFO_TAG = "postship-run-info"
 
+
+# ---------------------------------------------------------------------------------------------
+# Notebooks and their parameters
+# ---------------------------------------------------------------------------------------------
 
 def report_notebooks(nb_dir: str | Path = NOTEBOOK_DIR, only: list[str] | None = None) -> list[Path]:
     """Report notebooks: ``NN_name.ipynb`` in ``nb_dir``, in order; ``only`` filters by prefix
-    or name (``["00", "10_fulfilment_health"]``)."""
+    or name (``["00", "10_fulfilment_health"]``). An ``only`` entry matching nothing is an
+    error naming it."""
     nbs = sorted(Path(nb_dir).glob("[0-9][0-9]_*.ipynb"))
     if only:
-        nbs = [n for n in nbs if any(n.stem == o or n.stem.startswith(o + "_") or n.name == o
-                                     for o in only)]
+        def hit(n: Path, o: str) -> bool:
+            o = o.strip()
+            return n.stem == o or n.stem.startswith(o + "_") or n.name == o
+        unknown = [o for o in only if not any(hit(n, o) for n in nbs)]
+        if unknown:
+            raise ParameterError(f"notebooks: no report notebook matches {unknown}; "
+                                 f"known: {[n.stem for n in nbs]}")
+        nbs = [n for n in nbs if any(hit(n, o) for o in only)]
     return nbs
 
 
-def kernel_name(preferred: str = KERNEL) -> str:
-    """The fixed kernel name if it is registered (``make`` registers it), else ``python3``."""
-    from jupyter_client.kernelspec import find_kernel_specs
+def resolve_notebook(name: str | Path, nb_dir: str | Path = NOTEBOOK_DIR) -> Path:
+    """A notebook path, or a prefix/name of a report notebook (``"10"``)."""
+    p = Path(name)
+    if p.is_file():
+        return p
+    return report_notebooks(nb_dir, [str(name)])[0]
 
-    specs = find_kernel_specs()
-    return preferred if preferred in specs else "python3"
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a notebook's ``parameters`` cell."""
+
+    name: str
+    type: str  # "str", "int", "float", "bool" or "None" (no annotation)
+    default: object
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    kind: str = ""  # "date", "folder", "marketplaces" when the notebook checks it so
 
 
-def render_html(ipynb: str | Path, html: str | Path, *, show_code: bool = False) -> Path:
-    """Render an executed notebook to one standalone HTML file (code hidden by default)."""
+_CHECK = re.compile(
+    r"P\.as_(?P<fn>int|float|date|folder|marketplaces|str)\(\s*(?P<var>\w+)\s*,\s*"
+    r"['\"](?P<name>\w+)['\"](?P<rest>[^)]*)\)")
+
+
+def _checks(nb_path: Path) -> dict[str, dict]:
+    """The notebook's own ``P.as_*(value, "name", minimum=..)`` checks, by parameter name."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    nb = nbformat.read(str(ipynb), as_version=4)
-    exporter = HTMLExporter(exclude_input=not show_code, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    Path(html).write_text(body, encoding="utf-8")
-    return Path(html)
-
-
-@dataclass
-class NotebookRun:
-    notebook: str
-    status: str  # "ok" or "failed"
-    ipynb: str
-    html: str
-    error: str = ""
+    nb = nbformat.read(str(nb_path), as_version=4)
+    out: dict[str, dict] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for m in _CHECK.finditer(cell.source):
+            d = out.setdefault(m["name"], {})
+            if m["fn"] in ("date", "folder", "marketplaces"):
+                d["kind"] = m["fn"]
+            for bound in ("minimum", "maximum"):
+                b = re.search(bound + r"\s*=\s*([-+0-9.eE]+)", m["rest"])
+                if b:
+                    d[bound] = float(b.group(1))
+    return out
 
 
-def run_notebook(nb: str | Path, out_dir: str | Path, parameters: dict, *,
-                 timeout: int = 900, start_timeout: int = 120, show_code: bool = False,
-                 kernel: str | None = None, progress: bool = False) -> NotebookRun:
-    """Execute one notebook with ``parameters`` and render it; never raises on cell errors."""
+def notebook_parameters(nb: str | Path) -> dict[str, ParamSpec]:
+    """The parameters of a notebook (``papermill.inspect_notebook``), with their type, default,
+    help text (the line's trailing comment) and the bounds the notebook checks."""
     import papermill as pm
 
     nb = Path(nb)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out_nb = out_dir / nb.name
-    html = out_dir / (nb.stem + ".html")
-    status, error = "ok", ""
-    try:
-        pm.execute_notebook(str(nb), str(out_nb), parameters=parameters,
-                            kernel_name=kernel or kernel_name(), execution_timeout=timeout,
-                            start_timeout=start_timeout, progress_bar=progress,
-                            cwd=str(PACKAGE_ROOT))
-    except pm.PapermillExecutionError as e:
-        status, error = "failed", f"{e.ename}: {e.evalue}"
-    if out_nb.exists():
-        render_html(out_nb, html, show_code=show_code)
-    return NotebookRun(nb.name, status, str(out_nb), str(html) if html.exists() else "", error)
+    info = pm.inspect_notebook(str(nb))
+    checks = _checks(nb)
+    out = {}
+    for name, p in info.items():
+        try:
+            default = ast.literal_eval(p["default"])
+        except (ValueError, SyntaxError):
+            default = p["default"]
+        c = checks.get(name, {})
+        out[name] = ParamSpec(name, p["inferred_type_name"] or "None", default, p["help"] or "",
+                              c.get("minimum"), c.get("maximum"), c.get("kind", ""))
+    return out
+
+
+def format_parameters(specs: dict[str, ParamSpec]) -> str:
+    """A table of parameters for ``postship params`` and ``postship report --help``."""
+    lines = []
+    for s in specs.values():
+        bounds = ""
+        if s.minimum is not None or s.maximum is not None:
+            lo = "" if s.minimum is None else f"{s.minimum:g}"
+            hi = "" if s.maximum is None else f"{s.maximum:g}"
+            bounds = f" [{lo}..{hi}]"
+        note = " (set by the runner)" if s.name in RUNNER_ONLY else ""
+        lines.append(f"  {s.name:26s} {s.type + bounds:14s} default {s.default!r:14s} "
+                     f"{s.help}{note}")
+    return "\n".join(lines)
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def coerce(name: str, value, spec: ParamSpec):
+    """``value`` converted to the declared type of ``spec``; text (command line, YAML) is
+    parsed, other values must already have the right type. Raises ParameterError naming the
+    parameter."""
+    t = spec.type
+    if isinstance(value, (list, tuple)) and t == "str":
+        if not all(isinstance(v, str) for v in value):
+            raise ParameterError(f"parameter {name!r} must be text or a list of text, "
+                                 f"got {value!r}")
+        value = ",".join(v.strip() for v in value)
+    if isinstance(value, str):
+        v = value.strip()
+        if t in ("str", "None"):
+            return value
+        if t == "int":
+            if not re.fullmatch(r"[+-]?\d+", v):
+                raise ParameterError(f"parameter {name!r} must be an integer, got {value!r}")
+            return int(v)
+        if t == "float":
+            try:
+                f = float(v)
+            except ValueError:
+                raise ParameterError(f"parameter {name!r} must be a number, got {value!r}") \
+                    from None
+            if not math.isfinite(f):
+                raise ParameterError(f"parameter {name!r} must be a finite number, got {value!r}")
+            return f
+        if t == "bool":
+            if v.lower() in _TRUE:
+                return True
+            if v.lower() in _FALSE:
+                return False
+            raise ParameterError(f"parameter {name!r} must be true or false, got {value!r}")
+    ok = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}.get(t)
+    if ok and (not isinstance(value, ok) or (t != "bool" and isinstance(value, bool))):
+        hint = " (quote identifiers such as '00123')" if t == "str" else ""
+        raise ParameterError(f"parameter {name!r} must be {t}, got {type(value).__name__} "
+                             f"{value!r}{hint}")
+    if t == "float":
+        value = float(value)
+        if not math.isfinite(value):
+            raise ParameterError(f"parameter {name!r} must be a finite number, got {value!r}")
+    return value
+
+
+def check_value(name: str, value, spec: ParamSpec, data_dir: Path | None = None) -> None:
+    """Impossible values: bounds the notebook checks (negative numbers where it states none),
+    dates, marketplace codes, folders, seller accounts. Raises ParameterError."""
+    from .. import params as P
+
+    if spec.type in ("int", "float"):
+        lo = spec.minimum if spec.minimum is not None else 0
+        if value < lo or (spec.maximum is not None and value > spec.maximum):
+            hi = "" if spec.maximum is None else f"{spec.maximum:g}"
+            raise ParameterError(f"parameter {name!r} = {value} is outside [{lo:g}, {hi}]")
+    if spec.kind == "date" or name == "as_of":
+        P.as_date(value, name, allow_empty=False)
+    if spec.kind == "marketplaces" or name == "marketplaces":
+        P.as_marketplaces(value, name)
+    if (spec.kind == "folder" or name == "data_dir") and value:
+        P.as_folder(value, name)
+    if name == "seller_id" and value:
+        if "/" in value or "\\" in value or value in (".", "..") or value.startswith("."):
+            raise ParameterError(f"parameter 'seller_id' = {value!r} is not a folder name")
+        if data_dir is not None and not (data_dir / value).is_dir() \
+                and data_dir.resolve().name != value:
+            accounts = sorted(p.name for p in data_dir.iterdir()
+                              if p.is_dir() and not p.name.startswith("."))
+            raise ParameterError(f"parameter 'seller_id' = {value!r}: no such account folder "
+                                 f"in {str(data_dir)!r} (accounts: {accounts})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter sets
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class ParamSet:
+    """One account x marketplaces x as-of run of the selected notebooks."""
+
+    params: dict
+    out_dir: Path
+    index: int = 0
+
+    @property
+    def label(self) -> str:
+        p = self.params
+        mp = f" [{p['marketplaces']}]" if p.get("marketplaces") else ""
+        return f"{p.get('seller_id') or '(all)'}{mp} {p.get('as_of', '')}"
 
 
 def default_as_of(data_dir: str | Path) -> str:
@@ -97,42 +266,587 @@ def default_as_of(data_dir: str | Path) -> str:
 
     orders = datafolder.load(data_dir, tables=["orders"]).table("orders")
     if orders.empty:
-        raise ValueError(f"no orders in {data_dir}: give the as-of date explicitly")
+        raise ParameterError(f"parameter 'as_of': no orders in {str(data_dir)!r} to derive it "
+                             "from; give the as-of date explicitly")
     days = contract.local_date(orders["purchase_ts"], orders["marketplace"])
     return str((days.max() + dt.timedelta(days=1)).date())
 
 
-def run_reports(data_dir: str | Path, out_dir: str | Path, *, as_of: str | None = None,
-                only: list[str] | None = None, show_code: bool = False, timeout: int = 900,
-                nb_dir: str | Path = NOTEBOOK_DIR, extra: dict | None = None) -> list[NotebookRun]:
-    """Run every report notebook for each seller account found in ``data_dir``.
-
-    Output goes to ``out_dir/<seller>/<as_of>/``: executed notebooks, HTML, action CSVs, and a
-    ``summary.json`` with each notebook's status and every headline KPI (stable names,
-    fractions, target and status; no timestamps, so the same inputs give the same bytes).
-    Returns the runs (failed ones included).
-    """
+def accounts(data_dir: str | Path) -> list[str]:
+    """Seller accounts in a data folder (as :func:`datafolder.discover` names them)."""
     from .. import datafolder
 
-    data_dir = Path(data_dir).resolve()
-    as_of = as_of or default_as_of(data_dir)
-    sellers = sorted({f.seller_id for f in datafolder.discover(data_dir)})
-    runs = []
-    for seller in sellers:
-        target = Path(out_dir) / seller / as_of
-        target.mkdir(parents=True, exist_ok=True)
-        params = {"data_dir": str(data_dir), "seller_id": seller, "as_of": as_of,
-                  "output_dir": str(target.resolve()), **(extra or {})}
-        seller_runs = [run_notebook(nb, target, params, timeout=timeout, show_code=show_code)
-                       for nb in report_notebooks(nb_dir, only)]
-        summary = {
-            "package_version": __version__,
-            "parameters": {k: v for k, v in params.items() if k != "output_dir"},
-            "notebooks": [{"notebook": r.notebook, "status": r.status, "error": r.error,
-                           "html": Path(r.html).name if r.html else ""} for r in seller_runs],
-            "kpis": gather_kpis(target),
-        }
-        (target / "summary.json").write_text(
-            json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        runs += seller_runs
-    return runs
+    return sorted({f.seller_id for f in datafolder.discover(data_dir)})
+
+
+def _slug(v) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(v)).strip("-") or "all"
+
+
+def output_folder(out: Path, template: str, params: dict) -> Path:
+    """``out / template.format(params)``: templated per account and date. Fields are the
+    parameters (``marketplaces`` as ``US-DE``, empty as ``all``). Raises ParameterError for an
+    unknown field or a path leaving ``out``."""
+    fields = {k: _slug(v) for k, v in params.items()}
+    try:
+        rel = template.format(**fields)
+    except (KeyError, IndexError, ValueError) as e:
+        raise ParameterError(f"out_template {template!r}: unknown field {e}; fields are "
+                             f"{sorted(fields)}") from None
+    path = (out / rel).resolve()
+    if not path.is_relative_to(out.resolve()) or path == out.resolve():
+        raise ParameterError(f"out_template {template!r} gives {rel!r}, not a folder inside "
+                             f"{str(out)!r}")
+    return path
+
+
+def expand(base: dict, runs: Iterable[dict] = (), grid: dict | None = None) -> list[dict]:
+    """Parameter sets: each of ``runs`` over ``base``, then the cross product of ``grid``
+    (name -> list of values) over ``base``; just ``base`` when both are empty."""
+    sets = [{**base, **r} for r in runs]
+    if grid:
+        names = list(grid)
+        values = [v if isinstance(v, list) else [v] for v in grid.values()]
+        sets += [{**base, **dict(zip(names, combo, strict=True))}
+                 for combo in itertools.product(*values)]
+    return sets or [dict(base)]
+
+
+def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebooks: list[Path],
+         template: str | None = None) -> list[ParamSet]:
+    """Validate and complete parameter sets before anything runs.
+
+    ``seller_id`` empty means one set per account in the data folder; ``as_of`` empty means the
+    day after the newest order (:func:`default_as_of`, computed once). Raises ParameterError
+    (listing every problem, each naming its parameter) when any set is invalid, or when two sets
+    would write to the same folder.
+    """
+    out = Path(out)
+    specs: dict[str, ParamSpec] = {}
+    for nb in notebooks:
+        for name, s in notebook_parameters(nb).items():
+            specs.setdefault(name, s)
+    problems: list[str] = []
+    complete: list[dict] = []
+    as_of_cache: dict[str, str] = {}
+    for i, raw in enumerate(param_sets, 1):
+        where = f"parameter set {i}: " if len(param_sets) > 1 else ""
+        raw = {"data_dir": str(data_dir), **raw}
+        try:
+            unknown = sorted(set(raw) - set(specs))
+            if unknown:
+                raise ParameterError(f"unknown parameter(s) {unknown}; the notebooks take "
+                                     f"{sorted(n for n in specs if n not in RUNNER_ONLY)}")
+            given = [n for n in raw if n in RUNNER_ONLY]
+            if given:
+                raise ParameterError(f"parameter {given[0]!r} is set by the runner (use --out "
+                                     "and --out-template)")
+            p = {k: coerce(k, v, specs[k]) for k, v in raw.items()}
+            ddir = Path(p["data_dir"])
+            check_value("data_dir", p["data_dir"], specs["data_dir"])
+            p["data_dir"] = str(ddir.resolve())
+            for k, v in p.items():
+                if k not in ("data_dir", "as_of") or (k == "as_of" and v):
+                    check_value(k, v, specs[k], ddir)
+            sellers = [p["seller_id"]] if p.get("seller_id") else accounts(ddir)
+            if not sellers:
+                raise ParameterError(f"parameter 'data_dir': no account folders in "
+                                     f"{p['data_dir']!r}")
+            if not p.get("as_of"):
+                if p["data_dir"] not in as_of_cache:
+                    as_of_cache[p["data_dir"]] = default_as_of(ddir)
+                p["as_of"] = as_of_cache[p["data_dir"]]
+            p.setdefault("marketplaces", "")
+            if p["marketplaces"]:
+                from .. import params as P
+                p["marketplaces"] = ",".join(P.as_marketplaces(p["marketplaces"], "marketplaces"))
+            complete += [{**p, "seller_id": s} for s in sellers]
+        except ParameterError as e:
+            problems.append(where + str(e))
+    if problems:
+        raise ParameterError("\n".join(problems))
+    if template is None:
+        template = DEFAULT_TEMPLATE_MP if any(p["marketplaces"] for p in complete) \
+            else DEFAULT_TEMPLATE
+    sets, seen = [], {}
+    for i, p in enumerate(complete):
+        folder = output_folder(out, template, p)
+        if folder in seen:
+            raise ParameterError(
+                f"out_template {template!r}: parameter sets {seen[folder] + 1} and {i + 1} would "
+                f"both write to {str(folder)!r}; add the field that tells them apart")
+        seen[folder] = i
+        sets.append(ParamSet(p, folder, i))
+    return sets
+
+
+# ---------------------------------------------------------------------------------------------
+# Execution (functions below run in worker processes: top-level, picklable arguments)
+# ---------------------------------------------------------------------------------------------
+
+def kernel_name(preferred: str = KERNEL) -> str:
+    """The fixed kernel name if it is registered (``make`` registers it), else ``python3``."""
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    specs = find_kernel_specs()
+    return preferred if preferred in specs else "python3"
+
+
+def _ipc_kernel_manager(ipc_dir: str):
+    """A kernel manager on IPC sockets in ``ipc_dir``: no TCP ports, so parallel kernels never
+    race for one (papermill #511) and nothing listens on the network."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, *a, **k):
+            k.setdefault("transport", "ipc")
+            k.setdefault("ip", os.path.join(ipc_dir, "kernel"))
+            super().__init__(*a, **k)
+
+    return IPCKernelManager
+
+
+@dataclass
+class Task:
+    """One notebook for one parameter set."""
+
+    set_index: int
+    notebook: str  # path of the source notebook
+    out_dir: str
+    parameters: dict
+    timeout: int = 900
+    start_timeout: int = 120
+    kernel: str | None = None
+
+
+@dataclass
+class NotebookRun:
+    notebook: str
+    status: str  # "ok", "no_data" or "failed"
+    ipynb: str
+    html: str
+    error: str = ""
+    seconds: float = 0.0
+    set_index: int = 0
+    message: str = ""
+
+
+def _first_line(s: str, n: int = 300) -> str:
+    s = str(s).strip().splitlines()[0] if str(s).strip() else ""
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def execute_task(task: Task) -> NotebookRun:
+    """Execute one notebook (no rendering). Never raises: any failure (cell error, cell or
+    start timeout, dead kernel) is returned as a ``failed`` run; the executed notebook keeps
+    what ran, with papermill's error banner."""
+    import papermill as pm
+
+    nb = Path(task.notebook)
+    out_dir = Path(task.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out_nb = out_dir / nb.name
+    status, error = "ok", ""
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="postship-kernel-") as ipc:
+        try:
+            pm.execute_notebook(str(nb), str(out_nb), parameters=task.parameters,
+                                kernel_name=task.kernel or kernel_name(),
+                                execution_timeout=task.timeout, start_timeout=task.start_timeout,
+                                progress_bar=False, cwd=str(PACKAGE_ROOT),
+                                kernel_manager_class=_ipc_kernel_manager(ipc))
+        except pm.PapermillExecutionError as e:
+            status, error = "failed", f"{e.ename}: {_first_line(e.evalue)}"
+        except Exception as e:  # timeouts, dead kernels, unreadable notebooks: still a result
+            status, error = "failed", f"{type(e).__name__}: {_first_line(e)}"
+    return NotebookRun(nb.name, status, str(out_nb) if out_nb.exists() else "", "", error,
+                       round(time.monotonic() - t0, 1), task.set_index)
+
+
+def _sha256(p: Path) -> str:
+    h = hashlib.sha256()
+    with open(p, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def input_files(data_dir: str, seller_id: str, marketplaces: str = "") -> list[dict]:
+    """The account's input files: path relative to ``data_dir``, SHA-256, size, report type
+    and the readers' row counts (read, accepted, rejected); unrecognised files have no counts."""
+    from .. import datafolder
+
+    root = Path(data_dir)
+    mps = [m for m in marketplaces.split(",") if m] or None
+    inputs = datafolder.load(root, seller_id=seller_id or None, marketplaces=mps)
+    acc = inputs.accounting().set_index("file")
+    errors = {str(Path(p).relative_to(root)) if Path(p).is_relative_to(root) else p: m
+              for p, m in inputs.errors}
+    rows = []
+    for f in inputs.files:
+        if seller_id and f.seller_id != seller_id:
+            continue
+        if mps and f.marketplace and f.marketplace not in mps:
+            continue
+        rel = f.path.relative_to(root).as_posix()
+        r = {"file": rel, "sha256": _sha256(f.path), "bytes": f.path.stat().st_size,
+             "report_type": f.report_type or "", "rows_read": None, "accepted": None,
+             "rejected": None, "note": f.problem or errors.get(str(f.path.relative_to(root)), "")}
+        if str(f.path.relative_to(root)) in acc.index:
+            a = acc.loc[str(f.path.relative_to(root))]
+            r.update(rows_read=int(a["rows_read"]), accepted=int(a["accepted"]),
+                     rejected=int(a["rejected"]))
+        elif f.report_type is None and not r["note"]:
+            r["note"] = "not recognised as a report (ignored)"
+        rows.append(r)
+    return rows
+
+
+def inputs_task(set_index: int, data_dir: str, seller_id: str, marketplaces: str,
+                out_dir: str) -> tuple[int, list[dict], str]:
+    """Write ``inputs.json`` for a parameter set; never raises."""
+    try:
+        files = input_files(data_dir, seller_id, marketplaces)
+        err = ""
+    except Exception as e:
+        files, err = [], f"{type(e).__name__}: {_first_line(e)}"
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    (Path(out_dir) / "inputs.json").write_text(
+        json.dumps(files, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return set_index, files, err
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+#: nbconvert's lab template without the scripts it loads from a CDN (require.js, MathJax,
+#: Mermaid): the report must open offline, with no console errors.
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def render_html(ipynb: str | Path, html: str | Path, *, show_code: bool = False) -> Path:
+    """Render an executed notebook to one standalone HTML file (code hidden by default;
+    images embedded; nothing fetched from the network)."""
+    import nbformat
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    exporter = HTMLExporter(extra_loaders=[DictLoader({"postship.html.j2": _TEMPLATE})],
+                            template_file="postship.html.j2", exclude_input=not show_code,
+                            exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True)
+    body, _ = exporter.from_notebook_node(nb)
+    Path(html).write_text(body, encoding="utf-8")
+    return Path(html)
+
+
+def run_info_html(params: dict, files: list[dict], ran_at: str, status: str = "",
+                  error: str = "") -> str:
+    """The box every report shows: parameters, package version, input files with SHA-256 and
+    row counts, when it ran. All text escaped."""
+    from html import escape
+
+    def num(v):
+        return "" if v is None else f"{v:,}"
+
+    prow = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
+                   for k, v in params.items() if k not in RUNNER_ONLY)
+    frows = "".join(
+        f"<tr><td>{escape(f['file'])}</td><td>{escape(f['report_type'])}</td>"
+        f"<td>{num(f['rows_read'])}</td><td>{num(f['accepted'])}</td><td>{num(f['rejected'])}"
+        f"</td><td><code>{escape(f['sha256'][:16])}</code></td><td>{escape(f['note'])}</td></tr>"
+        for f in files)
+    banner = ""
+    if status == "failed":
+        banner = (f"<p class='postship-failed' style='background:#f8d7da;padding:.5em'>"
+                  f"<b>This report failed:</b> {escape(error)}. What ran is shown below; the "
+                  f"error is at the failing cell.</p>")
+    elif status == "no_data":
+        banner = ("<p class='postship-no-data' style='background:#e2e3e5;padding:.5em'><b>No "
+                  "data:</b> no input file for this account was recognised as a report, so "
+                  "the sections below are empty.</p>")
+    return (f"<div class='postship-run-info'>{banner}<table class='postship-params'>"
+            f"<tr><th>package version</th><td>{escape(__version__)}</td></tr>{prow}"
+            f"<tr><th>ran at</th><td>{escape(ran_at)}</td></tr></table>"
+            f"<details><summary>Input files ({len(files)}): SHA-256 and rows</summary>"
+            f"<table class='postship-inputs'><tr><th>file</th><th>report</th><th>rows read</th>"
+            f"<th>accepted</th><th>rejected</th><th>SHA-256 (first 16)</th><th>note</th></tr>"
+            f"{frows}</table></details></div>")
+
+
+def finish_task(ipynb: str, params: dict, files: list[dict], ran_at: str, status: str,
+                error: str, show_code: bool) -> str:
+    """Add the run-information cell to an executed notebook and render it; returns the HTML
+    path ("" when it could not be rendered)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_output
+
+    try:
+        nb = nbformat.read(ipynb, as_version=4)
+        nb.cells = [c for c in nb.cells if RUN_INFO_TAG not in c.metadata.get("tags", [])]
+        cell = new_code_cell("# run information, added by postship report", outputs=[
+            new_output("display_data", data={
+                "text/html": run_info_html(params, files, ran_at, status, error),
+                "text/plain": "run information"})])
+        cell.metadata["tags"] = [RUN_INFO_TAG]
+        cell["id"] = "postship-run-info"
+        # after papermill's error banner (if any) and the notebook's title
+        pos = 0
+        while pos < len(nb.cells) and "papermill-error-cell-tag" in nb.cells[pos].metadata.get(
+                "tags", []):
+            pos += 1
+        if pos < len(nb.cells) and nb.cells[pos].cell_type == "markdown":
+            pos += 1
+        nb.cells.insert(pos, cell)
+        nbformat.write(nb, ipynb)
+        html = Path(ipynb).with_suffix(".html")
+        render_html(ipynb, html, show_code=show_code)
+        return str(html)
+    except Exception as e:  # a render failure must not lose the executed notebook
+        print(f"could not render {ipynb}: {type(e).__name__}: {e}", file=sys.stderr)
+        return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Fan-out
+# ---------------------------------------------------------------------------------------------
+
+class Pool:
+    """Where the work runs: in this process (``workers`` 1), on a local process pool, or on a
+    Dask cluster (``dask_address``). One pool serves every phase of a run."""
+
+    def __init__(self, workers: int = 1, dask_address: str | None = None):
+        self.workers, self.dask_address = max(int(workers), 1), dask_address
+        self._ex = self._client = None
+
+    def __enter__(self) -> Pool:
+        if self.dask_address:
+            try:
+                from distributed import Client
+            except ImportError:
+                raise ParameterError("--dask needs the optional 'distributed' package "
+                                     "(pip install 'postship-analysis[dask]')") from None
+            self._client = Client(self.dask_address, timeout="30s")
+        elif self.workers > 1:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._ex = ProcessPoolExecutor(max_workers=self.workers,
+                                           mp_context=mp.get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._ex is not None:
+            self._ex.shutdown(cancel_futures=True)
+
+    def describe(self) -> str:
+        return (f"Dask cluster {self.dask_address}" if self.dask_address
+                else f"{self.workers} worker process(es)")
+
+    def map(self, fn: Callable, calls: list[tuple]) -> Iterator[tuple[int, object]]:
+        """``fn(*args)`` for each of ``calls``, yielding ``(i, result or exception)`` as they
+        complete."""
+        if self._client is not None:
+            from distributed import as_completed
+
+            futs = {self._client.submit(fn, *args, pure=False): i for i, args in enumerate(calls)}
+            for fut in as_completed(futs):
+                try:
+                    yield futs[fut], fut.result()
+                except Exception as e:
+                    yield futs[fut], e
+        elif self._ex is not None:
+            from concurrent.futures import as_completed
+
+            futs = {self._ex.submit(fn, *args): i for i, args in enumerate(calls)}
+            for fut in as_completed(futs):
+                try:
+                    yield futs[fut], fut.result()
+                except Exception as e:  # e.g. a worker process killed
+                    yield futs[fut], e
+        else:
+            for i, args in enumerate(calls):
+                try:
+                    yield i, fn(*args)
+                except Exception as e:
+                    yield i, e
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` did: the parameter sets, every notebook run, the summaries."""
+
+    sets: list[ParamSet]
+    runs: list[NotebookRun] = field(default_factory=list)
+    summaries: list[dict] = field(default_factory=list)
+    ran_at: str = ""
+    index_html: str = ""
+
+    @property
+    def failed(self) -> list[NotebookRun]:
+        return [r for r in self.runs if r.status == "failed"]
+
+
+def summary(ps: ParamSet, runs: list[NotebookRun], files: list[dict], inputs_error: str) -> dict:
+    """The machine-readable summary of one parameter set (no clock, no output path)."""
+    kpis = [{k: r.get(k) for k in ("notebook", "name", "marketplace", "value", "unit",
+                                   "target", "target_condition", "target_source", "status",
+                                   "numerator", "denominator", "window")}
+            for r in gather_kpis(ps.out_dir)]
+    status = max((r.status for r in runs), key=SEVERITY.get, default="ok")
+    return {
+        "package_version": __version__,
+        "parameters": {k: v for k, v in ps.params.items() if k not in RUNNER_ONLY},
+        "status": status,
+        "notebooks": [{"notebook": r.notebook, "status": r.status, "error": r.error,
+                       "message": r.message,
+                       "html": Path(r.html).name if r.html else ""} for r in runs],
+        "inputs": files,
+        "inputs_error": inputs_error,
+        "kpis": kpis,
+    }
+
+
+def _execute_all(pool: Pool, calls, tasks, sets, say):
+    runs: list[NotebookRun | None] = [None] * len(tasks)
+    files: dict[int, tuple[list, str]] = {}
+    done = 0
+    for i, res in pool.map(_call, calls):
+        if i < len(tasks):
+            t = tasks[i]
+            if isinstance(res, Exception):
+                res = NotebookRun(Path(t.notebook).name, "failed", "", "",
+                                  f"{type(res).__name__}: {_first_line(res)}", 0.0, t.set_index)
+            runs[i] = res
+            done += 1
+            ps = sets[t.set_index]
+            err = f"  {res.error}" if res.error else ""
+            say(f"[{done}/{len(tasks)}] {res.status:7s} {ps.label}  {res.notebook} "
+                f"({res.seconds:.0f} s){err}")
+        else:
+            k = sets[i - len(tasks)].index
+            files[k] = (([], f"{type(res).__name__}: {res}") if isinstance(res, Exception)
+                        else (res[1], res[2]))
+    return runs, files
+
+
+def _statuses(runs, sets, files) -> None:
+    """Statuses declared by the notebooks (:func:`.outputs.write_status`), and ``no_data``
+    when no input file of the account was recognised as a report."""
+    for r in runs:
+        ps = sets[r.set_index]
+        flist = files.get(ps.index, ([], ""))[0]
+        declared = read_statuses(ps.out_dir).get(Path(r.notebook).stem)
+        if r.status == "ok" and declared:
+            r.status, r.message = declared["status"], declared.get("message", "")
+        elif r.status == "ok" and not any(f["report_type"] for f in flist):
+            r.status, r.message = "no_data", "no input file was recognised as a report"
+
+
+def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
+        dask_address: str | None = None, timeout: int = 900, start_timeout: int = 120,
+        show_code: bool = False, kernel: str | None = None, out_root: str | Path | None = None,
+        progress: Callable[[str], None] | None = None, ran_at: str | None = None) -> RunResult:
+    """Run ``notebooks`` for every parameter set (see :func:`plan`), in parallel.
+
+    Writes per set the executed notebooks, HTML, ``inputs.json`` and ``summary.json``; with
+    ``out_root``, also ``index.html`` and ``history.csv`` there. ``ran_at`` (UTC ISO time) is
+    the only clock read; it goes into the reports and the history, never into summary.json.
+    """
+    from . import index
+
+    say = progress or (lambda s: None)
+    ran_at = ran_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    specs = {nb: notebook_parameters(nb) for nb in notebooks}
+    tasks = []
+    for ps in sets:
+        ps.out_dir.mkdir(parents=True, exist_ok=True)
+        for stale in list(ps.out_dir.glob("*.kpis.json")) + list(ps.out_dir.glob("*.status.json")):
+            stale.unlink()
+        for nb in notebooks:
+            params = {k: v for k, v in {**ps.params, "output_dir": str(ps.out_dir)}.items()
+                      if k in specs[nb]}
+            tasks.append(Task(ps.index, str(nb), str(ps.out_dir), params, timeout,
+                              start_timeout, kernel))
+    calls = [(execute_task, (t,)) for t in tasks] + [
+        (inputs_task, (ps.index, ps.params["data_dir"], ps.params.get("seller_id", ""),
+                       ps.params.get("marketplaces", ""), str(ps.out_dir))) for ps in sets]
+    with Pool(workers, dask_address) as pool:
+        say(f"running {len(tasks)} notebook(s) for {len(sets)} parameter set(s) on "
+            f"{pool.describe()}")
+        runs, files = _execute_all(pool, calls, tasks, sets, say)
+        _statuses(runs, sets, files)
+        renders = [(finish_task, (r.ipynb, sets[r.set_index].params,
+                                  files.get(r.set_index, ([],))[0], ran_at, r.status, r.error,
+                                  show_code))
+                   for r in runs if r.ipynb]
+        with_nb = [r for r in runs if r.ipynb]
+        say(f"rendering {len(renders)} report(s) to HTML")
+        for i, res in pool.map(_call, renders):
+            with_nb[i].html = "" if isinstance(res, Exception) else res
+    result = RunResult(sets, list(runs), ran_at=ran_at)
+    for ps in sets:
+        mine = [r for r in runs if r.set_index == ps.index]
+        s = summary(ps, mine, *files.get(ps.index, ([], "")))
+        (ps.out_dir / "summary.json").write_text(
+            json.dumps(s, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        result.summaries.append(s)
+    if out_root is not None:
+        index.append_history(out_root, sets, result.summaries, ran_at)
+        result.index_html = str(index.write_index(out_root, sets, result, ran_at))
+        say(f"index: {result.index_html}")
+    return result
+
+
+def _call(fn, args):
+    return fn(*args)
+
+
+def format_failures(result: RunResult, width: int = 100) -> str:
+    """A one-screen summary of what failed and why (empty when nothing failed)."""
+    failed = result.failed
+    if not failed:
+        return ""
+    lines = [f"{len(failed)} of {len(result.runs)} notebook(s) failed "
+             f"({len({r.set_index for r in failed})} of {len(result.sets)} parameter set(s)):"]
+    for r in failed[:20]:
+        ps = result.sets[r.set_index]
+        lines.append(f"  {ps.label}  {r.notebook}")
+        lines.append(f"      {r.error[: width - 6]}")
+        lines.append(f"      see {r.html or r.ipynb or ps.out_dir}")
+    if len(failed) > 20:
+        lines.append(f"  ... and {len(failed) - 20} more: see the index")
+    return "\n".join(lines)
+
+
+def run_reports(data_dir: str | Path, out_dir: str | Path, *, as_of: str | None = None,
+                only: list[str] | None = None, show_code: bool = False, timeout: int = 900,
+                nb_dir: str | Path = NOTEBOOK_DIR, extra: dict | None = None,
+                workers: int = 1, **kwargs) -> list[NotebookRun]:
+    """Run every report notebook for each seller account found in ``data_dir`` (or the one in
+    ``extra["seller_id"]``), into ``out_dir/<seller>/<as_of>/``, with ``index.html`` and
+    ``history.csv`` in ``out_dir``. Returns the runs (failed ones included)."""
+    notebooks = report_notebooks(nb_dir, only)
+    base = {**(extra or {})}
+    if as_of:
+        base["as_of"] = as_of
+    sets = plan(data_dir, out_dir, [base], notebooks)
+    return run(sets, notebooks, workers=workers, timeout=timeout, show_code=show_code,
+               out_root=out_dir, **kwargs).runs
+
+
+__all__ = [
+    "COMMON", "NotebookRun", "ParamSet", "ParamSpec", "RunResult", "Task", "check_value",
+    "coerce", "default_as_of", "execute_task", "expand", "format_failures",
+    "format_parameters", "input_files", "kernel_name", "notebook_parameters", "output_folder",
+    "plan", "render_html", "report_notebooks", "resolve_notebook", "run", "run_reports",
+    "summary",
+]
