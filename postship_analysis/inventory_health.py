@@ -363,7 +363,8 @@ def aged_surcharge(age: pd.DataFrame, charge_date, *, volume_ft3: pd.DataFrame |
 
 def post_inbound_ramp(units: pd.DataFrame, on_hand: pd.DataFrame, ledger: pd.DataFrame, as_of,
                       *, ramp_days: tuple[int, int] = (14, 21), baseline_days: int = 28,
-                      threshold: float = 0.8, lookback_days: int = 180) -> pd.DataFrame:
+                      threshold: float = 0.8, lookback_days: int = 180,
+                      min_expected_units: float = 3.0) -> pd.DataFrame:
     """Post-inbound ramp check: sales in days 14-21 after a receipt vs the SKU's baseline.
 
     Receipts are the Inventory Ledger's ``Receipts`` events (units > 0, summed per SKU and day)
@@ -371,7 +372,9 @@ def post_inbound_ramp(units: pd.DataFrame, on_hand: pd.DataFrame, ledger: pd.Dat
     ``as_of``. ``baseline_rate`` = units per in-stock day over the ``baseline_days`` before the
     receipt (stockout days do not drag the baseline down); ``ramp_rate`` = units per day over days
     ``ramp_days[0]..ramp_days[1]`` after the receipt (day 0 = receipt day); ``ramp_ratio`` =
-    ramp / baseline; ``slow_ramp`` when below ``threshold`` (ours: 0.8).
+    ramp / baseline; ``slow_ramp`` when below ``threshold`` (ours: 0.8) and the baseline expects
+    at least ``min_expected_units`` in the ramp window (below that, zero sales in 8 days is
+    ordinary for a slow mover and says nothing).
     ``stocked_out_before``: the SKU had a day without stock in the 7 days before the receipt
     (the case where rank may need rebuilding, forecasting.md §5.6).
 
@@ -413,7 +416,9 @@ def post_inbound_ramp(units: pd.DataFrame, on_hand: pd.DataFrame, ledger: pd.Dat
     rec["baseline_in_stock_days"] = base_days.astype(int)
     rec["ramp_rate"] = ramp_rate
     rec["ramp_ratio"] = ratio
-    rec["slow_ramp"] = np.nan_to_num(ratio, nan=np.inf) < threshold
+    expected = np.nan_to_num(base_rate) * (r1 - r0 + 1)
+    rec["slow_ramp"] = (np.nan_to_num(ratio, nan=np.inf) < threshold) & (
+        expected >= min_expected_units)
     rec["stocked_out_before"] = out_days > 0
     return rec
 

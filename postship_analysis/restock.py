@@ -241,6 +241,12 @@ def stock_position(snapshots: pd.DataFrame, as_of) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _qname(p: float) -> str:
+    """Quantile column name of the forecaster: 0.9 -> q90, 0.975 -> q97_5."""
+    v = round(100 * p, 6)
+    return f"q{int(v)}" if float(v).is_integer() else f"q{v:g}".replace(".", "_")
+
+
 def _sku_params(keys: pd.DataFrame, params: RestockParams, overrides: pd.DataFrame | None
                 ) -> pd.DataFrame:
     base = keys[_KEY].copy()
@@ -328,7 +334,9 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     lead_time_demand : optional table from ``forecast.lead_time_demand`` (``lead_time_days, mean,
         sd, q90, q95``): its sd (scaled to each SKU's protection period) replaces
         ``sqrt(P) sigma_d``, and for intermittent SKUs its quantile is used when its lead time is
-        the protection period and the service level is 0.90 or 0.95.
+        the protection period and it has the service level's column (``q90``, ``q95``,
+        ``q97_5``...). Compute it **without** a lead-time sd (``lead_time_sd_days=0``): the
+        ``d^2 sigma_L^2`` term is added here from ``lead_time_sd_days``.
     params : :class:`RestockParams` defaults; ``overrides``: a table with ``sku`` (optionally
         ``seller_id``, ``marketplace``) and any parameter column (blank = default).
     amazon : optional ``restock`` table (Amazon's Restock Inventory report): its recommendation
@@ -346,11 +354,14 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     days_of_supply, total_days_of_supply, projected_stockout_date, lead_time_days,
     lead_time_sd_days, review_days, service_level, safety_stock, safety_stock_method,
     reorder_point, order_up_to, need_units, case_pack, moq, recommended_qty, capped,
-    reorder_date, ship_by_date, arrival_date, status`` and, with ``amazon``, ``amazon_qty,
+    stockout_before_arrival, reorder_date, ship_by_date, arrival_date, status`` and, with ``amazon``, ``amazon_qty,
     amazon_ship_date, amazon_alert, qty_difference, difference_explained``.
     ``status``: ``out_of_stock`` (nothing available), ``late`` (ship-by date already passed),
     ``reorder_now`` (position at or below the reorder point), ``plan`` (ship later), ``ok``
-    (nothing to order), ``no_demand``.
+    (nothing to order), ``no_demand``. A slow mover can be ``late`` with months of supply: its
+    shortfall against the reorder point, divided by a small daily demand, puts the reorder date
+    far in the past; ``stockout_before_arrival`` (the available units run out before a shipment
+    ordered today would arrive, ``projected stockout < as_of + L``) says whether it is urgent.
     """
     params = params or RestockParams()
     params.check()
@@ -402,7 +413,8 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
         ok = np.isfinite(sd_l) & (lt_l > 0)
         calibrated = ok
         var_p = np.where(ok, sd_l ** 2 * prot / np.where(ok, lt_l, 1), var_p)
-        for lvl, col in ((0.90, "q90"), (0.95, "q95")):
+        for lvl in np.unique(sl):
+            col = _qname(float(lvl))
             if col in ltd:
                 qv = pd.to_numeric(ltd[col]).to_numpy(dtype=float)
                 use = ok & np.isclose(lt_l, prot) & np.isclose(sl, lvl)
@@ -473,6 +485,8 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     plan["moq"] = P["moq"].to_numpy().astype(np.int64)
     plan["recommended_qty"] = qty
     plan["capped"] = capped
+    # ordered today, would the new stock arrive after the available units run out?
+    plan["stockout_before_arrival"] = (d > 0) & (np.nan_to_num(so_days, nan=np.inf) < L)
     plan["reorder_date"] = add_days(reorder_off)
     plan["ship_by_date"] = add_days(ship_off)
     plan["arrival_date"] = add_days(arr_off)

@@ -182,6 +182,10 @@ def test_post_inbound_ramp_by_hand():
     assert r["ramp_rate"] == pytest.approx(1.0)
     assert r["ramp_ratio"] == pytest.approx(0.5)
     assert r["slow_ramp"] and r["stocked_out_before"]
+    # a slow mover: baseline 2/day x 8 days = 16 expected units; with min_expected_units=20
+    # the same ratio is not flagged (too few units to judge)
+    r2 = ih.post_inbound_ramp(units, onh, led, AS_OF, min_expected_units=20).iloc[0]
+    assert r2["ramp_ratio"] == pytest.approx(0.5) and not r2["slow_ramp"]
 
 
 def test_stranded_from_myi():

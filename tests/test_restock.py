@@ -178,6 +178,8 @@ def test_ship_by_date_arithmetic():
     assert r["days_of_supply"] == pytest.approx(20)
     assert r["total_days_of_supply"] == pytest.approx(30)
     assert r["projected_stockout_date"] == pd.Timestamp("2026-11-20")
+    # ordered today it arrives after L = 22 days (2026-11-23): after the 20 days of stock
+    assert r["stockout_before_arrival"]
 
 
 def test_late_and_reorder_now_and_out_of_stock():
