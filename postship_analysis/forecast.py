@@ -84,8 +84,7 @@ from .errors import ParameterError
 METHODS = ("naive", "snaive", "ma", "ses_dow", "croston", "sba", "tsb")
 SES_GRID = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6)
 CANDIDATES = {"smooth": ("ses_dow", "ma"), "erratic": ("ses_dow", "ma"),
-              "intermittent": ("sba", "tsb", "croston", "ses_dow", "ma"),
-              "lumpy": ("sba", "tsb", "croston", "ses_dow", "ma"),
+              "intermittent": ("sba", "tsb", "ma"), "lumpy": ("sba", "tsb", "ma"),
               "no_demand": ("ma",)}
 DEFAULT = {"smooth": "ses_dow", "erratic": "ses_dow", "intermittent": "sba", "lumpy": "sba",
            "no_demand": "ma"}
@@ -137,6 +136,15 @@ def ses_kernel(X: np.ndarray, M: np.ndarray, alphas, snaps) -> dict:
     return {"level": out_l, "sse": out_s, "n": out_n}
 
 
+def _first(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First True row per column (T where none) and the columns sorted by it, with the
+    slice bounds per day: ``order[cut[t]:cut[t+1]]`` are the columns whose first is ``t``."""
+    T = A.shape[0]
+    first = np.where(A.any(0), np.argmax(A, 0), T)
+    order = np.argsort(first, kind="stable")
+    return first, order, np.searchsorted(first[order], np.arange(T + 2))
+
+
 def croston_kernel(Y: np.ndarray, M: np.ndarray, alpha: float, snaps) -> dict:
     """Masked Croston state: smoothed size ``z`` and interval ``p`` at the snapshots.
 
@@ -148,27 +156,36 @@ def croston_kernel(Y: np.ndarray, M: np.ndarray, alpha: float, snaps) -> dict:
     z = np.zeros(N)
     p = np.ones(N)
     q = np.zeros(N)
-    init = np.zeros(N, bool)
+    D = M & (Y > 0)
+    first, order, cut = _first(D)
     snaps = np.asarray(snaps, dtype=np.int64)
     oz, op, oi = np.zeros((len(snaps), N)), np.ones((len(snaps), N)), np.zeros((len(snaps), N),
                                                                                bool)
+    upd = np.empty(N)
+    tmp = np.empty(N)
     si = 0
     for t in range(T + 1):
         while si < len(snaps) and snaps[si] == t:
-            oz[si], op[si], oi[si] = z, p, init
+            oz[si], op[si], oi[si] = z, p, first < t
             si += 1
         if t == T:
             break
-        m = M[t]
-        y = Y[t]
-        q += m
-        d = m & (y > 0)
-        if d.any():
-            upd = d & init
-            z = np.where(upd, z + alpha * (y - z), np.where(d, y, z))
-            p = np.where(upd, p + alpha * (q - p), np.where(d, q, p))
-            init |= d
-            q = np.where(d, 0.0, q)
+        d = D[t]
+        q += M[t]
+        np.less(first, t, out=upd, casting="unsafe")     # initialised before today
+        upd *= d
+        upd *= alpha
+        np.subtract(Y[t], z, out=tmp)
+        tmp *= upd
+        z += tmp
+        np.subtract(q, p, out=tmp)
+        tmp *= upd
+        p += tmp
+        new = order[cut[t]:cut[t + 1]]
+        if new.size:
+            z[new] = Y[t, new]
+            p[new] = q[new]
+        q *= ~d
     return {"z": oz, "p": op, "init": oi}
 
 
@@ -182,10 +199,13 @@ def tsb_kernel(Y: np.ndarray, M: np.ndarray, alpha_d: float, alpha_p: float, sna
     T, N = Y.shape
     b = np.zeros(N)
     z = np.zeros(N)
-    binit = np.zeros(N, bool)
-    zinit = np.zeros(N, bool)
+    D = M & (Y > 0)
+    fo, oo, co = _first(M)
+    fd, od, cd = _first(D)
     snaps = np.asarray(snaps, dtype=np.int64)
     ob, oz = np.zeros((len(snaps), N)), np.zeros((len(snaps), N))
+    w = np.empty(N)
+    tmp = np.empty(N)
     si = 0
     for t in range(T + 1):
         while si < len(snaps) and snaps[si] == t:
@@ -193,15 +213,25 @@ def tsb_kernel(Y: np.ndarray, M: np.ndarray, alpha_d: float, alpha_p: float, sna
             si += 1
         if t == T:
             break
-        m = M[t]
-        y = Y[t]
-        ind = (y > 0).astype("float64")
-        b = np.where(m & binit, b + alpha_p * (ind - b), np.where(m, ind, b))
-        binit |= m
-        d = m & (y > 0)
-        if d.any():
-            z = np.where(d & zinit, z + alpha_d * (y - z), np.where(d, y, z))
-            zinit |= d
+        d = D[t]
+        np.less(fo, t, out=w, casting="unsafe")
+        w *= M[t]
+        w *= alpha_p
+        np.subtract(d, b, out=tmp)
+        tmp *= w
+        b += tmp
+        new = oo[co[t]:co[t + 1]]
+        if new.size:
+            b[new] = d[new]
+        np.less(fd, t, out=w, casting="unsafe")
+        w *= d
+        w *= alpha_d
+        np.subtract(Y[t], z, out=tmp)
+        tmp *= w
+        z += tmp
+        new = od[cd[t]:cd[t + 1]]
+        if new.size:
+            z[new] = Y[t, new]
     return {"b": ob, "z": oz}
 
 
@@ -403,14 +433,15 @@ def dow_index(Y: np.ndarray, M: np.ndarray, weekday: np.ndarray, groups: np.ndar
     profile of the group (marketplace), itself shrunk toward flat the same way with the
     group's units; renormalised to mean 1.
     """
-    N = Y.shape[1]
-    Yo = Y * M
+    T, N = Y.shape
     su = np.zeros((7, N))
     sn = np.zeros((7, N))
-    for w in range(7):
-        sel = weekday == w
-        su[w] = Yo[sel].sum(0)
-        sn[w] = M[sel].sum(0)
+    for w in range(7):   # strided weekday rows: views, no copies
+        if T:
+            r0 = (w - weekday[0]) % 7
+            mw = M[r0::7]
+            su[w] = np.einsum("ij,ij->j", Y[r0::7], mw, dtype=np.float64)
+            sn[w] = mw.sum(0)
     tot_u, tot_n = su.sum(0), sn.sum(0)
     rate = np.where(tot_n > 0, tot_u / np.maximum(tot_n, 1), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -430,13 +461,12 @@ def dow_index(Y: np.ndarray, M: np.ndarray, weekday: np.ndarray, groups: np.ndar
     return idx / idx.mean(0, keepdims=True)
 
 
-def _classes(Y, M, adi_cutoff, cv2_cutoff):
+def _classes(Yo, M, adi_cutoff, cv2_cutoff):
+    """SBC classes from ``Yo`` = units on observed days (0 elsewhere)."""
     n = M.sum(0)
-    nz = ((Y > 0) & M)
-    k = nz.sum(0)
-    Ynz = np.where(nz, Y, 0.0)
-    s1 = Ynz.sum(0)
-    s2 = (Ynz * Ynz).sum(0)
+    k = np.count_nonzero(Yo > 0, axis=0)
+    s1 = Yo.sum(0)
+    s2 = np.einsum("ij,ij->j", Yo, Yo)
     with np.errstate(divide="ignore", invalid="ignore"):
         adi = np.where(k > 0, n / np.maximum(k, 1), np.inf)
         mean = np.where(k > 0, s1 / np.maximum(k, 1), 0.0)
@@ -467,11 +497,12 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
     Y, M, dates, keys = P.Y, P.M, P.dates, P.keys.copy()
     T, N = Y.shape
     H = int(max(horizon, lead_time_days, 1))
-    weekday = np.asarray(dates.dayofweek)
+    weekday = np.asarray(dates.day_of_week)
     all_dates = pd.date_range(dates[0] if T else as_of, as_of + pd.Timedelta(days=H - 1))
     mp_codes = pd.factorize(keys["marketplace"].astype("string"))[0]
-    E = _event_matrix(events, keys, all_dates, Y, M)
-    Eh, Ef = E[:T], E[T:T + H]
+    has_events = events is not None and len(events) > 0
+    E = _event_matrix(events, keys, all_dates, Y, M) if has_events else None
+    Ef = E[T:T + H] if has_events else np.ones((H, 1))
 
     # backtest origins (day indices): windows [o, o+H) inside the history
     orig = np.array([T - H - 28 * k for k in range(origins)], dtype=np.int64)
@@ -481,43 +512,79 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
 
     # day-of-week index from the days before the first origin (no look-ahead in the backtest)
     cut = int(orig[0]) if len(orig) and orig[0] >= 56 else T
-    dow = dow_index(Y[:cut] / Eh[:cut], M[:cut], weekday[:cut], mp_codes,
-                    prior_units=dow_prior_units)
-    seas_h = dow[weekday] * Eh                                        # (T, N)
-    X = Y / seas_h
-    want = set(METHODS) if method == "auto" else {method}
+    Yo = np.where(M, Y, 0.0)         # units on observed days, 0 on censored days
+    cls, adi, cv2 = _classes(Yo, M, adi_cutoff, cv2_cutoff)
+    X = Yo / E[:T] if has_events else Yo   # kernels read X on observed days only
+    dow = dow_index(X[:cut], M[:cut], weekday[:cut], mp_codes, prior_units=dow_prior_units)
+    for w in range(7):   # deseasonalise in place on strided weekday rows (no (T, N) temporaries)
+        if T:
+            X[(w - weekday[0]) % 7::7] /= dow[w]
+    Xo = X
+    want = ({m for ms in CANDIDATES.values() for m in ms} if method == "auto" else {method})
+    if method == "auto" and not len(orig):   # no backtest: the class defaults only (SBC-auto)
+        want = set(DEFAULT.values())
+    # cumulative observed sums at the snapshots (for the moving average)
+    bounds = np.r_[0, snaps]
+    seg_x = np.add.reduceat(Xo, bounds[:-1], axis=0) if T else np.zeros((S, N))
+    seg_n = np.add.reduceat(M, bounds[:-1], axis=0, dtype=np.float64) if T else np.zeros((S, N))
+    seg_x[bounds[:-1] == bounds[1:]] = 0.0
+    seg_n[bounds[:-1] == bounds[1:]] = 0.0
+    cum_x, cum_n = np.cumsum(seg_x, 0), np.cumsum(seg_n, 0)
+
+    # which SKUs each method is computed for (auto: the methods allowed for the SKU's class)
+    if method == "auto":
+        cols = {m: np.isin(cls, [c for c, ms in CANDIDATES.items() if m in ms]
+                           + ([c for c, d in DEFAULT.items() if d == m]))
+                for m in want}
+        if "sba" in want:
+            cols["croston"] = cols["sba"]
+    else:
+        cols = {m: np.ones(N, bool) for m in (*want, "croston")}
+
+    def sub(m):  # SES runs on its SKUs only ((N, G) state); Croston/TSB are cheaper in full
+        c = cols[m]
+        if c.all() or m != "ses_dow":
+            return X, M, slice(None)
+        return X[:, c], M[:, c], c
 
     # one pass per kernel, snapshots at every origin and at T
     states: dict = {}
-    if "ses_dow" in want:
-        s = ses_kernel(X, M, ses_grid, snaps)
-        best = np.argmin(np.where(s["n"][..., None] > 0, s["sse"], 0.0), axis=2)   # (S, N)
-        states["ses_level"] = np.take_along_axis(s["level"], best[..., None], 2)[..., 0]
-        states["ses_alpha"] = np.asarray(ses_grid)[best]
-    if want & {"croston", "sba"}:
-        c = croston_kernel(X, M, alpha, snaps)
-        states["croston"] = np.where(c["init"], c["z"] / np.maximum(c["p"], 1e-12), 0.0)
-    if "tsb" in want:
-        tb = tsb_kernel(X, M, alpha, alpha_p, snaps)
-        states["tsb"] = tb["b"] * tb["z"]
+    if "ses_dow" in want and cols["ses_dow"].any():
+        Xs, Ms, c = sub("ses_dow")
+        s = ses_kernel(Xs, Ms, ses_grid, snaps)
+        best = np.argmin(np.where(s["n"][..., None] > 0, s["sse"], 0.0), axis=2)   # (S, n)
+        states["ses_level"] = np.zeros((S, N))
+        states["ses_level"][:, c] = np.take_along_axis(s["level"], best[..., None], 2)[..., 0]
+        states["ses_alpha"] = np.full((S, N), np.nan)
+        states["ses_alpha"][:, c] = np.asarray(ses_grid)[best]
+        del s
+    if want & {"croston", "sba"} and cols["croston"].any():
+        Xs, Ms, c = sub("croston")
+        k = croston_kernel(Xs, Ms, alpha, snaps)
+        states["croston"] = np.zeros((S, N))
+        states["croston"][:, c] = np.where(k["init"], k["z"] / np.maximum(k["p"], 1e-12), 0.0)
+    if "tsb" in want and cols["tsb"].any():
+        Xs, Ms, c = sub("tsb")
+        tb = tsb_kernel(Xs, Ms, alpha, alpha_p, snaps)
+        states["tsb"] = np.zeros((S, N))
+        states["tsb"][:, c] = tb["b"] * tb["z"]
 
     def level_at(m: str, si: int) -> np.ndarray:
         t = int(snaps[si])
         if m == "ses_dow":
-            return states["ses_level"][si]
+            return states["ses_level"][si] if "ses_level" in states else np.zeros(N)
         if m == "croston":
-            return states["croston"][si]
+            return states["croston"][si] if "croston" in states else np.zeros(N)
         if m == "sba":
-            return states["croston"][si] * (1 - alpha / 2)
+            return (states["croston"][si] * (1 - alpha / 2) if "croston" in states
+                    else np.zeros(N))
         if m == "tsb":
-            return states["tsb"][si]
+            return states["tsb"][si] if "tsb" in states else np.zeros(N)
         if m == "ma":
             lo = max(t - 28, 0)
-            mm = M[lo:t]
-            n = mm.sum(0)
-            val = (X[lo:t] * mm).sum(0) / np.maximum(n, 1)
-            alln = M[:t].sum(0)
-            allv = (X[:t] * M[:t]).sum(0) / np.maximum(alln, 1)
+            n = M[lo:t].sum(0)
+            val = Xo[lo:t].sum(0) / np.maximum(n, 1)
+            allv = cum_x[si] / np.maximum(cum_n[si], 1)
             return np.where(n > 0, val, allv)
         if m == "naive":
             mm = M[:t]
@@ -535,15 +602,22 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
         return level_at(m, si)[None, :] * seas_future
 
     def seas_from(t: int) -> np.ndarray:
-        wd = (weekday[0] + np.arange(t, t + H)) % 7 if T else (as_of.dayofweek + np.arange(H))
+        wd = (weekday[0] + np.arange(t, t + H)) % 7 if T else (as_of.day_of_week + np.arange(H))
+        if not has_events:
+            return dow[wd]
         ev = E[t:t + H] if t + H <= len(E) else np.vstack([E[t:], np.ones((t + H - len(E), N))])
         return dow[wd] * ev
 
-    # in-sample scale (M5): one-step naive MSE on consecutive observed days
-    both = M[1:] & M[:-1]
-    dif = np.diff(Y, axis=0) * both
-    scale = np.sqrt((dif * dif).sum(0) / np.maximum(both.sum(0), 1))
-    scale = np.where(scale > 0, scale, np.maximum(Y.mean(0), 1.0))
+    # in-sample scale (M5): one-step naive MSE on consecutive observed days (backtest only)
+    if len(orig):
+        both = M[1:] & M[:-1]
+        dif = np.diff(Y, axis=0)
+        dif *= both
+        scale = np.sqrt(np.einsum("ij,ij->j", dif, dif) / np.maximum(both.sum(0), 1))
+        del dif, both
+        scale = np.where(scale > 0, scale, np.maximum(Y.mean(0), 1.0))
+    else:
+        scale = np.ones(N)
 
     # recent daily variance and mean (last 180 uncensored days)
     lo = max(T - 180, 0)
@@ -551,16 +625,15 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
     nr = np.maximum(mr.sum(0), 1)
     mean_daily = (Y[lo:] * mr).sum(0) / nr
     s2 = np.maximum(((Y[lo:] - mean_daily) ** 2 * mr).sum(0) / np.maximum(nr - 1, 1), 1e-6)
-    cls, adi, cv2 = _classes(Y, M, adi_cutoff, cv2_cutoff)
     keys["class"], keys["adi"], keys["cv2"] = cls, adi, cv2
 
     methods = sorted(want) if method == "auto" else [method]
     paths, cum_err, day_err, rows = {}, {}, {}, []
     K = len(orig)
     for m in methods:
-        paths[m] = path(m, S - 1, Ef * dow[(as_of.dayofweek + np.arange(H)) % 7])
-        ce = np.full((K, H, N), np.nan)
-        de = np.full((K, H, N), np.nan)
+        paths[m] = path(m, S - 1, Ef * dow[(as_of.day_of_week + np.arange(H)) % 7])
+        ce = np.full((K, H, N), np.nan, dtype=np.float32)
+        de = np.full((K, H, N), np.nan, dtype=np.float32)
         for k in range(K):
             o = int(orig[k])
             F = path(m, k, seas_from(o))
@@ -577,9 +650,10 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
         nk = np.isfinite(de).sum(1)
         lt = np.where(nk > 0, np.abs(tot) / np.maximum(nk, 1), np.nan)
         lt = np.nanmean(np.where(nk > 0, lt, np.nan), 0) if K else np.zeros(N)
+        keep = cols.get(m, np.ones(N, bool))
         rows.append(pd.DataFrame({"i": np.arange(N), "method": m, "n_obs": nobs,
                                   "rmsse": np.sqrt(mse) / scale, "bias": bias / scale,
-                                  "lt_error": np.nan_to_num(lt) / scale}))
+                                  "lt_error": np.nan_to_num(lt) / scale})[keep])
     scores = pd.concat(rows, ignore_index=True)
     scores["score"] = scores["rmsse"] + 0.5 * scores["bias"].abs() + 0.5 * scores["lt_error"]
     scores.loc[scores["n_obs"] == 0, "score"] = np.nan
@@ -587,7 +661,7 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
     if method == "auto":
         allowed = {c: [m for m in CANDIDATES[c] if m in methods] for c in CANDIDATES}
         sc = scores.pivot(index="i", columns="method", values="score").reindex(
-            columns=methods).to_numpy()
+            index=np.arange(N), columns=methods).to_numpy()
         col = {m: j for j, m in enumerate(methods)}
         chosen = np.array([DEFAULT[c] for c in cls], dtype=object)
         for c, ms in allowed.items():
