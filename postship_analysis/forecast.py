@@ -37,9 +37,10 @@ Events (Prime Day, Q4)
 ``events``: DataFrame ``start, end, multiplier`` (optional ``marketplace``: rows without it
 apply everywhere). History on those days is divided by the multiplier before smoothing, future
 days are multiplied by it. A missing multiplier (NaN) means "estimate it": the pooled ratio of
-units on the event's past days to the units of the same SKUs' uncensored days in the 28 days
-before each past occurrence (per ``event`` name and marketplace; 1 when there is no past
-occurrence).
+units on the event's days inside the history to the in-stock velocity (units per uncensored
+day) of the same SKUs over the 28 days before each of those occurrences, per ``event`` name
+and marketplace scope (1 when the history holds no occurrence); the estimate deflates the past
+occurrences and inflates the future one.
 
 Backtest and uncertainty
 ------------------------
@@ -406,8 +407,7 @@ def _event_matrix(events, keys: pd.DataFrame, dates: pd.DatetimeIndex, Y, M) -> 
             continue
         mult = r["multiplier"]
         if pd.isna(mult):
-            same = ev[(ev["event"] == r["event"]) & (pd.to_datetime(ev["end"]) <
-                                                      pd.Timestamp(r["start"]))]
+            same = ev[ev["event"] == r["event"]]   # its occurrences inside the history
             num = den = 0.0
             for _, s in same.iterrows():
                 sa = (pd.Timestamp(s["start"]) - d0).days

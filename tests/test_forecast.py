@@ -248,3 +248,21 @@ def test_spare_parts_beat_seasonal_naive():
     snaive = train[-12:]                                         # same month one year before
     ours, base = _rmsse(train, test, F), _rmsse(train, test, snaive)
     assert ours < base
+
+
+def test_event_multiplier_estimated_from_past_occurrence():
+    # 3 units/day, except last year's Prime Day (2 days) with 6 units/day. Multiplier unknown
+    # (NaN) for both occurrences: estimate = (6 + 6) / (3/day x 2 days) = 2, so the future
+    # Prime Day gets 3 x 2 = 6/day, and the past one is deflated (the level stays 3).
+    dates = pd.date_range("2025-05-01", periods=430)
+    units = np.full(430, 3.0)
+    units[(dates >= "2025-07-15") & (dates <= "2025-07-16")] = 6.0
+    d = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A", "date": dates,
+                      "units": units, "censored": False})
+    ev = pd.DataFrame({"event": ["prime", "prime"], "start": ["2025-07-15", "2026-07-15"],
+                       "end": ["2025-07-16", "2026-07-16"], "multiplier": [np.nan, np.nan]})
+    f = FC.forecast(d, as_of="2026-07-05", horizon=14, method="ses_dow", events=ev)
+    got = f.set_index("date")["mean"]
+    assert got.loc["2026-07-15"] == pytest.approx(6.0)
+    assert got.loc["2026-07-16"] == pytest.approx(6.0)
+    assert got.loc["2026-07-14"] == pytest.approx(3.0)
