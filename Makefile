@@ -21,7 +21,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 ## Run every report notebook on $(DATA) and render HTML into $(OUT)/
 report: $(VENV)/.installed
-	$(BIN)/postship report --data $(DATA) --out $(OUT)
+	$(BIN)/postship report --data $(DATA) --out $(OUT) --workers 2
 
 ## Run the whole test suite
 test: $(VENV)/.installed-dev
@@ -44,6 +44,7 @@ check-data: $(VENV)/.installed
 
 benchmark: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_read_orders.py
+	$(BIN)/python benchmarks/bench_forecast.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

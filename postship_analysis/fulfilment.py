@@ -987,7 +987,10 @@ def fulfilment_kpis(orders: pd.DataFrame, order_promises: pd.DataFrame,
         unit_on_time_delivery_rate(shipment_confirmations, delivery_events, order_promises,
                                    as_of, targets=targets),
     ]
-    allf = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    frames = [f for f in frames if not f.empty]
+    if not frames:  # an account with no seller-fulfilled data: no KPI rather than a crash
+        return []
+    allf = pd.concat(frames, ignore_index=True)
     if allf.empty:
         return []
     order = {n: i for i, n in enumerate(pd.unique(allf["kpi"]))}
