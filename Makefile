@@ -45,6 +45,7 @@ check-data: $(VENV)/.installed
 benchmark: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_read_orders.py
 	$(BIN)/python benchmarks/bench_forecast.py
+	$(BIN)/python benchmarks/bench_orders_to_restock.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
