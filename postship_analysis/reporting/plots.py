@@ -92,6 +92,10 @@ def kpi_table(kpis: pd.DataFrame):
         return "" if pd.isna(row["value"]) else f"{row['value']:g}"
 
     view["value"] = [fmt(r) for _, r in kpis.iterrows()]
+    for c in ("numerator", "denominator"):
+        if c in view.columns:
+            view[c] = ["" if pd.isna(x) else f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+                       for x in kpis[c]]
     view["target"] = [("" if pd.isna(t) else f"{c} {t:.2%}" if u == "fraction" else f"{c} {t:g}")
                       for t, c, u in zip(kpis["target"], kpis["target_condition"], kpis["unit"],
                                          strict=True)]
