@@ -104,8 +104,10 @@ def marketplace_from_sales_channel(values: pd.Series) -> pd.Series:
 
     Values that are not an Amazon marketplace (``Non-Amazon``, blank) map to ``<NA>``.
     """
+    from .readers.core import map_values  # noqa: PLC0415 (the contract sits beside readers)
+
     lookup = {m.domain.lower(): m.code for m in MARKETPLACES.values()}
-    return values.astype("string").str.strip().str.lower().map(lookup).astype("string")
+    return map_values(values, lambda v: lookup.get(str(v).strip().lower())).astype("string")
 
 
 def local_date(ts: pd.Series, marketplace_code: str | pd.Series) -> pd.Series:

@@ -852,6 +852,22 @@ def _slow_parse(s: pd.Series, f: Field, mp, blank: np.ndarray, flag) -> pd.Serie
     raise ValueError(f.kind)
 
 
+def map_values(values: pd.Series, mapping) -> pd.Series:
+    """``values.map(mapping)`` computed once per distinct value (fast on long, repetitive
+    columns such as a sales channel); ``mapping`` is a dict or a function of one value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    enc = pc.dictionary_encode(pa.array(values, from_pandas=True))
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    uniq = enc.dictionary.to_pylist()
+    f = mapping.get if isinstance(mapping, dict) else mapping
+    mapped = pd.Series([f(u) if u is not None else None for u in uniq] + [None], dtype=object)
+    idx = enc.indices.fill_null(len(uniq)).to_numpy()
+    return pd.Series(mapped.to_numpy()[idx], index=values.index)
+
+
 def _first_occurrence(arr) -> np.ndarray:
     """Position of the first equal value, for every value (Arrow dictionary encoding assigns
     indices in order of first appearance)."""
@@ -865,26 +881,32 @@ def _first_occurrence(arr) -> np.ndarray:
     return first_pos[idx]
 
 
-def _duplicates(raw: pd.DataFrame, key: list[str], surv: np.ndarray, lines: np.ndarray):
+def _shares_first_key(raw: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Rows whose first key column value occurs more than once (over all rows): only they can
+    be duplicates. The expensive part of the duplicate check; runs beside the field parsing."""
+    import pyarrow.compute as pc
+
+    first0 = _first_occurrence(pc.fill_null(pa_array(raw[key[0]]), ""))
+    counts = np.bincount(first0, minlength=len(first0))
+    return counts[first0] > 1
+
+
+def _duplicates(raw: pd.DataFrame, key: list[str], surv: np.ndarray, lines: np.ndarray,
+                shares_first: np.ndarray | None = None):
     """Positions (within ``surv``) of rows equal on ``key`` to an earlier surviving row, and
     the line of that earlier row. Only rows sharing the first key column's value are compared
     on the whole key, which keeps this cheap on large files."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    take = None if len(surv) == len(raw) else pa.array(surv)
-
-    def col(k):
-        a = pc.fill_null(pa_array(raw[k]), "")
-        return a if take is None else pc.take(a, take)
-
-    first0 = _first_occurrence(col(key[0]))
-    counts = np.bincount(first0, minlength=len(first0))
-    cand = np.flatnonzero(counts[first0] > 1)
-    if len(cand) == 0:
+    if shares_first is None:
+        shares_first = _shares_first_key(raw, key)
+    cand = np.flatnonzero(shares_first[surv])  # positions within surv
+    if len(cand) < 2:
         return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    ct = pa.array(cand)
-    parts = [pc.cast(pc.take(col(k), ct), pa.large_string()) for k in key]
+    rows = pa.array(surv[cand])
+    parts = [pc.cast(pc.take(pc.fill_null(pa_array(raw[k]), ""), rows), pa.large_string())
+             for k in key]
     joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(
         *parts, pa.scalar("\x1f", pa.large_string()))
     first = _first_occurrence(joined)
@@ -988,11 +1010,15 @@ def parse_frame(
 
     fields = [f for f in spec.fields if f.name in raw.columns]
     header_of = {f.name: (source_names or {}).get(f.name, f.aliases[0]) for f in fields}
+    key = [k for k in (spec.key or tuple(raw.columns)) if k in raw.columns]
+    shares_first = None
     if n > 200_000 and len(fields) > 1:  # Arrow kernels release the GIL: use both cores
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            dup_job = pool.submit(_shares_first_key, raw, key) if key else None
             parsed = list(pool.map(parse_field, fields))
+            shares_first = dup_job.result() if dup_job else None
     else:
         parsed = [parse_field(f) for f in fields]
     out: dict[str, pd.Series] = {}
@@ -1004,10 +1030,9 @@ def parse_frame(
     data = pd.DataFrame(out, index=raw.index)
     # exact duplicates over the key (or every column read), among rows that survived parsing
     # (a good copy of a quarantined row is kept)
-    key = [k for k in (spec.key or tuple(raw.columns)) if k in raw.columns]
     surv = np.flatnonzero(reason == None)  # noqa: E711
     if len(surv) > 1 and key:
-        dup_pos, first_line = _duplicates(raw, key, surv, lines)
+        dup_pos, first_line = _duplicates(raw, key, surv, lines, shares_first)
         for j, ln in zip(dup_pos, first_line, strict=True):
             i = surv[j]
             reason[i] = f"duplicate of line {ln}"

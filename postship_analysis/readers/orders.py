@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .core import Field, ReadResult, ReportSpec, read_report, reader, register
+from .core import Field, ReadResult, ReportSpec, map_values, read_report, reader, register
 
 ALL_ORDERS = register(ReportSpec(
     report_type="all_orders",
@@ -133,9 +133,9 @@ _CHANNEL = {"amazon": "AFN", "afn": "AFN", "merchant": "MFN", "mfn": "MFN",
 
 
 def _normalise_orders(res: ReadResult) -> ReadResult:
-    fc = res.data["fulfillment_channel"].str.strip().str.lower()
-    res.data["fulfillment_channel"] = fc.map(_CHANNEL).fillna(
-        res.data["fulfillment_channel"]).astype("string")
+    res.data["fulfillment_channel"] = map_values(
+        res.data["fulfillment_channel"],
+        lambda v: _CHANNEL.get(str(v).strip().lower(), v)).astype("string")
     return res
 
 
