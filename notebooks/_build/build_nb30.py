@@ -1,0 +1,259 @@
+import sys
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+from build_common import nb, params_cell, setup_cell, md, code
+
+cells = [
+    md("# Inventory and restock\n\nWhat to send to FBA, how much and by when, from a forecast of *demand* — not of "
+       "censored sales: days that closed (or opened) without stock do not drag the forecast down. Then the health of "
+       "the stock already at Amazon: sell-through and weeks of cover as Amazon defines them, excess and aged units "
+       "with the aged-inventory surcharge, slow movers with a suggested action, and whether sales came back after "
+       "each inbound shipment. The restock list and the action lists are also written as CSV files beside this "
+       "report."),
+    params_cell([
+        'service_level: float = 0.95  # cycle service level the safety stock protects (probability of no stockout per cycle)',
+        'supplier_lead_days: float = 30.0  # days from purchase order to goods ready at the supplier',
+        'seller_lead_days: float = 7.0  # days the goods spend with you (prep, labelling) before leaving for FBA; 0 if the supplier ships to Amazon',
+        'inbound_lead_days: float = 10.0  # days from shipping to FBA until units are available (transit, receiving, placement)',
+        'lead_time_sd_days: float = 5.0  # standard deviation of the total lead time, days',
+        'review_days: float = 30.0  # replenishment frequency: days between two orders of the same SKU',
+        'case_pack: int = 1  # units per case; orders are rounded up to whole cases',
+        'moq: int = 0  # minimum order quantity, units',
+        'overrides_csv: str = ""  # optional CSV of per-SKU settings: sku[,marketplace] and any of the settings above',
+        'top_skus: int = 6  # SKUs in each forecast fan chart',
+        'slow_mover_threshold: float = 0.8  # weekly sell-through (units sold per week / units on hand) below which a SKU is a slow mover',
+        'excess_days: float = 90.0  # units beyond this many days of demand count as excess',
+    ]),
+    setup_cell(["SL = P.as_float(service_level, 'service_level', minimum=0.5, maximum=0.999)",
+                "SUP = P.as_float(supplier_lead_days, 'supplier_lead_days', minimum=0)",
+                "SEL = P.as_float(seller_lead_days, 'seller_lead_days', minimum=0)",
+                "INB = P.as_float(inbound_lead_days, 'inbound_lead_days', minimum=0)",
+                "LSD = P.as_float(lead_time_sd_days, 'lead_time_sd_days', minimum=0)",
+                "REV = P.as_float(review_days, 'review_days', minimum=0)",
+                "CP = P.as_int(case_pack, 'case_pack', minimum=1)",
+                "MOQ = P.as_int(moq, 'moq', minimum=0)",
+                "OVR_CSV = P.as_str(overrides_csv, 'overrides_csv')",
+                "TOP = P.as_int(top_skus, 'top_skus', minimum=1, maximum=30)",
+                "SLOW_T = P.as_float(slow_mover_threshold, 'slow_mover_threshold', minimum=0)",
+                "EXCESS_D = P.as_float(excess_days, 'excess_days', minimum=1)"],
+               tables='["orders", "inventory_snapshots", "inventory_ledger", "restock"]'),
+    code('''import matplotlib.pyplot as plt
+import numpy as np
+
+from postship_analysis import demand, forecast
+from postship_analysis import inventory_health as IH
+from postship_analysis import restock as RS
+from postship_analysis.kpi import KPI
+from postship_analysis.readers import inventory as INV
+
+KEY = ["seller_id", "marketplace", "sku"]
+
+
+def rnd(df, n=2):
+    """Round the numeric columns only (dates stay as they are)."""
+    return df.round({c: n for c in df.select_dtypes("number").columns})
+
+
+T = {n: inputs.table(n) for n in ["orders", "inventory_snapshots", "inventory_ledger", "restock"]}
+LED, SNAP = T["inventory_ledger"], T["inventory_snapshots"]
+END = AS_OF - pd.Timedelta(days=1)
+if len(LED):
+    ON_HAND, OH_SOURCE = INV.daily_on_hand_from_ledger(LED), "the Inventory Ledger (end-of-day sellable units)"
+elif len(SNAP):
+    ON_HAND, OH_SOURCE = INV.daily_on_hand(SNAP), "the inventory snapshots, carried forward between snapshot days"
+else:
+    ON_HAND, OH_SOURCE = None, ""
+if ON_HAND is not None:
+    ON_HAND = ON_HAND[ON_HAND["date"] <= END].dropna(subset=["on_hand"])
+DAILY = demand.daily_demand(T["orders"], ON_HAND, end=END) if len(T["orders"]) else None
+HAVE = DAILY is not None and len(DAILY) > 0 and len(SNAP) > 0
+if not HAVE:
+    display(Markdown("**No orders or no FBA inventory reports in the data folder**: this report needs the All Orders "
+                     "report and Manage FBA Inventory / FBA Inventory (and ideally the Inventory Ledger); see "
+                     "docs/INPUTS.md."))
+else:
+    display(Markdown(f"Demand history: {DAILY['sku'].nunique():,} SKUs, {len(DAILY):,} SKU-days, "
+                     f"{int(DAILY['censored'].sum()):,} censored (stock-out or restock day); daily stock from "
+                     f"{OH_SOURCE}."))'''),
+    md("## Headline KPIs\n\nSell-through (units shipped in 90 days / average units on hand) and weeks of cover "
+       "(average on hand / weekly units, t90) as Amazon's help text defines them; the in-stock rate of SKUs that sold "
+       "in the last 90 days, weighted by their sales rate; the share of excess and stranded units; slow movers; SKUs to "
+       "reorder now (ship-by date passed, at or below the reorder point, or out of stock); and the **IPI proxy** — "
+       "*not* Amazon's Inventory Performance Index, whose formula is unpublished: 1000 x the mean of four scores built "
+       "from the factors Amazon names (1 - excess share, 90-day sell-through / 2 capped at 1, 1 - stranded share, "
+       "in-stock rate). None of these has an Amazon target here: status is *info*."),
+    code('''kpis = []
+if HAVE:
+    PRM = RS.RestockParams(supplier_lead_days=SUP, seller_lead_days=SEL, inbound_lead_days=INB,
+                           lead_time_sd_days=LSD, review_days=REV, service_level=SL, case_pack=CP, moq=MOQ)
+    OVR = pd.read_csv(OVR_CSV, dtype={"sku": "string", "marketplace": "string"}) if OVR_CSV else None
+    PROT = max(1, int(np.ceil(SUP + SEL + INB + REV)))       # protection period: lead time + review period
+    HZ = max(28, PROT)
+    FIT = forecast.fit(DAILY, as_of=AS_OF, horizon=HZ, lead_time_days=PROT)
+    FC = forecast.forecast(DAILY, as_of=AS_OF, horizon=HZ, fitted=FIT)
+    LTD = forecast.lead_time_demand(DAILY, as_of=AS_OF, lead_time_days=PROT, service_levels=(0.9, 0.95, SL),
+                                    fitted=FIT)
+    CLASSES = demand.demand_classes(DAILY)
+    PLAN = RS.restock_plan(SNAP, FC, as_of=AS_OF, lead_time_demand=LTD, params=PRM, overrides=OVR,
+                           amazon=T["restock"], classes=CLASSES)
+    # inventory health: units shipped from the ledger (else ordered units), FBA SKUs only
+    UNITS = IH.units_from_ledger(LED) if len(LED) else DAILY[KEY + ["date", "units"]]
+    UNITS = UNITS.merge(ON_HAND[KEY].drop_duplicates(), on=KEY)
+    def extras(kind, fn):
+        fs = [f for f in inputs.files if f.report_type == kind and (not SELLER or f.seller_id == SELLER)
+              and (not MARKETPLACES or f.marketplace in MARKETPLACES)]
+        return pd.concat([fn(f.path, seller_id=f.seller_id, marketplace=f.marketplace) for f in fs],
+                         ignore_index=True) if fs else None
+    AGE = extras("fba_planning", INV.read_fba_planning_extras)
+    MYI_X = extras("fba_myi", INV.read_myi_extras)
+    STRANDED = IH.stranded_from_myi(MYI_X) if MYI_X is not None else None
+    HP = IH.HealthParams(slow_mover_weekly_sell_through=SLOW_T, excess_days=EXCESS_D)
+    HEALTH = IH.health_table(UNITS, ON_HAND, AS_OF, params=HP, age=AGE, stranded=STRANDED)
+    SUMM = IH.summary(HEALTH, HP)
+    kpis = IH.health_kpis(SUMM, PLAN, as_of=AS_OF)
+    CHARGE = IH.next_surcharge_date(AS_OF)
+    SUR = None
+    if AGE is not None and (AGE["marketplace"] == "US").any():
+        vol = None
+        if MYI_X is not None:  # US Manage FBA Inventory gives per-unit volume in cubic feet
+            v = MYI_X[MYI_X["marketplace"] == "US"].sort_values("snapshot_date").drop_duplicates(KEY, keep="last")
+            vol = v[KEY].assign(volume_ft3=pd.to_numeric(v["per_unit_volume"]))
+        SUR = IH.aged_surcharge(AGE[AGE["marketplace"] == "US"], CHARGE, volume_ft3=vol)
+        kpis.append(KPI.make("aged_inventory_surcharge_next", "US", float(SUR["surcharge_usd"].sum()), "USD",
+                             window=str(CHARGE.date())))
+    display(plots.kpi_table(kpi_frame(kpis)))'''),
+    md("## Forecast fan charts\n\nBars: daily units sold (grey = censored day: the SKU closed or opened the day without "
+       "stock, so sales understate demand and are not used as demand). Line: forecast mean; shaded: median to 80th and "
+       "to 95th percentile of daily demand. First the best sellers, then the SKUs most at risk of running out."),
+    code('''def fan(keys, title):
+    keys = list(keys)[:TOP]
+    if not keys:
+        display(Markdown("_No SKU to show._"))
+        return
+    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 2.1 * len(keys)), squeeze=False)
+    for ax, (s, mp, sku) in zip(axes[:, 0], keys):
+        h = DAILY[(DAILY["seller_id"] == s) & (DAILY["marketplace"] == mp) & (DAILY["sku"] == sku)
+                  & (DAILY["date"] >= AS_OF - pd.Timedelta(days=120))]
+        f = FC[(FC["seller_id"] == s) & (FC["marketplace"] == mp) & (FC["sku"] == sku)].head(56)
+        ax.bar(h["date"], h["units"], width=1, color=np.where(h["censored"], "lightgrey", "tab:blue"))
+        ax.fill_between(f["date"], f["q50"], f["q95"], alpha=0.15, color="tab:orange", step="mid")
+        ax.fill_between(f["date"], f["q50"], f["q80"], alpha=0.3, color="tab:orange", step="mid")
+        ax.plot(f["date"], f["mean"], color="tab:orange")
+        ax.axvline(AS_OF, color="black", linewidth=0.8, linestyle="--")
+        m = f["method"].iloc[0] if len(f) else ""
+        ax.set_title(f"{sku} ({mp}), forecast method {m}", fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.show()
+
+if HAVE:
+    top = (DAILY[DAILY["date"] >= AS_OF - pd.Timedelta(days=90)].groupby(KEY)["units"].sum()
+           .sort_values(ascending=False))
+    fan(top.index, "Best sellers (units, last 90 days)")
+    risk = PLAN[PLAN["status"].isin(["out_of_stock", "late", "reorder_now"]) & (PLAN["daily_demand"] > 0)]
+    risk = risk.sort_values(["projected_stockout_date", "daily_demand"], ascending=[True, False])
+    fan(risk[KEY].itertuples(index=False, name=None), "At risk: out of stock, late or at the reorder point")'''),
+    md("## Stock-out timeline\n\nStock-out episodes (consecutive days that closed without stock) in the last 180 days, "
+       "for the SKUs with the most units lost (estimated from each SKU's in-stock sales rate). Red = still out of stock. "
+       "Written to `stockout_episodes.csv` (every episode)."),
+    code('''if HAVE:
+    EP = demand.stockout_episodes(DAILY)
+    outputs.write_csv(EP, OUT, "stockout_episodes")
+    recent = EP[EP["end"] >= AS_OF - pd.Timedelta(days=180)]
+    worst = recent.groupby(KEY)["units_lost_est"].sum().sort_values(ascending=False).head(MAX_ROWS)
+    if len(worst):
+        fig, ax = plt.subplots(figsize=(9, 0.3 * len(worst) + 1.2))
+        ylab = [f"{k[2]} ({k[1]})" for k in worst.index]
+        for i, k in enumerate(worst.index):
+            e = recent[(recent["seller_id"] == k[0]) & (recent["marketplace"] == k[1]) & (recent["sku"] == k[2])]
+            for r in e.itertuples():
+                ax.barh(i, r.length_days, left=r.start, height=0.6, color="tab:red" if r.ongoing else "tab:gray")
+        ax.set_yticks(range(len(worst)), ylab, fontsize=8)
+        ax.invert_yaxis()
+        ax.axvline(AS_OF, color="black", linewidth=0.8, linestyle="--")
+        ax.set_title("Stock-out episodes, last 180 days")
+        fig.tight_layout()
+        plt.show()
+    display(Markdown(f"**{len(recent)} episodes** in the last 180 days, {int(recent['ongoing'].sum())} ongoing; "
+                     f"estimated units lost: {recent['units_lost_est'].sum():,.0f}."))
+    display(recent.sort_values("units_lost_est", ascending=False).head(MAX_ROWS))'''),
+    md("## Forecast accuracy (rolling-origin backtest)\n\nEach SKU's method was chosen by a rolling-origin backtest on "
+       "in-stock days: RMSSE (error scaled by the series' own day-to-day change; below 1 beats a naive forecast), bias "
+       "(forecast minus actual, share of actual) and the error of the lead-time total. Per chosen method: how many SKUs "
+       "and their median scores."),
+    code('''if HAVE:
+    sc = FIT.scores[FIT.scores["chosen"]]
+    acc = sc.groupby("method").agg(skus=("sku", "size"), median_rmsse=("rmsse", "median"),
+                                   median_bias=("bias", "median"), median_lead_time_error=("lt_error", "median"))
+    display(acc.round(3))
+    display(Markdown(f"Demand classes (Syntetos-Boylan): " + ", ".join(
+        f"{k} {v}" for k, v in CLASSES["class"].value_counts().items()) + "."))'''),
+    md("## Action: restock list\n\n" + "Our recommendation per SKU, most urgent first: *out_of_stock*, *late* (the ship-by "
+       "date has passed: ship now), *reorder_now* (the stock position is at or below the reorder point), *plan* "
+       "(order later, by the reorder date). Ship-by = the day the shipment must leave for FBA so that it arrives, after "
+       "the inbound lead time, when the stock position reaches the safety stock. Amazon's Restock Inventory "
+       "recommendation is shown beside ours when its report is in the data folder, with the measurable reasons they "
+       "differ. Written to `restock_plan.csv` (every SKU, every column)."),
+    code('''if HAVE:
+    display(Markdown("> " + RS.FORMULA_NOTE))
+    outputs.write_csv(PLAN, OUT, "restock_plan")
+    todo = PLAN[PLAN["recommended_qty"] > 0]
+    display(Markdown(f"**{len(todo)} SKUs** to restock, {int(todo['recommended_qty'].sum()):,} units; "
+                     f"service level {SL:.0%}, lead time {SUP + SEL + INB:g} days (supplier {SUP:g} + you {SEL:g} + "
+                     f"FBA inbound {INB:g}), review period {REV:g} days."))
+    cols = ["marketplace", "sku", "status", "demand_class", "daily_demand", "available", "inbound", "reserved",
+            "days_of_supply", "projected_stockout_date", "stockout_before_arrival", "safety_stock", "reorder_point", "recommended_qty",
+            "reorder_date", "ship_by_date"]
+    cols += [c for c in ["amazon_qty", "amazon_ship_date", "difference_explained"] if c in PLAN]
+    display(rnd(todo[cols].head(MAX_ROWS)))'''),
+    md("## Inventory health\n\nPer marketplace, then per SKU. Sell-through and weeks of cover follow Amazon's help text "
+       "(the help page's own t90 example is arithmetically inconsistent with its text; we follow the text). The "
+       "sample's FBA Inventory report carries the same numbers, which the tests check."),
+    code('''if HAVE:
+    display(SUMM[["seller_id", "marketplace", "skus", "units_t90", "avg_on_hand_t90", "sell_through_90d",
+                  "weeks_of_cover_t90", "in_stock_rate_30d", "excess_share", "stranded_share", "aged_181_plus",
+                  "slow_movers", "ipi_excess_score", "ipi_sell_through_score", "ipi_stranded_score",
+                  "ipi_in_stock_score", "ipi_proxy"]].round(3))
+    outputs.write_csv(HEALTH, OUT, "inventory_health")
+    display(HEALTH.sort_values("units_t90", ascending=False)[
+        ["marketplace", "sku", "units_t30", "units_t90", "on_hand", "sell_through_90d", "weeks_of_cover_t30",
+         "weeks_of_cover_t90", "weekly_sell_through", "in_stock_rate_30d", "excess_units", "aged_181_plus"]]
+        .head(MAX_ROWS).round(2))'''),
+    md("### Aged-inventory surcharge (US)\n\nEstimated at the next monthly snapshot (the 15th) from the FBA Inventory "
+       "report's age buckets, assuming none of the old units sell before then (an upper bound) and units spread evenly "
+       "over each bucket's days; rates from the dated band table (schedule of 2023-04-15; the 2024 rates for 366-455 / "
+       "456+ days were not found, so the 365+ rate is used). Written to `aged_surcharge.csv`."),
+    code('''if HAVE and SUR is not None:
+    display(IH.surcharge_bands(CHARGE))
+    outputs.write_csv(SUR, OUT, "aged_surcharge")
+    display(Markdown(f"Snapshot {CHARGE.date()}: **{SUR['units_181_plus'].sum():,.0f} units** aged 181+ days, estimated "
+                     f"surcharge **{SUR['surcharge_usd'].sum():,.2f} USD**."))
+    display(SUR[SUR["surcharge_usd"] > 0].sort_values("surcharge_usd", ascending=False).head(MAX_ROWS))
+elif HAVE:
+    display(Markdown("_No US FBA Inventory (planning) report with inventory age: surcharge not estimated._"))'''),
+    md("### Action: slow movers\n\nWeekly sell-through (units sold in the last 7 days / average units on hand over them) "
+       "below the threshold. Suggested action (ours): a **Lightning Deal** when the SKU also holds excess or aged units "
+       "(clear volume before the surcharge), else a **Sponsored Brands push** (visibility at full price). Written to "
+       "`slow_movers.csv`."),
+    code('''if HAVE:
+    slow = HEALTH[HEALTH["slow_mover"]].sort_values(["excess_units", "on_hand"], ascending=False)
+    outputs.write_csv(slow, OUT, "slow_movers")
+    display(Markdown(f"**{len(slow)} of {len(HEALTH)} SKUs** below a weekly sell-through of {SLOW_T:g}: "
+                     + ", ".join(f"{k}: {v}" for k, v in slow["suggested_action"].value_counts().items()) + "."))
+    display(slow[["marketplace", "sku", "on_hand", "units_t7", "weekly_sell_through", "weeks_of_cover_t30",
+                  "excess_units", "aged_181_plus", "suggested_action"]].head(MAX_ROWS))'''),
+    md("### Post-inbound ramp check\n\nFor each shipment received in the last 180 days (Inventory Ledger *Receipts*): "
+       "units per day in days 14 to 21 after the receipt against the SKU's baseline (units per in-stock day over the 28 "
+       "days before it). A ratio below 0.8 means sales did not come back with the stock — check the listing, price and "
+       "ads (especially after a stock-out). Written to `post_inbound_ramp.csv`."),
+    code('''if HAVE and len(LED):
+    RAMP = IH.post_inbound_ramp(UNITS, ON_HAND, LED, AS_OF)
+    outputs.write_csv(RAMP, OUT, "post_inbound_ramp")
+    slow_r = RAMP[RAMP["slow_ramp"]].sort_values("ramp_ratio")
+    display(Markdown(f"**{len(slow_r)} of {len(RAMP)} receipts** ramped below 0.8 of baseline; "
+                     f"{int(slow_r['stocked_out_before'].sum())} of them came after a stock-out."))
+    display(rnd(slow_r.head(MAX_ROWS)))
+elif HAVE:
+    display(Markdown("_No Inventory Ledger: receipts unknown, ramp check skipped._"))'''),
+    code('''outputs.write_kpis(kpis, OUT, "30_inventory_restock")'''),
+]
+nb(cells, str(__import__("pathlib").Path(__file__).resolve().parents[1]) + "/30_inventory_restock.ipynb")
