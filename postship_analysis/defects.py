@@ -296,7 +296,9 @@ def odr_trend(orders: pd.DataFrame, feedback: pd.DataFrame | None = None,
     known = {k: _day_int(both[c]) for k, c in _KIND_COLS.items()}
     known["orders_with_defect"] = _day_int(both["first_defect_date"])
     for name, kd in known.items():
-        counts[name] = _interval_counts(keys, np.maximum(first_in, kd).where(kd.notna()),
+        # a defect dated day k is known from day k + 1: on the as-of day the data are
+        # complete up to its local midnight, like every other metric in the package
+        counts[name] = _interval_counts(keys, np.maximum(first_in, kd + 1).where(kd.notna()),
                                         last_in, d0, d1)
     kc = ["seller_id", "marketplace", "fulfillment_channel", "_day"]
     base = counts["orders"].rename(columns={"n": "orders"})
@@ -418,7 +420,7 @@ def defective_orders(orders: pd.DataFrame, feedback: pd.DataFrame | None = None,
     in_win = f["in_orders_table"] & f["order_date"].between(w_start, w_end)
     if exclude_cancelled:
         in_win &= ~f["cancelled"]
-    known = {k: f[c].notna() & (f[c] <= as_of) for k, c in _KIND_COLS.items()}
+    known = {k: f[c].notna() & (f[c] < as_of) for k, c in _KIND_COLS.items()}
     anyk = known["negative_feedback"] | known["a_to_z_claims"] | known["chargebacks"]
     sel = (in_win | ~f["in_orders_table"]) & anyk
     d = f[sel].copy()
@@ -451,9 +453,9 @@ def defective_orders(orders: pd.DataFrame, feedback: pd.DataFrame | None = None,
 # ---------------------------------------------------------------------------------------------
 
 def _cutoff_utc(as_of: pd.Timestamp, marketplaces: pd.Series) -> pd.Series:
-    """End of the local as-of day (= start of the next local day) as UTC, per row."""
+    """Start of the local as-of day (data are complete up to it) as UTC, per row."""
     out = pd.Series(pd.NaT, index=marketplaces.index, dtype="datetime64[ns, UTC]")
-    nxt = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    nxt = pd.Timestamp(as_of).normalize()
     for code in pd.unique(marketplaces.dropna()):
         tz = contract.marketplace(code).tz
         out[marketplaces == code] = nxt.tz_localize(tz).tz_convert("UTC")

@@ -142,11 +142,14 @@ def test_odr_hand_worked(fixture):
 
 
 def test_trend_moves_the_window_and_learns_late_defects(fixture):
-    tr = defects.odr_trend(*fixture, start=AS_OF, end=pd.Timestamp("2026-04-02"))
+    tr = defects.odr_trend(*fixture, start=AS_OF, end=pd.Timestamp("2026-04-03"))
     a = tr[tr["fulfillment_channel"] == "all"].set_index("as_of")
-    # 2 April: window 2026-02-02..2026-04-02; A leaves (order date 31 Jan), N's claim (filed
-    # 2 April) now counts: orders C D E F G H I L N + 6 = 15, defects E H I N = 4
-    assert (a.loc["2026-04-02", "orders"], a.loc["2026-04-02", "orders_with_defect"]) == (15, 4)
+    # 3 April: window 2026-02-03..2026-04-03; A left (order date 31 Jan), no order dated 2 or
+    # 3 Feb, and N's claim (filed 2 April, 11:00 PDT) is known from 3 April, the first day whose
+    # data include all of 2 April: orders C D E F G H I L N + 6 = 15, defects E H I N = 4
+    assert (a.loc["2026-04-03", "orders"], a.loc["2026-04-03", "orders_with_defect"]) == (15, 4)
+    # 2 April: the claim was filed that day, so it is not known yet: E H I = 3
+    assert (a.loc["2026-04-02", "orders"], a.loc["2026-04-02", "orders_with_defect"]) == (15, 3)
     # 1 April: window 2026-02-01..: A gone, N's claim not yet known -> 15 orders, E H I = 3
     assert (a.loc["2026-04-01", "orders"], a.loc["2026-04-01", "orders_with_defect"]) == (15, 3)
     one = defects.order_defect_rate(*fixture, as_of=AS_OF)
@@ -217,9 +220,10 @@ def test_sample_odr_over_the_whole_period_equals_truth_orders(sample):
     T = sample
     truth = pd.read_csv(SAMPLE_TRUTH / "orders.csv.gz", keep_default_na=False)
     truth["day"] = truth["purchase"].str[:10]  # local ISO time -> local date
-    # 540 days ending 2026-10-31 cover every order; cancelled ones are not counted
+    # 600 days ending 2026-10-31 (as of 1 November, lag 1) cover every order and every defect
+    # known by the sample's as-of date; cancelled orders are not counted
     r = defects.order_defect_rate(T("orders"), T("feedback"), T("claims"), T("chargebacks"),
-                                  as_of=pd.Timestamp("2026-10-31"), window_days=600)
+                                  as_of=pd.Timestamp("2026-11-01"), lag_days=1, window_days=600)
     for mp in ("US", "DE"):
         t = truth[(truth["marketplace"] == mp) & (truth["status"] != "Cancelled")]
         row = r[(r["marketplace"] == mp) & (r["fulfillment_channel"] == "all")].iloc[0]
@@ -237,7 +241,7 @@ def test_sample_driver_flags_equal_the_planted_flags(sample):
     fl = defects.claim_driver_flags(T("orders"), T("order_promises"),
                                     T("shipment_confirmations"), T("delivery_events"),
                                     T("buyer_messages"), T("claims"),
-                                    as_of=pd.Timestamp("2026-10-31"))
+                                    as_of=pd.Timestamp("2026-11-01"))
     truth = pd.read_csv(SAMPLE_TRUTH / "orders.csv.gz", keep_default_na=False)
     truth = truth[(truth["channel"] == "MFN") & (truth["status"] == "Shipped")]
     x = fl.merge(truth, on="order_id", how="outer", suffixes=("", "_t"), indicator=True)
@@ -340,3 +344,16 @@ def test_claim_driver_flags_hand_worked():
     assert fl["late_response"].to_dict() == {"P": 0, "Q": 1, "R": 0}
     assert fl["claim"].to_dict() == {"P": 0, "Q": 1, "R": 1}
     assert fl.loc["R", "n_messages"] == 2
+
+
+def test_a_defect_dated_on_the_as_of_day_is_not_known_yet(fixture):
+    # N's claim is filed on 2 April (local): as of 2 April the data end at that day's midnight
+    on_day = defects.order_defect_rate(*fixture, as_of=pd.Timestamp("2026-04-02"))
+    next_day = defects.order_defect_rate(*fixture, as_of=pd.Timestamp("2026-04-03"))
+    a0 = on_day[on_day["fulfillment_channel"] == "all"].iloc[0]
+    a1 = next_day[next_day["fulfillment_channel"] == "all"].iloc[0]
+    assert a1["a_to_z_claims"] - a0["a_to_z_claims"] == 1
+    listed = defects.defective_orders(*fixture, as_of=pd.Timestamp("2026-04-02"))["order_id"]
+    assert "N" not in set(listed)
+    assert "N" in set(defects.defective_orders(*fixture,
+                                               as_of=pd.Timestamp("2026-04-03"))["order_id"])
