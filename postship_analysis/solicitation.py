@@ -34,13 +34,13 @@ Example
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputFileError, ParameterError
+from .errors import ParameterError
+from .readers.templates import load_templates  # file reading lives with the readers
 
 POLICY_URL = "https://sellercentral.amazon.com/gp/help/external/G201972160"
 EXAMPLES_URL = "https://sellercentral.amazon.com/gp/help/external/help.html?itemID=E8SYAZUBGVFBHCH"
@@ -300,40 +300,6 @@ def check_text(text: str, *, name: str = "template", languages: Sequence[str] = 
                 sentence=s.strip(), policy=rule.policy, source=rule.source)
     return sorted(found.values(), key=lambda f: (f.start, f.rule_id))
 
-
-def _read_txt(path: Path) -> str:
-    data = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputFileError(path, "cannot decode the template", "UTF-8 or Windows-1252 text")
-
-
-def load_templates(templates) -> dict[str, str]:
-    """Templates as {name: text} from a list of strings (named ``template_1``...), a dict, a
-    folder of ``.txt`` files (one template per file, named by file name) or one ``.txt`` file.
-    """
-    if isinstance(templates, Mapping):
-        return {str(k): str(v) for k, v in templates.items()}
-    if isinstance(templates, (str, Path)):
-        p = Path(templates)
-        if isinstance(templates, str) and not p.exists():
-            raise ParameterError("a string is read as a folder or file path; pass a list "
-                                 "[text] to check one template text")
-        if p.is_dir():
-            files = sorted(f for f in p.iterdir() if f.suffix.lower() == ".txt" and f.is_file())
-            if not files:
-                raise InputFileError(p, "no .txt templates in this folder",
-                                     "one .txt file per message template")
-            return {f.name: _read_txt(f) for f in files}
-        if not p.exists():
-            raise InputFileError(p, "no such file or folder")
-        return {p.name: _read_txt(p)}
-    if isinstance(templates, Sequence):
-        return {f"template_{i + 1}": str(t) for i, t in enumerate(templates)}
-    raise ParameterError("templates must be a list of strings, a dict, or a folder path")
 
 
 FINDING_COLUMNS = ["template", "rule_id", "rule", "language", "start", "end", "matched_text",
