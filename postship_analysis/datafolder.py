@@ -313,7 +313,10 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("orders", "order_promises", "shipment_confirmations"), ()),
     "Fulfilment health: valid tracking and on-time delivery": (
         ("orders", "order_promises", "shipment_confirmations", "delivery_events"), ()),
-    "Order defect rate (from Amazon's own report)": (("account_health",), ()),
+    "Order defect rate (60 days, MFN and AFN)": (
+        ("orders",), ("feedback", "claims", "chargebacks", "account_health")),
+    "Customer experience: A-to-z claims and their drivers": (
+        ("claims", "orders"), ("buyer_messages", "delivery_events", "order_promises")),
     "Customer experience: buyer-message response times": (("buyer_messages",), ("orders",)),
     "Customer experience: returns and wrong items": (("returns",), ("orders",)),
     "Customer experience: Request a Review list": (("orders", "order_promises"), ("returns",)),
