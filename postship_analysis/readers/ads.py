@@ -54,12 +54,10 @@ from .core import (
     Field,
     ReadResult,
     ReportSpec,
-    detect_decimal,
     load_json,
-    load_text,
     norm_header,
-    parse_frame,
     read_records,
+    read_report,
     reader,
     register,
 )
@@ -374,7 +372,7 @@ def read_ads_console(path, *, seller_id="default", marketplace=None, columns=Non
     >>> # r.data.groupby("search_term")[["spend", "sales"]].sum()
     """
     spec = _prefer_window(ADS_CONSOLE, attribution_days)
-    res = read_report_decimal_safe(path, spec, seller_id=seller_id, marketplace=marketplace,
+    res = read_report(path, spec, seller_id=seller_id, marketplace=marketplace,
                                    columns=columns)
     names = {norm_header(h) for h in res.header}
     window = _matched_window(spec, res.header)
@@ -401,43 +399,10 @@ def _reread_for_marketplace(res: ReadResult, path, spec, seller_id, columns) -> 
     mp, us = contract.marketplace(inferred), contract.marketplace("US")
     if (mp.decimal, mp.day_first) == (us.decimal, us.day_first):
         return res
-    return read_report_decimal_safe(path, spec, seller_id=seller_id, marketplace=inferred,
+    return read_report(path, spec, seller_id=seller_id, marketplace=inferred,
                                     columns=columns)
 
 
-_NUMERIC = ("int", "money", "float", "pct", "pct100")
-
-
-def read_report_decimal_safe(path, spec: ReportSpec, *, seller_id="default", marketplace=None,
-                             columns=None) -> ReadResult:
-    """``core.read_report`` with one fix: in a decimal-comma column, ``1.234`` means 1234.
-
-    Work-around: core's number parsing tries a plain float cast first (``_fast_parse`` and
-    the ``pd.to_numeric`` fast path of ``parse_number``), which reads the German thousands
-    form ``1.234`` as 1.234 (then quarantined as "not a whole number" in an int column). Text
-    columns whose decimal separator is a comma are therefore normalised to point decimals
-    before parsing. Workbooks hold real numbers and are left alone.
-    """
-    path = Path(path)
-    rt = load_text(path, spec, columns)
-    frame = rt.frame
-    default = contract.marketplace(marketplace or "US").decimal
-    if rt.encoding != "xlsx" and len(frame):
-        frame = frame.copy()
-        for f in spec.fields:
-            if f.kind in _NUMERIC and f.name in frame.columns:
-                s = frame[f.name].astype("string")
-                dec = default if f.kind == "int" else detect_decimal(s, default)
-                if dec == ",":
-                    frame[f.name] = s.str.replace(".", "", regex=False).str.replace(
-                        ",", ".", regex=False)
-    data, q = parse_frame(frame, rt.lines, spec, path=str(path), seller_id=seller_id,
-                          marketplace=marketplace, bad=rt.bad)
-    warnings = ["header only: the report has no data rows"] if rt.rows_read == 0 else []
-    return ReadResult(path=str(path), report_type=spec.report_type, table=spec.table, data=data,
-                      quarantine=q, rows_read=rt.rows_read, encoding=rt.encoding,
-                      delimiter=rt.delimiter, header=rt.header, unknown_columns=rt.unknown_columns,
-                      blank_lines=rt.blank_lines, warnings=warnings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,5 +512,5 @@ def recomputed_rates(ads: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["ADS_API", "ADS_CONSOLE", "API_SPECS", "CONSOLE_SPECS", "read_ads_api",
-           "read_ads_console", "read_ads_records", "read_report_decimal_safe",
+           "read_ads_console", "read_ads_records",
            "recomputed_rates"]

@@ -31,7 +31,6 @@ import pandas as pd
 
 from .. import contract
 from ..errors import WrongReportError
-from .ads import read_report_decimal_safe
 from .core import (
     Field,
     ReadResult,
@@ -40,6 +39,7 @@ from .core import (
     load_json,
     load_text,
     read_records,
+    read_report,
     reader,
     register,
 )
@@ -146,7 +146,7 @@ def _read_csv(path, spec: ReportSpec, *, seller_id, marketplace, columns) -> Rea
     warnings = []
     if marketplace is None and sym_cur in _ONE_MARKETPLACE:
         marketplace = _ONE_MARKETPLACE[sym_cur]
-    res = read_report_decimal_safe(path, spec, seller_id=seller_id, marketplace=marketplace,
+    res = read_report(path, spec, seller_id=seller_id, marketplace=marketplace,
                                    columns=columns)
     mp = contract.marketplace(res.data["marketplace"].iloc[0] if res.accepted else
                               (marketplace or "US"))
