@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,36 +16,6 @@ import pytest
 from conftest import SAMPLE, SAMPLE_TRUTH
 
 from postship_analysis import contract, datafolder, defects
-from postship_analysis.readers import defects as rd
-from postship_analysis.readers.core import READERS, REGISTRY
-
-# Until readers/__init__.py imports the defect readers, importing them here would leave their
-# specs registered for the rest of the session (docs/INPUTS.md, generated from the registry,
-# would then look stale to tests/test_project.py). So they are registered only while this
-# module's tests run, unless the package already wires them.
-_TYPES = {"seller_feedback": (rd.SELLER_FEEDBACK, rd.read_seller_feedback),
-          "atoz_claims": (rd.ATOZ_CLAIMS, rd.read_atoz_claims),
-          "chargebacks": (rd.CHARGEBACKS, rd.read_chargebacks)}
-_WIRED = "defects" in (Path(rd.__file__).parent / "__init__.py").read_text()
-
-
-def _unregister():
-    if not _WIRED:
-        for t in _TYPES:
-            REGISTRY.pop(t, None)
-            READERS.pop(t, None)
-
-
-_unregister()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _defect_readers_registered():
-    for t, (spec, fn) in _TYPES.items():
-        REGISTRY[t] = spec
-        READERS[t] = fn
-    yield
-    _unregister()
 
 AS_OF = pd.Timestamp("2026-03-31")
 

@@ -7,44 +7,11 @@ read off the fixture rows by hand.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-import pytest
 from conftest import SAMPLE, SAMPLE_TRUTH
 
-import postship_analysis.readers  # noqa: F401  (registers the other specs for detection)
-from postship_analysis.readers import defects as rd  # not yet wired into readers/__init__
-from postship_analysis.readers.core import READERS, REGISTRY
+from postship_analysis.readers import defects as rd
 from postship_analysis.readers.detect import detect_file
-
-# Until readers/__init__.py imports the defect readers, importing them here would leave their
-# specs registered for the rest of the session (docs/INPUTS.md, generated from the registry,
-# would then look stale to tests/test_project.py). So they are registered only while this
-# module's tests run, unless the package already wires them.
-_TYPES = {"seller_feedback": (rd.SELLER_FEEDBACK, rd.read_seller_feedback),
-          "atoz_claims": (rd.ATOZ_CLAIMS, rd.read_atoz_claims),
-          "chargebacks": (rd.CHARGEBACKS, rd.read_chargebacks)}
-_WIRED = "defects" in (Path(rd.__file__).parent / "__init__.py").read_text()
-
-
-def _unregister():
-    if not _WIRED:
-        for t in _TYPES:
-            REGISTRY.pop(t, None)
-            READERS.pop(t, None)
-
-
-_unregister()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _defect_readers_registered():
-    for t, (spec, fn) in _TYPES.items():
-        REGISTRY[t] = spec
-        READERS[t] = fn
-    yield
-    _unregister()
 
 FB_US = (
     "Date\tRating\tComments\tResponse\tOrder ID\tRater Email\n"
