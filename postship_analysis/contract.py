@@ -110,6 +110,29 @@ def marketplace_from_sales_channel(values: pd.Series) -> pd.Series:
     return map_values(values, lambda v: lookup.get(str(v).strip().lower())).astype("string")
 
 
+def as_of_day(value, name: str = "as_of") -> pd.Timestamp:
+    """Validate an as-of date (or a window bound): a marketplace-local calendar day, returned
+    as a naive Timestamp at midnight. Every metric calls this, so a missing, unreadable or
+    time-zone-aware value fails the same way everywhere.
+
+    >>> as_of_day("2026-11-01")
+    Timestamp('2026-11-01 00:00:00')
+    """
+    if value is None:
+        raise ParameterError(f"{name} is required (a marketplace-local date such as "
+                             "'2026-11-01')")
+    try:
+        t = pd.Timestamp(value)
+    except (TypeError, ValueError) as e:
+        raise ParameterError(f"{name} must be a date like '2026-11-01', got {value!r}") from e
+    if t is pd.NaT:
+        raise ParameterError(f"{name} must be a date like '2026-11-01', got {value!r}")
+    if t.tzinfo is not None:
+        raise ParameterError(f"{name} is a marketplace-local calendar date; pass it without a "
+                             f"time zone (e.g. pd.Timestamp('2026-11-01')), got {value!r}")
+    return t.normalize()
+
+
 def local_date(ts: pd.Series, marketplace_code: str | pd.Series) -> pd.Series:
     """Marketplace-local calendar date (naive midnight) of UTC timestamps.
 

@@ -79,14 +79,7 @@ _CANCELLED = {"cancelled", "canceled"}
 # ---------------------------------------------------------------------------------------------
 
 def _as_day(as_of) -> pd.Timestamp:
-    try:
-        t = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as e:
-        raise ParameterError(f"as_of must be a date, got {as_of!r}") from e
-    if t.tzinfo is not None:
-        raise ParameterError("as_of is a marketplace-local calendar date; pass it naive "
-                             f"(e.g. pd.Timestamp('2026-11-01')), got {as_of!r}")
-    return t.normalize()
+    return contract.as_of_day(as_of)
 
 
 def _cutoff(as_of: pd.Timestamp, marketplace: str) -> pd.Timestamp:

@@ -73,13 +73,7 @@ def _need(df: pd.DataFrame, cols, what: str) -> None:
 
 
 def _day(value, what: str) -> pd.Timestamp:
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"{what} must be a date, got {value!r}") from exc
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    return ts.normalize()
+    return contract.as_of_day(value, what)
 
 
 def _order_units(orders: pd.DataFrame) -> pd.DataFrame:

@@ -79,6 +79,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import contract
 from .demand import ADI_CUTOFF, CV2_CUTOFF, KEY
 from .errors import ParameterError
 
@@ -278,13 +279,7 @@ def to_panel(daily: pd.DataFrame, as_of, *, history_days: int = 730) -> Panel:
 
 
 def _day(value) -> pd.Timestamp:
-    if value is None:
-        raise ParameterError("as_of is required (a marketplace-local date)")
-    try:
-        ts = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"as_of must be a date, got {value!r}") from exc
-    return (ts.tz_localize(None) if ts.tzinfo is not None else ts).normalize()
+    return contract.as_of_day(value)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -200,3 +200,19 @@ def test_daylight_saving_edges_agree_between_paths():
 def test_scientific_notation_in_a_tolerant_column():
     v, _ = core.parse_number(S("1e-05", "12,5", "2.5E+03"), ",")
     assert v.tolist() == pytest.approx([1e-05, 12.5, 2500.0])
+
+
+def test_as_of_day_is_validated_the_same_everywhere():
+    assert contract.as_of_day("2026-11-01 15:30") == pd.Timestamp("2026-11-01")
+    with pytest.raises(ParameterError, match="as_of is required"):
+        contract.as_of_day(None)
+    with pytest.raises(ParameterError, match="must be a date"):
+        contract.as_of_day("next tuesday")
+    # a UTC timestamp's date is not the marketplace's day: refused, not silently stripped
+    with pytest.raises(ParameterError, match="without a time zone"):
+        contract.as_of_day(pd.Timestamp("2026-11-01T03:00Z"))
+    from postship_analysis import customer, forecast
+
+    for fn in (customer._as_day, forecast._day):
+        with pytest.raises(ParameterError, match="without a time zone"):
+            fn(pd.Timestamp("2026-11-01T03:00Z"))
