@@ -27,9 +27,13 @@ report: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
-## Open JupyterLab on the notebooks with the postship kernel
+## Open JupyterLab on the notebooks with the postship kernel (the NN_*.py percent scripts open
+## as notebooks through jupytext; containers often run as root, hence --allow-root for root only)
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
 lab: $(VENV)/.installed
-	$(BIN)/jupyter lab notebooks
+	mkdir -p $(LAB_SETTINGS)
+	printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"python": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)/overrides.json
+	$(BIN)/jupyter lab notebooks $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

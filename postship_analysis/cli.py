@@ -16,7 +16,7 @@ seller_id: 00123 stays "00123" and dates stay dates):
   data: exports               # data folder (one sub-folder per seller account)
   out: reports
   out_template: "{seller_id}/{marketplaces}/{as_of}"   # default {seller_id}/{as_of}
-  notebooks: [00, 10, 20]     # default: every notebooks/NN_*.ipynb
+  notebooks: [00, 10, 20]     # default: every notebooks/NN_*.py
   workers: 4
   timeout: 900                # per cell, seconds
   start_timeout: 120          # kernel start, seconds

@@ -118,7 +118,7 @@ def test_every_report_on_the_sample(sample):
     runs = result.runs
     assert {r.notebook for r in runs} >= {"00_data_overview.ipynb", "10_fulfilment_health.ipynb",
                                           "20_customer_experience.ipynb"}
-    assert {p.name for p in runner.report_notebooks()} == {r.notebook for r in runs}
+    assert {runner.executed_name(p) for p in runner.report_notebooks()} == {r.notebook for r in runs}
     assert [r.status for r in runs] == ["ok"] * len(runs), [r.error for r in runs]
     text = outputs_text(runs[0].ipynb)
     assert "accepted + rejected = rows read" in text
@@ -164,7 +164,7 @@ def test_every_report_shows_parameters_version_inputs_and_when_it_ran(sample):
 
 def test_no_report_notebook_ends_with_sys_exit():
     for nb in runner.report_notebooks():
-        src = "\n".join(c.source for c in nbformat.read(str(nb), as_version=4).cells
+        src = "\n".join(c.source for c in runner.read_notebook(nb).cells
                         if c.cell_type == "code")
         assert not re.search(r"\b(sys\.)?exit\(|\bquit\(", src), nb.name
 

@@ -3,7 +3,6 @@ contract page is current; notebooks are committed without outputs."""
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 
@@ -42,14 +41,17 @@ def test_data_contract_doc_is_current():
         "docs/DATA_CONTRACT.md")
 
 
-def test_notebooks_have_no_outputs_and_a_parameters_cell():
-    nbs = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    assert nbs, "no notebooks found"
+def test_notebooks_are_percent_scripts_with_a_parameters_cell():
+    from postship_analysis.reporting import runner
+
+    assert not list((ROOT / "notebooks").rglob("*.ipynb")), "notebooks are kept as .py only"
+    nbs = runner.report_notebooks()
+    assert [p.suffix for p in nbs] == [".py"] * 5, nbs
     for p in nbs:
-        nb = json.loads(p.read_text())
-        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-        assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), p
-        assert "parameters" in code[0].get("metadata", {}).get("tags", []), p
+        nb = runner.read_notebook(p)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), p
+        assert nb.metadata["kernelspec"]["name"] == "postship", p
 
 
 def test_inputs_doc_is_current():

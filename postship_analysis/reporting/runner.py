@@ -64,11 +64,39 @@ RUN_INFO_TAG = "postship-run-info"
 # Notebooks and their parameters
 # ---------------------------------------------------------------------------------------------
 
+#: suffixes of notebook sources: jupytext percent scripts (the project's own notebooks) and
+#: plain notebooks (a user's own folder may hold either)
+NOTEBOOK_SUFFIXES = (".py", ".ipynb")
+
+
+def read_notebook(path: str | Path):
+    """A notebook as an ``nbformat`` node: a jupytext percent script (``# %%`` cells; the
+    project's notebooks are kept in this form, one source each, reviewable as plain Python)
+    or an ``.ipynb`` file."""
+    path = Path(path)
+    if path.suffix == ".py":
+        import jupytext
+
+        nb = jupytext.read(path, fmt="py:percent")
+        nb.metadata.setdefault("kernelspec", {"name": KERNEL, "display_name": "Python (postship)",
+                                              "language": "python"})
+        nb.metadata.setdefault("language_info", {"name": "python"})
+        return nb
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4)
+
+
+def executed_name(nb: str | Path) -> str:
+    """File name of a notebook's executed copy: always ``.ipynb``."""
+    return Path(nb).stem + ".ipynb"
+
+
 def report_notebooks(nb_dir: str | Path = NOTEBOOK_DIR, only: list[str] | None = None) -> list[Path]:
-    """Report notebooks: ``NN_name.ipynb`` in ``nb_dir``, in order; ``only`` filters by prefix
-    or name (``["00", "10_fulfilment_health"]``). An ``only`` entry matching nothing is an
-    error naming it."""
-    nbs = sorted(Path(nb_dir).glob("[0-9][0-9]_*.ipynb"))
+    """Report notebooks: ``NN_name.py`` (jupytext percent) or ``NN_name.ipynb`` in ``nb_dir``,
+    in order; ``only`` filters by prefix or name (``["00", "10_fulfilment_health"]``). An
+    ``only`` entry matching nothing is an error naming it."""
+    nbs = sorted(p for p in Path(nb_dir).glob("[0-9][0-9]_*") if p.suffix in NOTEBOOK_SUFFIXES)
     if only:
         def hit(n: Path, o: str) -> bool:
             o = o.strip()
@@ -109,9 +137,7 @@ _CHECK = re.compile(
 
 def _checks(nb_path: Path) -> dict[str, dict]:
     """The notebook's own ``P.as_*(value, "name", minimum=..)`` checks, by parameter name."""
-    import nbformat
-
-    nb = nbformat.read(str(nb_path), as_version=4)
+    nb = read_notebook(nb_path)
     out: dict[str, dict] = {}
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -133,7 +159,12 @@ def notebook_parameters(nb: str | Path) -> dict[str, ParamSpec]:
     import papermill as pm
 
     nb = Path(nb)
-    info = pm.inspect_notebook(str(nb))
+    with tempfile.TemporaryDirectory(prefix="postship-inspect-") as tmp:
+        import nbformat
+
+        ipynb = Path(tmp) / executed_name(nb)
+        nbformat.write(read_notebook(nb), str(ipynb))
+        info = pm.inspect_notebook(str(ipynb))
     checks = _checks(nb)
     out = {}
     for name, p in info.items():
@@ -445,12 +476,12 @@ def execute_task(task: Task) -> NotebookRun:
     nb = Path(task.notebook)
     out_dir = Path(task.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    out_nb = out_dir / nb.name
+    out_nb = out_dir / executed_name(nb)
     status, error = "ok", ""
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="postship-kernel-") as ipc:
         try:
-            pm.execute_notebook(str(nb), str(out_nb), parameters=task.parameters,
+            pm.execute_notebook(read_notebook(nb), str(out_nb), parameters=task.parameters,
                                 kernel_name=task.kernel or kernel_name(),
                                 execution_timeout=task.timeout, start_timeout=task.start_timeout,
                                 progress_bar=False, cwd=str(PACKAGE_ROOT),
@@ -459,7 +490,7 @@ def execute_task(task: Task) -> NotebookRun:
             status, error = "failed", f"{e.ename}: {_first_line(e.evalue)}"
         except Exception as e:  # timeouts, dead kernels, unreadable notebooks: still a result
             status, error = "failed", f"{type(e).__name__}: {_first_line(e)}"
-    return NotebookRun(nb.name, status, str(out_nb) if out_nb.exists() else "", "", error,
+    return NotebookRun(out_nb.name, status, str(out_nb) if out_nb.exists() else "", "", error,
                        round(time.monotonic() - t0, 1), task.set_index)
 
 
@@ -723,7 +754,7 @@ def _execute_all(pool: Pool, calls, tasks, sets, say):
         if i < len(tasks):
             t = tasks[i]
             if isinstance(res, Exception):
-                res = NotebookRun(Path(t.notebook).name, "failed", "", "",
+                res = NotebookRun(executed_name(t.notebook), "failed", "", "",
                                   f"{type(res).__name__}: {_first_line(res)}", 0.0, t.set_index)
             runs[i] = res
             done += 1
@@ -846,7 +877,8 @@ def run_reports(data_dir: str | Path, out_dir: str | Path, *, as_of: str | None 
 __all__ = [
     "COMMON", "NotebookRun", "ParamSet", "ParamSpec", "RunResult", "Task", "check_value",
     "coerce", "default_as_of", "execute_task", "expand", "format_failures",
-    "format_parameters", "input_files", "kernel_name", "notebook_parameters", "output_folder",
-    "plan", "render_html", "report_notebooks", "resolve_notebook", "run", "run_reports",
+    "executed_name", "format_parameters", "input_files", "kernel_name", "notebook_parameters",
+    "output_folder", "plan", "read_notebook", "render_html", "report_notebooks",
+    "resolve_notebook", "run", "run_reports",
     "summary",
 ]

@@ -1,42 +1,87 @@
-import sys
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from build_common import nb, params_cell, setup_cell, md, code
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (postship)
+#     language: python
+#     name: postship
+# ---
 
-cells = [
-    md("# Inventory and restock\n\nWhat to send to FBA, how much and by when, from a forecast of *demand* — not of "
-       "censored sales: days that closed (or opened) without stock do not drag the forecast down. Then the health of "
-       "the stock already at Amazon: sell-through and weeks of cover as Amazon defines them, excess and aged units "
-       "with the aged-inventory surcharge, slow movers with a suggested action, and whether sales came back after "
-       "each inbound shipment. The restock list and the action lists are also written as CSV files beside this "
-       "report."),
-    params_cell([
-        'service_level: float = 0.95  # cycle service level the safety stock protects (probability of no stockout per cycle)',
-        'supplier_lead_days: float = 30.0  # days from purchase order to goods ready at the supplier',
-        'seller_lead_days: float = 7.0  # days the goods spend with you (prep, labelling) before leaving for FBA; 0 if the supplier ships to Amazon',
-        'inbound_lead_days: float = 10.0  # days from shipping to FBA until units are available (transit, receiving, placement)',
-        'lead_time_sd_days: float = 5.0  # standard deviation of the total lead time, days',
-        'review_days: float = 30.0  # replenishment frequency: days between two orders of the same SKU',
-        'case_pack: int = 1  # units per case; orders are rounded up to whole cases',
-        'moq: int = 0  # minimum order quantity, units',
-        'overrides_csv: str = ""  # optional CSV of per-SKU settings: sku[,marketplace] and any of the settings above',
-        'top_skus: int = 6  # SKUs in each forecast fan chart',
-        'slow_mover_threshold: float = 0.8  # weekly sell-through (units sold per week / units on hand) below which a SKU is a slow mover',
-        'excess_days: float = 90.0  # units beyond this many days of demand count as excess',
-    ]),
-    setup_cell(["SL = P.as_float(service_level, 'service_level', minimum=0.5, maximum=0.999)",
-                "SUP = P.as_float(supplier_lead_days, 'supplier_lead_days', minimum=0)",
-                "SEL = P.as_float(seller_lead_days, 'seller_lead_days', minimum=0)",
-                "INB = P.as_float(inbound_lead_days, 'inbound_lead_days', minimum=0)",
-                "LSD = P.as_float(lead_time_sd_days, 'lead_time_sd_days', minimum=0)",
-                "REV = P.as_float(review_days, 'review_days', minimum=0)",
-                "CP = P.as_int(case_pack, 'case_pack', minimum=1)",
-                "MOQ = P.as_int(moq, 'moq', minimum=0)",
-                "OVR_CSV = P.as_str(overrides_csv, 'overrides_csv')",
-                "TOP = P.as_int(top_skus, 'top_skus', minimum=1, maximum=30)",
-                "SLOW_T = P.as_float(slow_mover_threshold, 'slow_mover_threshold', minimum=0)",
-                "EXCESS_D = P.as_float(excess_days, 'excess_days', minimum=1)"],
-               tables='["orders", "inventory_snapshots", "inventory_ledger", "restock"]'),
-    code('''import matplotlib.pyplot as plt
+# %% [markdown]
+# # Inventory and restock
+#
+# What to send to FBA, how much and by when, from a forecast of *demand* — not of censored sales: days that closed (or opened) without stock do not drag the forecast down. Then the health of the stock already at Amazon: sell-through and weeks of cover as Amazon defines them, excess and aged units with the aged-inventory surcharge, slow movers with a suggested action, and whether sales came back after each inbound shipment. The restock list and the action lists are also written as CSV files beside this report.
+
+# %% tags=["parameters"]
+data_dir: str = "data/sample"  # folder of exports: one folder per seller account, one sub-folder per marketplace (see README)
+seller_id: str = ""  # seller account (folder name) to report on; empty means every account in data_dir
+marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty means all
+as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); windows end the day before it
+max_rows: int = 25  # rows of each action list shown in the report (the CSV files have all of them)
+output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+service_level: float = 0.95  # cycle service level the safety stock protects (probability of no stockout per cycle)
+supplier_lead_days: float = 30.0  # days from purchase order to goods ready at the supplier
+seller_lead_days: float = 7.0  # days the goods spend with you (prep, labelling) before leaving for FBA; 0 if the supplier ships to Amazon
+inbound_lead_days: float = 10.0  # days from shipping to FBA until units are available (transit, receiving, placement)
+lead_time_sd_days: float = 5.0  # standard deviation of the total lead time, days
+review_days: float = 30.0  # replenishment frequency: days between two orders of the same SKU
+case_pack: int = 1  # units per case; orders are rounded up to whole cases
+moq: int = 0  # minimum order quantity, units
+overrides_csv: str = ""  # optional CSV of per-SKU settings: sku[,marketplace] and any of the settings above
+top_skus: int = 6  # SKUs in each forecast fan chart
+slow_mover_threshold: float = 0.8  # weekly sell-through (units sold per week / units on hand) below which a SKU is a slow mover
+excess_days: float = 90.0  # units beyond this many days of demand count as excess
+
+# %%
+import matplotlib
+import pandas as pd
+from IPython.display import Markdown, display
+
+import postship_analysis
+from postship_analysis import datafolder
+from postship_analysis import params as P
+from postship_analysis.kpi import TARGETS, kpi_frame
+from postship_analysis.reporting import outputs, plots
+
+matplotlib.rcParams["figure.dpi"] = 80
+pd.set_option("display.max_colwidth", 60)
+
+DATA_DIR = P.as_folder(data_dir, "data_dir")
+SELLER = P.as_str(seller_id, "seller_id") or None
+MARKETPLACES = P.as_marketplaces(marketplaces, "marketplaces") or None
+AS_OF = P.as_date(as_of, "as_of")
+MAX_ROWS = P.as_int(max_rows, "max_rows", minimum=0)
+OUT = P.as_str(output_dir, "output_dir")
+SL = P.as_float(service_level, 'service_level', minimum=0.5, maximum=0.999)
+SUP = P.as_float(supplier_lead_days, 'supplier_lead_days', minimum=0)
+SEL = P.as_float(seller_lead_days, 'seller_lead_days', minimum=0)
+INB = P.as_float(inbound_lead_days, 'inbound_lead_days', minimum=0)
+LSD = P.as_float(lead_time_sd_days, 'lead_time_sd_days', minimum=0)
+REV = P.as_float(review_days, 'review_days', minimum=0)
+CP = P.as_int(case_pack, 'case_pack', minimum=1)
+MOQ = P.as_int(moq, 'moq', minimum=0)
+OVR_CSV = P.as_str(overrides_csv, 'overrides_csv')
+TOP = P.as_int(top_skus, 'top_skus', minimum=1, maximum=30)
+SLOW_T = P.as_float(slow_mover_threshold, 'slow_mover_threshold', minimum=0)
+EXCESS_D = P.as_float(excess_days, 'excess_days', minimum=1)
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
+                         tables=["orders", "inventory_snapshots", "inventory_ledger", "restock"])
+display(pd.DataFrame({"value": {
+    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
+    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
+    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__,
+    "rows loaded": f"{int(inputs.accounting()['accepted'].sum()):,} accepted, "
+                   f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
+
+# %%
+import matplotlib.pyplot as plt
 import numpy as np
 
 from postship_analysis import demand, forecast
@@ -73,15 +118,15 @@ if not HAVE:
 else:
     display(Markdown(f"Demand history: {DAILY['sku'].nunique():,} SKUs, {len(DAILY):,} SKU-days, "
                      f"{int(DAILY['censored'].sum()):,} censored (stock-out or restock day); daily stock from "
-                     f"{OH_SOURCE}."))'''),
-    md("## Headline KPIs\n\nSell-through (units shipped in 90 days / average units on hand) and weeks of cover "
-       "(average on hand / weekly units, t90) as Amazon's help text defines them; the in-stock rate of SKUs that sold "
-       "in the last 90 days, weighted by their sales rate; the share of excess and stranded units; slow movers; SKUs to "
-       "reorder now (ship-by date passed, at or below the reorder point, or out of stock); and the **IPI proxy** — "
-       "*not* Amazon's Inventory Performance Index, whose formula is unpublished: 1000 x the mean of four scores built "
-       "from the factors Amazon names (1 - excess share, 90-day sell-through / 2 capped at 1, 1 - stranded share, "
-       "in-stock rate). None of these has an Amazon target here: status is *info*."),
-    code('''kpis = []
+                     f"{OH_SOURCE}."))
+
+# %% [markdown]
+# ## Headline KPIs
+#
+# Sell-through (units shipped in 90 days / average units on hand) and weeks of cover (average on hand / weekly units, t90) as Amazon's help text defines them; the in-stock rate of SKUs that sold in the last 90 days, weighted by their sales rate; the share of excess and stranded units; slow movers; SKUs to reorder now (ship-by date passed, at or below the reorder point, or out of stock); and the **IPI proxy** — *not* Amazon's Inventory Performance Index, whose formula is unpublished: 1000 x the mean of four scores built from the factors Amazon names (1 - excess share, 90-day sell-through / 2 capped at 1, 1 - stranded share, in-stock rate). None of these has an Amazon target here: status is *info*.
+
+# %%
+kpis = []
 if HAVE:
     PRM = RS.RestockParams(supplier_lead_days=SUP, seller_lead_days=SEL, inbound_lead_days=INB,
                            lead_time_sd_days=LSD, review_days=REV, service_level=SL, case_pack=CP, moq=MOQ)
@@ -120,11 +165,16 @@ if HAVE:
         SUR = IH.aged_surcharge(AGE[AGE["marketplace"] == "US"], CHARGE, volume_ft3=vol)
         kpis.append(KPI.make("aged_inventory_surcharge_next", "US", float(SUR["surcharge_usd"].sum()), "USD",
                              window=str(CHARGE.date())))
-    display(plots.kpi_table(kpi_frame(kpis)))'''),
-    md("## Forecast fan charts\n\nBars: daily units sold (grey = censored day: the SKU closed or opened the day without "
-       "stock, so sales understate demand and are not used as demand). Line: forecast mean; shaded: median to 80th and "
-       "to 95th percentile of daily demand. First the best sellers, then the SKUs most at risk of running out."),
-    code('''def fan(keys, title):
+    display(plots.kpi_table(kpi_frame(kpis)))
+
+
+# %% [markdown]
+# ## Forecast fan charts
+#
+# Bars: daily units sold (grey = censored day: the SKU closed or opened the day without stock, so sales understate demand and are not used as demand). Line: forecast mean; shaded: median to 80th and to 95th percentile of daily demand. First the best sellers, then the SKUs most at risk of running out.
+
+# %%
+def fan(keys, title):
     keys = list(keys)[:TOP]
     if not keys:
         display(Markdown("_No SKU to show._"))
@@ -151,11 +201,15 @@ if HAVE:
     fan(top.index, "Best sellers (units, last 90 days)")
     risk = PLAN[PLAN["status"].isin(["out_of_stock", "late", "reorder_now"]) & (PLAN["daily_demand"] > 0)]
     risk = risk.sort_values(["projected_stockout_date", "daily_demand"], ascending=[True, False])
-    fan(risk[KEY].itertuples(index=False, name=None), "At risk: out of stock, late or at the reorder point")'''),
-    md("## Stock-out timeline\n\nStock-out episodes (consecutive days that closed without stock) in the last 180 days, "
-       "for the SKUs with the most units lost (estimated from each SKU's in-stock sales rate). Red = still out of stock. "
-       "Written to `stockout_episodes.csv` (every episode)."),
-    code('''if HAVE:
+    fan(risk[KEY].itertuples(index=False, name=None), "At risk: out of stock, late or at the reorder point")
+
+# %% [markdown]
+# ## Stock-out timeline
+#
+# Stock-out episodes (consecutive days that closed without stock) in the last 180 days, for the SKUs with the most units lost (estimated from each SKU's in-stock sales rate). Red = still out of stock. Written to `stockout_episodes.csv` (every episode).
+
+# %%
+if HAVE:
     EP = demand.stockout_episodes(DAILY)
     outputs.write_csv(EP, OUT, "stockout_episodes")
     recent = EP[EP["end"] >= AS_OF - pd.Timedelta(days=180)]
@@ -175,25 +229,29 @@ if HAVE:
         plt.show()
     display(Markdown(f"**{len(recent)} episodes** in the last 180 days, {int(recent['ongoing'].sum())} ongoing; "
                      f"estimated units lost: {recent['units_lost_est'].sum():,.0f}."))
-    display(recent.sort_values("units_lost_est", ascending=False).head(MAX_ROWS))'''),
-    md("## Forecast accuracy (rolling-origin backtest)\n\nEach SKU's method was chosen by a rolling-origin backtest on "
-       "in-stock days: RMSSE (error scaled by the series' own day-to-day change; below 1 beats a naive forecast), bias "
-       "(forecast minus actual, share of actual) and the error of the lead-time total. Per chosen method: how many SKUs "
-       "and their median scores."),
-    code('''if HAVE:
+    display(recent.sort_values("units_lost_est", ascending=False).head(MAX_ROWS))
+
+# %% [markdown]
+# ## Forecast accuracy (rolling-origin backtest)
+#
+# Each SKU's method was chosen by a rolling-origin backtest on in-stock days: RMSSE (error scaled by the series' own day-to-day change; below 1 beats a naive forecast), bias (forecast minus actual, share of actual) and the error of the lead-time total. Per chosen method: how many SKUs and their median scores.
+
+# %%
+if HAVE:
     sc = FIT.scores[FIT.scores["chosen"]]
     acc = sc.groupby("method").agg(skus=("sku", "size"), median_rmsse=("rmsse", "median"),
                                    median_bias=("bias", "median"), median_lead_time_error=("lt_error", "median"))
     display(acc.round(3))
     display(Markdown(f"Demand classes (Syntetos-Boylan): " + ", ".join(
-        f"{k} {v}" for k, v in CLASSES["class"].value_counts().items()) + "."))'''),
-    md("## Action: restock list\n\n" + "Our recommendation per SKU, most urgent first: *out_of_stock*, *late* (the ship-by "
-       "date has passed: ship now), *reorder_now* (the stock position is at or below the reorder point), *plan* "
-       "(order later, by the reorder date). Ship-by = the day the shipment must leave for FBA so that it arrives, after "
-       "the inbound lead time, when the stock position reaches the safety stock. Amazon's Restock Inventory "
-       "recommendation is shown beside ours when its report is in the data folder, with the measurable reasons they "
-       "differ. Written to `restock_plan.csv` (every SKU, every column)."),
-    code('''if HAVE:
+        f"{k} {v}" for k, v in CLASSES["class"].value_counts().items()) + "."))
+
+# %% [markdown]
+# ## Action: restock list
+#
+# Our recommendation per SKU, most urgent first: *out_of_stock*, *late* (the ship-by date has passed: ship now), *reorder_now* (the stock position is at or below the reorder point), *plan* (order later, by the reorder date). Ship-by = the day the shipment must leave for FBA so that it arrives, after the inbound lead time, when the stock position reaches the safety stock. Amazon's Restock Inventory recommendation is shown beside ours when its report is in the data folder, with the measurable reasons they differ. Written to `restock_plan.csv` (every SKU, every column).
+
+# %%
+if HAVE:
     display(Markdown("> " + RS.FORMULA_NOTE))
     outputs.write_csv(PLAN, OUT, "restock_plan")
     todo = PLAN[PLAN["recommended_qty"] > 0]
@@ -204,11 +262,15 @@ if HAVE:
             "days_of_supply", "projected_stockout_date", "stockout_before_arrival", "safety_stock", "reorder_point", "recommended_qty",
             "reorder_date", "ship_by_date"]
     cols += [c for c in ["amazon_qty", "amazon_ship_date", "difference_explained"] if c in PLAN]
-    display(rnd(todo[cols].head(MAX_ROWS)))'''),
-    md("## Inventory health\n\nPer marketplace, then per SKU. Sell-through and weeks of cover follow Amazon's help text "
-       "(the help page's own t90 example is arithmetically inconsistent with its text; we follow the text). The "
-       "sample's FBA Inventory report carries the same numbers, which the tests check."),
-    code('''if HAVE:
+    display(rnd(todo[cols].head(MAX_ROWS)))
+
+# %% [markdown]
+# ## Inventory health
+#
+# Per marketplace, then per SKU. Sell-through and weeks of cover follow Amazon's help text (the help page's own t90 example is arithmetically inconsistent with its text; we follow the text). The sample's FBA Inventory report carries the same numbers, which the tests check.
+
+# %%
+if HAVE:
     display(SUMM[["seller_id", "marketplace", "skus", "units_t90", "avg_on_hand_t90", "sell_through_90d",
                   "weeks_of_cover_t90", "in_stock_rate_30d", "excess_share", "stranded_share", "aged_181_plus",
                   "slow_movers", "ipi_excess_score", "ipi_sell_through_score", "ipi_stranded_score",
@@ -217,35 +279,44 @@ if HAVE:
     display(HEALTH.sort_values("units_t90", ascending=False)[
         ["marketplace", "sku", "units_t30", "units_t90", "on_hand", "sell_through_90d", "weeks_of_cover_t30",
          "weeks_of_cover_t90", "weekly_sell_through", "in_stock_rate_30d", "excess_units", "aged_181_plus"]]
-        .head(MAX_ROWS).round(2))'''),
-    md("### Aged-inventory surcharge (US)\n\nEstimated at the next monthly snapshot (the 15th) from the FBA Inventory "
-       "report's age buckets, assuming none of the old units sell before then (an upper bound) and units spread evenly "
-       "over each bucket's days; rates from the dated band table (schedule of 2023-04-15; the 2024 rates for 366-455 / "
-       "456+ days were not found, so the 365+ rate is used). Written to `aged_surcharge.csv`."),
-    code('''if HAVE and SUR is not None:
+        .head(MAX_ROWS).round(2))
+
+# %% [markdown]
+# ### Aged-inventory surcharge (US)
+#
+# Estimated at the next monthly snapshot (the 15th) from the FBA Inventory report's age buckets, assuming none of the old units sell before then (an upper bound) and units spread evenly over each bucket's days; rates from the dated band table (schedule of 2023-04-15; the 2024 rates for 366-455 / 456+ days were not found, so the 365+ rate is used). Written to `aged_surcharge.csv`.
+
+# %%
+if HAVE and SUR is not None:
     display(IH.surcharge_bands(CHARGE))
     outputs.write_csv(SUR, OUT, "aged_surcharge")
     display(Markdown(f"Snapshot {CHARGE.date()}: **{SUR['units_181_plus'].sum():,.0f} units** aged 181+ days, estimated "
                      f"surcharge **{SUR['surcharge_usd'].sum():,.2f} USD**."))
     display(SUR[SUR["surcharge_usd"] > 0].sort_values("surcharge_usd", ascending=False).head(MAX_ROWS))
 elif HAVE:
-    display(Markdown("_No US FBA Inventory (planning) report with inventory age: surcharge not estimated._"))'''),
-    md("### Action: slow movers\n\nWeekly sell-through (units sold in the last 7 days / average units on hand over them) "
-       "below the threshold. Suggested action (ours): a **Lightning Deal** when the SKU also holds excess or aged units "
-       "(clear volume before the surcharge), else a **Sponsored Brands push** (visibility at full price). Written to "
-       "`slow_movers.csv`."),
-    code('''if HAVE:
+    display(Markdown("_No US FBA Inventory (planning) report with inventory age: surcharge not estimated._"))
+
+# %% [markdown]
+# ### Action: slow movers
+#
+# Weekly sell-through (units sold in the last 7 days / average units on hand over them) below the threshold. Suggested action (ours): a **Lightning Deal** when the SKU also holds excess or aged units (clear volume before the surcharge), else a **Sponsored Brands push** (visibility at full price). Written to `slow_movers.csv`.
+
+# %%
+if HAVE:
     slow = HEALTH[HEALTH["slow_mover"]].sort_values(["excess_units", "on_hand"], ascending=False)
     outputs.write_csv(slow, OUT, "slow_movers")
     display(Markdown(f"**{len(slow)} of {len(HEALTH)} SKUs** below a weekly sell-through of {SLOW_T:g}: "
                      + ", ".join(f"{k}: {v}" for k, v in slow["suggested_action"].value_counts().items()) + "."))
     display(slow[["marketplace", "sku", "on_hand", "units_t7", "weekly_sell_through", "weeks_of_cover_t30",
-                  "excess_units", "aged_181_plus", "suggested_action"]].head(MAX_ROWS))'''),
-    md("### Post-inbound ramp check\n\nFor each shipment received in the last 180 days (Inventory Ledger *Receipts*): "
-       "units per day in days 14 to 21 after the receipt against the SKU's baseline (units per in-stock day over the 28 "
-       "days before it). A ratio below 0.8 means sales did not come back with the stock — check the listing, price and "
-       "ads (especially after a stock-out). Written to `post_inbound_ramp.csv`."),
-    code('''if HAVE and len(LED):
+                  "excess_units", "aged_181_plus", "suggested_action"]].head(MAX_ROWS))
+
+# %% [markdown]
+# ### Post-inbound ramp check
+#
+# For each shipment received in the last 180 days (Inventory Ledger *Receipts*): units per day in days 14 to 21 after the receipt against the SKU's baseline (units per in-stock day over the 28 days before it). A ratio below 0.8 means sales did not come back with the stock — check the listing, price and ads (especially after a stock-out). Written to `post_inbound_ramp.csv`.
+
+# %%
+if HAVE and len(LED):
     RAMP = IH.post_inbound_ramp(UNITS, ON_HAND, LED, AS_OF)
     outputs.write_csv(RAMP, OUT, "post_inbound_ramp")
     slow_r = RAMP[RAMP["slow_ramp"]].sort_values("ramp_ratio")
@@ -253,7 +324,7 @@ elif HAVE:
                      f"{int(slow_r['stocked_out_before'].sum())} of them came after a stock-out."))
     display(rnd(slow_r.head(MAX_ROWS)))
 elif HAVE:
-    display(Markdown("_No Inventory Ledger: receipts unknown, ramp check skipped._"))'''),
-    code('''outputs.write_kpis(kpis, OUT, "30_inventory_restock")'''),
-]
-nb(cells, str(__import__("pathlib").Path(__file__).resolve().parents[1]) + "/30_inventory_restock.ipynb")
+    display(Markdown("_No Inventory Ledger: receipts unknown, ramp check skipped._"))
+
+# %%
+outputs.write_kpis(kpis, OUT, "30_inventory_restock")

@@ -1,27 +1,34 @@
-import nbformat as nbf
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (postship)
+#     language: python
+#     name: postship
+# ---
 
-def nb(cells, path):
-    n = new_notebook(cells=cells)
-    n.metadata["kernelspec"] = {"name": "postship", "display_name": "Python (postship)", "language": "python"}
-    n.metadata["language_info"] = {"name": "python"}
-    for i, c in enumerate(n.cells):
-        c["id"] = f"cell-{i:02d}"
-    nbf.write(n, path)
+# %% [markdown]
+# # Data overview
+#
+# What was loaded from the exports, what was rejected and why, and which dates each input covers. Every other report starts from these tables.
 
-params = new_code_cell('''data_dir: str = "data/sample"  # folder of exports: one folder per seller account, one sub-folder per marketplace (see README)
+# %% tags=["parameters"]
+data_dir: str = "data/sample"  # folder of exports: one folder per seller account, one sub-folder per marketplace (see README)
 seller_id: str = ""  # seller account (folder name) to report on; empty means every account in data_dir
 marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty means all
 as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); rows dated on or after it are not used
 max_quarantine_rows: int = 25  # quarantined rows listed in full (all of them are counted)
-output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none''')
-params.metadata["tags"] = ["parameters"]
+output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
 
-cells = [
-    new_markdown_cell("# Data overview\n\nWhat was loaded from the exports, what was rejected and why, and which "
-                      "dates each input covers. Every other report starts from these tables."),
-    params,
-    new_code_cell('''import matplotlib
+# %%
+import matplotlib
 import pandas as pd
 from IPython.display import Markdown, display
 
@@ -43,12 +50,15 @@ OUT = P.as_str(output_dir, "output_dir")
 display(pd.DataFrame({"value": {
     "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
     "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
-    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__}}))'''),
-    new_markdown_cell("## Inputs and row accounting\n\nOne line per file. *Rows read* counts every data "
-                      "row in the file; each is either *accepted* or *rejected* (quarantined with a "
-                      "reason below). Blank lines are not rows. Files that could not be read at all "
-                      "are listed after the table."),
-    new_code_cell('''inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES)
+    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__}}))
+
+# %% [markdown]
+# ## Inputs and row accounting
+#
+# One line per file. *Rows read* counts every data row in the file; each is either *accepted* or *rejected* (quarantined with a reason below). Blank lines are not rows. Files that could not be read at all are listed after the table.
+
+# %%
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES)
 acc = inputs.accounting()
 totals = acc[["rows_read", "accepted", "rejected"]].sum()
 assert int(totals.accepted + totals.rejected) == int(totals.rows_read), "row accounting broken"
@@ -57,21 +67,30 @@ display(Markdown(
     f"{int(totals.rejected):,} rejected** (accepted + rejected = rows read)."))
 display(acc.drop(columns=["warnings"]))
 if inputs.errors:
-    display(Markdown("**Files that could not be read:**\\n\\n" + "\\n".join(
+    display(Markdown("**Files that could not be read:**\n\n" + "\n".join(
         f"- `{p}`: {m}" for p, m in inputs.errors)))
 unrecognised = [str(f.path.relative_to(DATA_DIR)) for f in inputs.files if f.report_type is None]
 if unrecognised:
     display(Markdown("**Files not recognised as a report (ignored):** " + ", ".join(
-        f"`{u}`" for u in unrecognised)))'''),
-    new_markdown_cell("### Overlapping downloads\n\nWhen several files carry the same row (for example "
-                      "weekly *last 30 days* downloads), one copy is kept: the newest version where the "
-                      "report has one, else the newest file. The superseded copies are counted here."),
-    new_code_cell('''ov = inputs.overlaps
+        f"`{u}`" for u in unrecognised)))
+
+# %% [markdown]
+# ### Overlapping downloads
+#
+# When several files carry the same row (for example weekly *last 30 days* downloads), one copy is kept: the newest version where the report has one, else the newest file. The superseded copies are counted here.
+
+# %%
+ov = inputs.overlaps
 display(ov if ov["superseded"].sum() else Markdown(
-    f"No overlapping rows: {int(ov['rows_kept'].sum()):,} rows in {len(ov)} tables."))'''),
-    new_markdown_cell("## Quarantine\n\nRejected rows grouped by file, column and reason, then the first "
-                      "rows in full. Fix them in the export or accept the loss knowingly."),
-    new_code_cell('''q = inputs.quarantine
+    f"No overlapping rows: {int(ov['rows_kept'].sum()):,} rows in {len(ov)} tables."))
+
+# %% [markdown]
+# ## Quarantine
+#
+# Rejected rows grouped by file, column and reason, then the first rows in full. Fix them in the export or accept the loss knowingly.
+
+# %%
+q = inputs.quarantine
 if q.empty:
     display(Markdown("No row was rejected."))
 else:
@@ -86,18 +105,26 @@ outputs.write_kpis([
     KPI.make("input_rows_read", "ALL", int(totals.rows_read), "count"),
     KPI.make("input_rows_rejected", "ALL", int(totals.rejected), "count"),
     KPI.make("input_files_unreadable", "ALL", len(inputs.errors), "count"),
-], OUT, "00_data_overview")'''),
-    new_markdown_cell("## Coverage\n\nRows and date range per input table and marketplace (marketplace-local "
-                      "days). Rows dated on or after the as-of date are in the files but are not used by "
-                      "any metric as of that date."),
-    new_code_cell('''cov = overview.coverage(inputs.tables, AS_OF)
+], OUT, "00_data_overview")
+
+# %% [markdown]
+# ## Coverage
+#
+# Rows and date range per input table and marketplace (marketplace-local days). Rows dated on or after the as-of date are in the files but are not used by any metric as of that date.
+
+# %%
+cov = overview.coverage(inputs.tables, AS_OF)
 display(cov)
 if not cov.dropna(subset=["first_day"]).empty:
-    plots.coverage_chart(cov, AS_OF);'''),
-    new_markdown_cell("## Order volume\n\nOrders and units per day, by marketplace and fulfilment channel "
-                      "(AFN = Fulfilled by Amazon, MFN = seller-fulfilled); cancelled orders count as orders "
-                      "but not as units."),
-    new_code_cell('''daily = overview.orders_daily(inputs.table("orders"), AS_OF)
+    plots.coverage_chart(cov, AS_OF);
+
+# %% [markdown]
+# ## Order volume
+#
+# Orders and units per day, by marketplace and fulfilment channel (AFN = Fulfilled by Amazon, MFN = seller-fulfilled); cancelled orders count as orders but not as units.
+
+# %%
+daily = overview.orders_daily(inputs.table("orders"), AS_OF)
 if daily.empty:
     display(Markdown("No orders in the data: the order-based reports cannot run."))
 else:
@@ -105,14 +132,16 @@ else:
                       "Units ordered per day", "units");
     monthly = (daily.assign(month=daily["day"].dt.to_period("M"))
                .groupby(["month", "marketplace"])[["orders", "units"]].sum().unstack("marketplace"))
-    display(monthly.tail(18))'''),
-    new_markdown_cell("## What the reports can do with these inputs"),
-    new_code_cell('''sections = []
+    display(monthly.tail(18))
+
+# %% [markdown]
+# ## What the reports can do with these inputs
+
+# %%
+sections = []
 have = {t for t, d in inputs.tables.items() if len(d)}
 for name, (needs, uses) in datafolder.SECTIONS.items():
     missing = [t for t in needs if t not in have]
     sections.append({"section": name, "can run": "yes" if not missing else "no",
                      "missing inputs": ", ".join(missing)})
-display(pd.DataFrame(sections))'''),
-]
-nb(cells, str(__import__("pathlib").Path(__file__).resolve().parents[1]) + "/00_data_overview.ipynb")
+display(pd.DataFrame(sections))

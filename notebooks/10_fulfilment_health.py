@@ -1,0 +1,215 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (postship)
+#     language: python
+#     name: postship
+# ---
+
+# %% [markdown]
+# # Fulfilment health
+#
+# The seller-fulfilled metrics Amazon judges the account on — Late Shipment Rate, Pre-fulfilment Cancel Rate, Valid Tracking Rate, On-Time Delivery Rate, Order Defect Rate — computed from your own exports before Amazon shows them, against Amazon's targets; then this week's action lists: orders about to miss their ship-by date, tracking numbers to correct, orders whose address can still be fixed. Windows are the N marketplace-local days before the as-of date (VTR and OTDR lag as Amazon's do). The lists are also written as CSV files beside this report.
+
+# %% tags=["parameters"]
+data_dir: str = "data/sample"  # folder of exports: one folder per seller account, one sub-folder per marketplace (see README)
+seller_id: str = ""  # seller account (folder name) to report on; empty means every account in data_dir
+marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty means all
+as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); windows end the day before it
+max_rows: int = 25  # rows of each action list shown in the report (the CSV files have all of them)
+output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+trend_days: int = 120  # days of history in the trend charts
+at_risk_horizon_hours: float = 48.0  # unshipped orders due within this many hours are listed
+correction_window_hours: float = 2.0  # orders confirmed this soon after purchase leave no time to fix an address
+
+# %%
+import matplotlib
+import pandas as pd
+from IPython.display import Markdown, display
+
+import postship_analysis
+from postship_analysis import datafolder
+from postship_analysis import params as P
+from postship_analysis.kpi import TARGETS, kpi_frame
+from postship_analysis.reporting import outputs, plots
+
+matplotlib.rcParams["figure.dpi"] = 80
+pd.set_option("display.max_colwidth", 60)
+
+DATA_DIR = P.as_folder(data_dir, "data_dir")
+SELLER = P.as_str(seller_id, "seller_id") or None
+MARKETPLACES = P.as_marketplaces(marketplaces, "marketplaces") or None
+AS_OF = P.as_date(as_of, "as_of")
+MAX_ROWS = P.as_int(max_rows, "max_rows", minimum=0)
+OUT = P.as_str(output_dir, "output_dir")
+TREND_DAYS = P.as_int(trend_days, 'trend_days', minimum=7)
+HORIZON_H = P.as_float(at_risk_horizon_hours, 'at_risk_horizon_hours', minimum=1)
+CORR_H = P.as_float(correction_window_hours, 'correction_window_hours', minimum=0)
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
+                         tables=["orders", "order_promises", "shipment_confirmations", "delivery_events", "feedback", "claims", "chargebacks"])
+display(pd.DataFrame({"value": {
+    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
+    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
+    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__,
+    "rows loaded": f"{int(inputs.accounting()['accepted'].sum()):,} accepted, "
+                   f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
+
+# %%
+from postship_analysis import fulfilment, tracking
+T = {name: inputs.table(name) for name in ["orders", "order_promises", "shipment_confirmations",
+                                           "delivery_events", "feedback", "claims", "chargebacks"]}
+START = AS_OF - pd.Timedelta(days=TREND_DAYS)
+END = AS_OF
+if T["order_promises"].empty:
+    display(Markdown("**No seller-fulfilled orders with ship-by dates in the data**: the metrics below "
+                     "need the order report with ship-by dates (see docs/INPUTS.md)."))
+
+# %% [markdown]
+# ## Headline KPIs
+#
+# Status against Amazon's targets: *pass*, *at risk* (inside our warning band) or *fail*. Outside the US the on-time delivery rate is a 97 % recommendation without penalty.
+
+# %%
+kpis = fulfilment.fulfilment_kpis(T["orders"], T["order_promises"], T["shipment_confirmations"],
+                                  T["delivery_events"], AS_OF)
+from postship_analysis import defects
+# lag_days=1: the 60 order days ending the day before the as-of date, like the other windows here
+odr = defects.order_defect_rate(T["orders"], T["feedback"], T["claims"], T["chargebacks"], as_of=AS_OF,
+                                lag_days=1)
+kpis += defects.odr_kpis(odr)
+KPIS = kpi_frame(kpis)
+display(plots.kpi_table(KPIS))
+
+# %% [markdown]
+# ## Trends
+#
+# Each point is the metric as it stood on that day (the same window ending the day before).
+
+# %%
+lsr = fulfilment.late_shipment_rate_trend(T["order_promises"], T["shipment_confirmations"], START, END, orders=T["orders"],
+                                         days=30)
+t = TARGETS["late_shipment_rate_30d"]
+plots.trend_with_target(lsr, "as_of", "value", "marketplace", "Late shipment rate, 30 days", t.value, t.warn);
+pf = fulfilment.pre_fulfilment_cancel_rate_trend(T["orders"], START, END, days=7)
+t = TARGETS["pre_fulfilment_cancel_rate_7d"]
+plots.trend_with_target(pf, "as_of", "value", "marketplace", "Pre-fulfilment cancel rate, 7 days (upper bound: "
+                        "All Orders does not say who cancelled)", t.value, t.warn);
+
+# %%
+vtr = fulfilment.valid_tracking_rate_trend(T["shipment_confirmations"], T["delivery_events"],
+                                          T["order_promises"], START, END)
+t = TARGETS["valid_tracking_rate_30d"]
+plots.trend_with_target(vtr, "as_of", "value", "marketplace", "Valid tracking rate, 30 days", t.value, t.warn);
+otd = fulfilment.unit_on_time_delivery_rate_trend(T["shipment_confirmations"], T["delivery_events"],
+                                                  T["order_promises"], START, END)
+t = TARGETS["on_time_delivery_rate_14d"]
+plots.trend_with_target(otd, "as_of", "value", "marketplace", "Unit on-time delivery rate, 14 days "
+                        "(US target shown)", t.value, t.warn);
+
+# %% [markdown]
+# ## Valid tracking by carrier
+#
+# Valid = a tracking number, a carrier chosen from Amazon's list (not free-text *Other*) and at least one physical carrier scan.
+
+# %%
+display(fulfilment.valid_tracking_rate(T["shipment_confirmations"], T["delivery_events"],
+                                      T["order_promises"], AS_OF, by="carrier"))
+
+# %% [markdown]
+# ## Confirm-shipment latency
+#
+# Hours from purchase to shipment confirmation, and confirmation against the expected ship date (negative = early), over the last 30 days.
+
+# %%
+lat = fulfilment.confirm_latency(T["order_promises"], T["shipment_confirmations"], T["orders"], as_of=AS_OF)
+display(fulfilment.latency_percentiles(lat, as_of=AS_OF, days=30))
+
+# %% [markdown]
+# ## Action: unshipped orders at risk of missing their ship-by date
+#
+# Overdue first, then the ones due soonest. Confirm them today. Written to `at_risk_orders.csv`.
+
+# %%
+risk = fulfilment.at_risk_orders(T["order_promises"], T["shipment_confirmations"], AS_OF, orders=T["orders"],
+                                horizon_hours=HORIZON_H)
+outputs.write_csv(risk, OUT, "at_risk_orders")
+display(Markdown(f"**{len(risk)} orders** due within {HORIZON_H:g} hours or overdue."))
+display(risk.head(MAX_ROWS))
+
+# %% [markdown]
+# ## Action: tracking numbers to correct
+#
+# Each confirmation's tracking number is checked against the carriers' number formats and check digits (data: jkeen/tracking_number_data, MIT). Correct these in Seller Central under *Edit shipping details*. Written to `tracking_corrections.csv`.
+
+# %%
+display(Markdown("> " + tracking.NOTE))
+checked = tracking.check_tracking(T["shipment_confirmations"])
+display(tracking.tracking_summary(checked))
+fixes = tracking.tracking_action_list(checked, as_of=AS_OF, window_days=30)
+outputs.write_csv(fixes, OUT, "tracking_corrections")
+display(fixes.head(MAX_ROWS))
+
+# %% [markdown]
+# ### Packages without a valid tracking scan (last 30 days)
+#
+# Written to `invalid_tracking_packages.csv`.
+
+# %%
+pk = fulfilment.package_view(T["shipment_confirmations"], T["delivery_events"], T["order_promises"])
+recent = pk[(~pk["valid"]) & (pk["confirm_date"] >= AS_OF - pd.Timedelta(days=30))
+           & (pk["confirm_date"] < AS_OF)].sort_values(["marketplace", "confirm_date"])
+display(recent.groupby(["marketplace", "reason"]).size().rename("packages").reset_index())
+outputs.write_csv(recent, OUT, "invalid_tracking_packages")
+display(recent.head(MAX_ROWS))
+
+# %% [markdown]
+# ## Action: orders whose address can still be fixed
+#
+# Not yet scanned by the carrier, so they can still be cancelled and re-placed with the right address. Written to `address_fix_candidates.csv`.
+
+# %%
+addr = fulfilment.address_change_candidates(T["order_promises"], T["shipment_confirmations"],
+                                           T["delivery_events"], AS_OF, orders=T["orders"])
+outputs.write_csv(addr, OUT, "address_fix_candidates")
+display(addr.head(MAX_ROWS))
+fast = fulfilment.shipped_within_correction_window(T["order_promises"], T["shipment_confirmations"], AS_OF,
+                                                   orders=T["orders"], hours=CORR_H)
+display(fast)
+
+# %% [markdown]
+# ## Order defects
+#
+# Order Defect Rate over the 60 order days before the as-of date: orders with negative feedback (1-2 stars, not removed), an A-to-z claim that counts (pending, granted — also when Amazon paid — or withdrawn after the grant; not denied or withdrawn before a decision) or a service chargeback (not fraud), each order counted once, for seller-fulfilled (MFN) and FBA (AFN) orders separately.
+
+# %%
+display(odr[["marketplace", "fulfillment_channel", "window_start", "window_end", "orders",
+             "orders_with_defect", "negative_feedback", "a_to_z_claims", "chargebacks",
+             "order_defect_rate", "status"]])
+trend = defects.odr_trend(T["orders"], T["feedback"], T["claims"], T["chargebacks"], start=START, end=END,
+                          lag_days=1)
+trend = trend[trend["fulfillment_channel"] == "MFN"]
+t = TARGETS["order_defect_rate_60d"]
+plots.trend_with_target(trend, "as_of", "order_defect_rate", "marketplace",
+                        "Order defect rate, 60 days, seller-fulfilled", t.value, t.warn);
+
+# %% [markdown]
+# ### Action: defective orders in the window
+#
+# What each defect is and what can still be done (ask for feedback removal where the comment is about the product or fulfilment by Amazon, answer open claims). Written to `defective_orders.csv`.
+
+# %%
+bad = defects.defective_orders(T["orders"], T["feedback"], T["claims"], T["chargebacks"], as_of=AS_OF,
+                              lag_days=1)
+outputs.write_csv(bad, OUT, "defective_orders")
+display(bad.head(MAX_ROWS))
+
+# %%
+outputs.write_kpis(kpis, OUT, "10_fulfilment_health")

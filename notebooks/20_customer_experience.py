@@ -1,0 +1,200 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (postship)
+#     language: python
+#     name: postship
+# ---
+
+# %% [markdown]
+# # Customer experience
+#
+# Buyer-message response times against Amazon's 24-hour bar (and our stricter 12-hour target for *where is my order?*), A-to-z claims and what drives them, returns and wrong-item incidents, the orders that may get *Request a Review* today, and a compliance check of your message templates. Every number is as of the as-of date, in each marketplace's own time zone; the action lists are also written as CSV files beside this report.
+
+# %% tags=["parameters"]
+data_dir: str = "data/sample"  # folder of exports: one folder per seller account, one sub-folder per marketplace (see README)
+seller_id: str = ""  # seller account (folder name) to report on; empty means every account in data_dir
+marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty means all
+as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); windows end the day before it
+max_rows: int = 25  # rows of each action list shown in the report (the CSV files have all of them)
+output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+wismo_hours: float = 12.0  # hours within which a where-is-my-order message must be answered (our target, stricter than Amazon 24 h)
+return_window_days: int = 90  # window for return rates and reasons, days
+min_units_for_return_rate: int = 30  # SKUs with fewer shipped units are not ranked by return rate
+templates_dir: str = ""  # folder of message templates (.txt) to check; empty means DATA_DIR/<seller>/message-templates if present
+
+# %%
+import matplotlib
+import pandas as pd
+from IPython.display import Markdown, display
+
+import postship_analysis
+from postship_analysis import datafolder
+from postship_analysis import params as P
+from postship_analysis.kpi import TARGETS, kpi_frame
+from postship_analysis.reporting import outputs, plots
+
+matplotlib.rcParams["figure.dpi"] = 80
+pd.set_option("display.max_colwidth", 60)
+
+DATA_DIR = P.as_folder(data_dir, "data_dir")
+SELLER = P.as_str(seller_id, "seller_id") or None
+MARKETPLACES = P.as_marketplaces(marketplaces, "marketplaces") or None
+AS_OF = P.as_date(as_of, "as_of")
+MAX_ROWS = P.as_int(max_rows, "max_rows", minimum=0)
+OUT = P.as_str(output_dir, "output_dir")
+WISMO_H = P.as_float(wismo_hours, 'wismo_hours', minimum=1)
+RET_DAYS = P.as_int(return_window_days, 'return_window_days', minimum=7)
+MIN_UNITS = P.as_int(min_units_for_return_rate, 'min_units_for_return_rate', minimum=1)
+TEMPLATES = P.as_str(templates_dir, 'templates_dir')
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
+                         tables=["buyer_messages", "orders", "order_promises", "fba_shipments", "returns", "claims", "inventory_ledger", "delivery_events", "shipment_confirmations", "feedback"])
+display(pd.DataFrame({"value": {
+    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
+    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
+    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__,
+    "rows loaded": f"{int(inputs.accounting()['accepted'].sum()):,} accepted, "
+                   f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
+
+# %% [markdown]
+# ## Headline KPIs
+#
+# Status against Amazon's targets: *pass*, *at risk* (inside our warning band) or *fail*. Rates are shares of the window's messages or orders; the window is the N local days before the as-of date.
+
+# %%
+from postship_analysis import customer
+T = {name: inputs.table(name) for name in ["buyer_messages", "orders", "order_promises", "fba_shipments",
+                                           "returns", "claims", "inventory_ledger"]}
+kpis = customer.customer_kpis(
+    AS_OF, buyer_messages=T["buyer_messages"], orders=T["orders"], order_promises=T["order_promises"],
+    fba_shipments=T["fba_shipments"], returns=T["returns"], claims=T["claims"], wismo_hours=WISMO_H)
+KPIS = kpi_frame(kpis)
+display(plots.kpi_table(KPIS))
+
+# %% [markdown]
+# ## Buyer-message response times
+#
+# Amazon counts a message as late when it is not answered within 24 hours (weekends and holidays included). Messages received in the last 24 hours before the as-of date and not yet answered are *pending*: they are not late yet and are left out of the rate (counted separately).
+
+# %%
+rates = customer.response_rates(T["buyer_messages"], AS_OF)
+display(rates)
+trend = customer.response_trend(T["buyer_messages"], AS_OF - pd.Timedelta(days=120), AS_OF - pd.Timedelta(days=1))
+if not trend.empty:
+    t = TARGETS["late_response_rate_24h_30d"]
+    plots.trend_with_target(trend, "as_of", "late_response_rate", "marketplace",
+                            "Late response rate, 30-day window", t.value, t.warn);
+
+# %%
+dist = customer.response_distribution(T["buyer_messages"], AS_OF, by_category=True)
+display(dist)
+
+# %% [markdown]
+# ### Late and unanswered messages (last 30 days)
+#
+# Overdue unanswered messages first, then those still inside their 24 hours, then the ones answered late. Written to `late_messages.csv`.
+
+# %%
+late = customer.late_and_unanswered(T["buyer_messages"], AS_OF)
+outputs.write_csv(late, OUT, "late_messages")
+display(late.head(MAX_ROWS))
+
+# %% [markdown]
+# ### Where is my order?
+
+# %%
+display(customer.wismo_rates(T["buyer_messages"], AS_OF, threshold_hours=WISMO_H))
+
+# %% [markdown]
+# ## A-to-z claims
+#
+# Claims by status and reason, then what drives them in this seller's own history: a logistic regression of *claim filed* on *delivered late* and *buyer message answered after 24 h* (the late answer counts only if it came before the claim), over shipped seller-fulfilled orders. Odds ratios with 95 % confidence intervals; where the data are too thin for a conclusion the report says so instead.
+
+# %%
+from postship_analysis import defects
+cl = T["claims"]
+if cl.empty:
+    display(Markdown("No A-to-z claims in the data."))
+else:
+    display(cl.groupby(["marketplace", "claim_status"]).size().rename("claims").unstack(fill_value=0))
+    display(cl.groupby(["marketplace", "claim_reason"]).size().rename("claims").reset_index()
+              .sort_values("claims", ascending=False).head(MAX_ROWS))
+flags = defects.claim_driver_flags(T["orders"], T["order_promises"], inputs.table("shipment_confirmations"),
+                                   inputs.table("delivery_events"), T["buyer_messages"], T["claims"], as_of=AS_OF)
+for mp, g in flags.groupby("marketplace"):
+    res = defects.claim_drivers(g)
+    display(Markdown(f"**{mp}**: {res.message}"))
+    if res.table is not None and len(res.table):
+        display(res.table)
+
+# %% [markdown]
+# ## Returns
+#
+# Return rate = units returned in the window / shipped units purchased in the window, per SKU (SKUs with too few units are not ranked). Reasons are Amazon's reason codes.
+
+# %%
+rr = customer.return_rates(T["orders"], T["returns"], AS_OF, window_days=RET_DAYS)
+ranked = rr[rr["units_shipped"] >= MIN_UNITS].sort_values("return_rate", ascending=False)
+display(ranked.head(MAX_ROWS))
+reasons = customer.return_reasons(T["returns"], AS_OF, window_days=RET_DAYS)
+display(reasons.head(MAX_ROWS))
+
+# %% [markdown]
+# ### Wrong items sent, and SKUs that get confused
+#
+# Returns whose reason says the wrong item was sent, with the SKU that actually came back where the data show it (FBA: the inventory ledger's customer-return event). Pairs that recur point at a labelling or bin problem in the warehouse. Written to `confused_sku_pairs.csv`.
+
+# %%
+wrong = customer.wrong_item_returns(T["returns"], AS_OF, inventory_ledger=T["inventory_ledger"])
+pairs = customer.confused_sku_pairs(wrong)
+outputs.write_csv(pairs, OUT, "confused_sku_pairs")
+outputs.write_csv(wrong, OUT, "wrong_item_returns")
+display(pairs.head(MAX_ROWS))
+
+# %% [markdown]
+# ## Request a Review
+#
+# Orders that may get a review request today: from 5 days after the earliest delivery date to 30 days after the latest one, once per order, never for cancelled, returned, refunded or claimed orders (Amazon's Solicitations API rules). Orders that are not yet eligible show the date they become eligible. Written to `review_requests.csv`.
+
+# %%
+sched = customer.review_request_schedule(
+    T["orders"], AS_OF, order_promises=T["order_promises"], fba_shipments=T["fba_shipments"],
+    returns=T["returns"], claims=T["claims"])
+outputs.write_csv(sched, OUT, "review_requests")
+display(sched.groupby(["marketplace", "status"]).size().rename("orders").reset_index())
+display(sched.head(MAX_ROWS))
+
+# %% [markdown]
+# ## Message templates and Amazon's solicitation policy
+
+# %% [markdown]
+# Each template is checked against Amazon's Customer Solicitation policy (no asking for a positive review, no incentives of any kind, no asking only happy buyers, no diverting unhappy buyers, no asking to change or remove a review). Each finding names the rule and the words that break it. The check knows wording, not intent: a clean result is not a legal opinion. Written to `template_findings.csv`.
+
+# %%
+from pathlib import Path
+
+from postship_analysis import solicitation
+folders = [Path(TEMPLATES)] if TEMPLATES else sorted(
+    p for p in DATA_DIR.glob("*/message-templates") if p.is_dir() and (SELLER is None or p.parent.name == SELLER))
+if not folders:
+    display(Markdown("No message templates given: put your templates as .txt files in "
+                     "`DATA_DIR/<seller>/message-templates/` or pass `templates_dir`."))
+else:
+    findings = pd.concat([solicitation.check_templates(f) for f in folders], ignore_index=True)
+    outputs.write_csv(findings, OUT, "template_findings")
+    n_templates = sum(len(list(f.glob("*.txt"))) for f in folders)
+    flagged = findings["template"].nunique() if len(findings) else 0
+    display(Markdown(f"**{n_templates} templates checked, {flagged} with findings.**"))
+    if len(findings):
+        display(findings[["template", "rule", "matched_text", "sentence", "source"]])
+
+# %%
+outputs.write_kpis(kpis, OUT, "20_customer_experience")
