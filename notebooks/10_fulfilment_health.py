@@ -75,7 +75,7 @@ if T["order_promises"].empty:
 # %% [markdown]
 # ## Headline KPIs
 #
-# Status against Amazon's targets: *pass*, *at risk* (inside our warning band) or *fail*. Outside the US the on-time delivery rate is a 97 % recommendation without penalty.
+# Status against Amazon's targets: *pass*, *at risk* (inside our warning band) or *fail*. Outside the US the on-time delivery rate is a 97 % recommendation without penalty: a rate under it is *below recommendation*, never *fail*.
 
 # %%
 kpis = fulfilment.fulfilment_kpis(T["orders"], T["order_promises"], T["shipment_confirmations"],

@@ -6,7 +6,9 @@ names, never rename). Rates are fractions (``0.032`` = 3.2 %).
 
 Status against a target: ``pass``, ``at_risk`` (on the right side of Amazon's threshold but
 inside our warning band, a product choice stated with each target) or ``fail``;
-``no_data`` when the denominator is zero.
+``no_data`` when the denominator is zero. A target Amazon states as a *recommendation* without
+penalty (``Target.binding`` False, e.g. on-time delivery outside the US) is never failed: a value
+on its wrong side is ``below_recommendation`` (:data:`STATUSES`).
 """
 
 from __future__ import annotations
@@ -21,14 +23,22 @@ import pandas as pd
 class Target:
     """A threshold and where it comes from.
 
-    ``condition`` is ``"<"`` (the value must stay below ``value``) or ``">="``. ``warn`` is
-    where ``at_risk`` starts (ours, not Amazon's).
+    ``condition`` is ``"<"`` (the value must stay below ``value``), ``"<="`` (at most
+    ``value``: "no more than 0.5 %") or ``">="``. ``warn`` is where ``at_risk`` starts (ours,
+    not Amazon's). ``binding`` is False for a recommendation without penalty: missing it is
+    ``below_recommendation``, not ``fail``.
     """
 
     value: float
     condition: str
     warn: float
     source: str
+    binding: bool = True
+
+
+#: every status a KPI can have, best first (``below_recommendation`` only for non-binding
+#: targets; ``info`` = no target)
+STATUSES = ("pass", "at_risk", "below_recommendation", "fail", "no_data", "info")
 
 
 #: Amazon's targets (domain.md §1.1, with the help pages cited there); warn bands are ours.
@@ -55,15 +65,47 @@ TARGETS: dict[str, Target] = {
 }
 
 
+#: Seller Fulfilled Prime (orders with ``is-prime``): Amazon's own, stricter targets on SFP
+#: orders (sellercentral help 202072550, US/UK/DE/ES pages: on-time shipment >= 99 %,
+#: cancellation rate no more than 0.5 %, on-time delivery >= 97 % on Prime orders shipped
+#: outside Buy Shipping). JP differs (:data:`MARKETPLACE_TARGETS`). Warn bands are ours.
+_SFP = "Amazon Seller Fulfilled Prime (sellercentral help 202072550)"
+TARGETS.update({
+    "sfp_on_time_shipment_rate_7d": Target(
+        0.99, ">=", 0.995, f"{_SFP}: on-time shipment rate of at least 99% (first carrier "
+        "scan on or before the promised ship date, units)"),
+    "sfp_cancel_rate_7d": Target(
+        0.005, "<=", 0.0025, f"{_SFP}: a cancellation rate of no more than 0.5% (SFP units "
+        "cancelled before ship confirmation / SFP units ordered)"),
+    "sfp_on_time_delivery_rate_7d": Target(
+        0.97, ">=", 0.98, f"{_SFP}: on-time delivery rate of at least 97% on Prime orders "
+        "shipped outside Buy Shipping (units)"),
+})
+
+_OUTSIDE_US = ("CA", "MX", "BR", "UK", "DE", "FR", "IT", "ES", "NL", "SE", "PL", "IN", "JP",
+               "AU", "AE", "SA")
+
 #: Targets that differ by marketplace: (name, marketplace code) -> Target. Outside the US the
-#: on-time delivery rate is a recommendation (97%), with no penalty (domain.md §1.2).
+#: on-time delivery rate is a recommendation (97%), with no penalty (domain.md §1.2): shown as
+#: ``below_recommendation`` when missed, never ``fail``.
 MARKETPLACE_TARGETS: dict[tuple[str, str], Target] = {
     (name, mp): Target(0.97, ">=", 0.98, "Amazon outside the US: on-time delivery over 97% is "
-                       "recommended, without penalty (sellercentral help 200633610)")
+                       "recommended, without penalty (sellercentral help 200633610)",
+                       binding=False)
     for name in ("on_time_delivery_rate_14d",)
-    for mp in ("CA", "MX", "BR", "UK", "DE", "FR", "IT", "ES", "NL", "SE", "PL", "IN", "JP",
-               "AU", "AE", "SA")
+    for mp in _OUTSIDE_US
 }
+#: Seller Fulfilled Prime in Japan: trailing 7 days, OTD >= 96 %, valid tracking >= 94 %,
+#: cancellation no more than 1 % (sellercentral.amazon.co.jp help 202072550).
+_SFP_JP = "Amazon.co.jp Seller Fulfilled Prime, trailing 7 days (sellercentral help 202072550)"
+MARKETPLACE_TARGETS.update({
+    ("sfp_on_time_delivery_rate_7d", "JP"): Target(
+        0.96, ">=", 0.97, f"{_SFP_JP}: on-time delivery rate of at least 96%"),
+    ("sfp_valid_tracking_rate_7d", "JP"): Target(
+        0.94, ">=", 0.96, f"{_SFP_JP}: valid tracking rate of at least 94%"),
+    ("sfp_cancel_rate_7d", "JP"): Target(
+        0.01, "<=", 0.005, f"{_SFP_JP}: a cancellation rate of no more than 1%"),
+})
 
 
 def target_for(name: str, marketplace: str, targets: dict[str, Target] | None = None
@@ -76,25 +118,32 @@ def target_for(name: str, marketplace: str, targets: dict[str, Target] | None = 
 
 
 def status(value: float | None, target: Target | None) -> str:
-    """``pass`` / ``at_risk`` / ``fail`` / ``no_data`` (value None or NaN); ``info`` without
-    a target.
+    """``pass`` / ``at_risk`` / ``fail`` (``below_recommendation`` instead of ``fail`` for a
+    non-binding target) / ``no_data`` (value None or NaN); ``info`` without a target.
 
     >>> status(0.035, TARGETS["late_shipment_rate_30d"])
     'at_risk'
     >>> status(0.96, TARGETS["valid_tracking_rate_30d"])
     'at_risk'
+    >>> status(0.95, target_for("on_time_delivery_rate_14d", "DE"))
+    'below_recommendation'
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "no_data"
     if target is None:
         return "info"
-    if target.condition == "<":
-        if value >= target.value:
-            return "fail"
-        return "at_risk" if value >= target.warn else "pass"
-    if value < target.value:
-        return "fail"
-    return "at_risk" if value < target.warn else "pass"
+    cond = target.condition
+    if cond == "<":
+        missed, warn = value >= target.value, value >= target.warn
+    elif cond == "<=":
+        missed, warn = value > target.value, value > target.warn
+    elif cond == ">=":
+        missed, warn = value < target.value, value < target.warn
+    else:
+        raise ValueError(f"unknown target condition {cond!r} (use '<', '<=' or '>=')")
+    if missed:
+        return "fail" if target.binding else "below_recommendation"
+    return "at_risk" if warn else "pass"
 
 
 @dataclass(frozen=True)

@@ -69,4 +69,5 @@ def test_on_time_delivery_target_depends_on_marketplace():
     us = KPI.make("on_time_delivery_rate_14d", "US", 0.92)
     de = KPI.make("on_time_delivery_rate_14d", "seller-1/DE", 0.92)
     assert (us.target, us.status) == (0.90, "at_risk")  # 0.92 < our 0.93 warning line
-    assert (de.target, de.status) == (0.97, "fail")
+    # outside the US 97% is a recommendation without penalty (help 200633610): never "fail"
+    assert (de.target, de.status) == (0.97, "below_recommendation")

@@ -77,6 +77,7 @@ def trend_with_target(df: pd.DataFrame, x: str, y: str, by: str, title: str,
 
 
 STATUS_COLOURS = {"pass": "#d4edda", "at_risk": "#fff3cd", "fail": "#f8d7da",
+                  "below_recommendation": "#ffe5b4",
                   "no_data": "#e2e3e5", "info": "#ffffff"}
 
 
