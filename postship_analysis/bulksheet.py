@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import spreadsheet
+
 COLUMNS = ["Product", "Entity", "Operation", "Campaign Id", "Ad Group Id", "Portfolio Id",
            "Ad Id", "Keyword Id", "Product Targeting Id", "Campaign Name", "Ad Group Name",
            "Start Date", "End Date", "Targeting Type", "State", "Daily Budget", "SKU", "ASIN",
@@ -172,11 +174,10 @@ def write_bulksheet(sheet: pd.DataFrame, output_dir: str | Path | None, name: st
                     ) -> Path | None:
     """Write ``<name>.xlsx`` with one sheet ``Sponsored Products Campaigns`` in the bulk
     upload layout (Advertising console > Bulk operations > Upload). Nothing without
-    ``output_dir``."""
+    ``output_dir``. Written by :func:`postship_analysis.spreadsheet.write_xlsx`: text cells
+    are strings, never formulas, and a keyword or name starting with ``= + - @``, tab or CR
+    (a shopper's search term can) gets a leading single quote; check such rows before
+    uploading."""
     if not output_dir:
         return None
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    p = out / f"{name}.xlsx"
-    sheet[COLUMNS].to_excel(p, sheet_name=SHEET, index=False)
-    return p
+    return spreadsheet.write_xlsx({SHEET: sheet[COLUMNS]}, Path(output_dir) / f"{name}.xlsx")

@@ -243,9 +243,15 @@ def test_declared_no_data_status_and_history_across_runs(env, tmp_path):
     s = json.loads((out / "quiet" / "2026-11-01" / "summary.json").read_text())
     assert s["status"] == "no_data"
     assert s["notebooks"][0]["message"] == "no ads in this marketplace"
-    rows = list(csv.DictReader(open(out / "history.csv", encoding="utf-8")))
+    rows = list(csv.DictReader(open(out / "history.csv", encoding="utf-8-sig")))
     assert {r["as_of"] for r in rows} == {"2026-10-25", "2026-11-01"}
     assert len(rows) == 4  # 2 runs x 2 KPIs
+    # a rerun of the same seller and as-of replaces its rows instead of doubling them
+    assert report(env, "--seller", "quiet", "--as-of", "2026-11-01", "--notebooks", "00") == 0
+    again = list(csv.DictReader(open(out / "history.csv", encoding="utf-8-sig")))
+    assert len(again) == 4
+    assert [r for r in again if r["as_of"] == "2026-10-25"] == \
+        [r for r in rows if r["as_of"] == "2026-10-25"]
     index = (out / "index.html").read_text()
     # this week's value next to the previous run's, with the change
     assert "<th>2026-10-25</th><th>2026-11-01</th>" in index

@@ -26,10 +26,72 @@ AS_OF = "2026-11-01"
 _SAMPLE_RUN: dict = {}
 
 
+#: formula payloads, one per dangerous first character (OWASP: = + - @ tab CR)
+FORMULAS = ['=HYPERLINK("http://x.example","y")', "+1+cmd|' /C calc'!A0", "-2+3 ", "@SUM(1,1)",
+            "\t=1+1", "\r=1+1"]
+#: SKUs renamed in every file of the account, with the first character of a formula
+HOSTILE_SKUS = {"PS-129-BK": "=PS-129-BK", "PS-104-WH": "+PS-104-WH", "PS-102-GN": "-PS-102-GN",
+                "PS-107-BK": "@PS-107-BK"}
+
+
+def _plant_formulas(account):
+    """Formula payloads where strangers type text: SKUs (renamed in every file), product names
+    of those SKUs, every non-ASIN search term, and a tab- and a CR-led value in a number
+    column (the readers trim text, so these two reach the outputs through the quarantine).
+    Product names reach the HTML (escaped) but no CSV today; the scan covers them the day a
+    list carries them."""
+    import csv as _csv
+    import gzip
+    import io
+
+    for f in account.rglob("*"):
+        if not f.is_file():
+            continue
+        raw = f.read_bytes()
+        gz = raw[:2] == b"\x1f\x8b"
+        raw = gzip.decompress(raw) if gz else raw
+        try:
+            enc = "utf-8"
+            text = raw.decode(enc)
+        except UnicodeDecodeError:  # a cp1252 file: latin-1 keeps every other byte as it is
+            enc = "latin-1"
+            text = raw.decode(enc)
+        for old, new in HOSTILE_SKUS.items():
+            text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
+        if f.name.startswith("All Orders"):
+            lines = text.split("\n")
+            head = lines[0].split("\t")
+            i_name, i_sku = head.index("product-name"), head.index("sku")
+            for k, ln in enumerate(lines[1:], 1):
+                cells = ln.split("\t")
+                if len(cells) == len(head) and cells[i_sku] in HOSTILE_SKUS.values():
+                    cells[i_name] = FORMULAS["=+-@".index(cells[i_sku][0])] + cells[i_name]
+                    lines[k] = "\t".join(cells)
+            text = "\n".join(lines)
+        if f.name == "Sponsored Products Search term report.csv":
+            rows = list(_csv.reader(io.StringIO(text)))
+            col = rows[0].index("Customer Search Term")
+            terms = sorted({r[col] for r in rows[1:] if not re.match(r"b0\w{8}$", r[col])})
+            new_term = {t: "=+-@"[i % 4] + t for i, t in enumerate(terms)}
+            for r in rows[1:]:
+                r[col] = new_term.get(r[col], r[col])
+            if f.parent.name == "US":
+                rows[1][rows[0].index("Impressions")] = FORMULAS[4]
+            buf = io.StringIO()
+            _csv.writer(buf, lineterminator="\n").writerows(rows)
+            text = buf.getvalue()
+        if f.name == "spAdvertisedProduct.json.gz" and f.parent.name == "US":
+            recs = json.loads(text)
+            recs[0]["impressions"] = FORMULAS[5]
+            text = json.dumps(recs)
+        data = text.encode(enc)
+        f.write_bytes(gzip.compress(data, mtime=0) if gz else data)
+
+
 def hostile_sample(root):
     """A copy of data/sample whose data carry ``<script>alert(1)</script>``: as a product name,
-    a buyer-message category and inside a message template (the sample generator is not
-    touched)."""
+    a buyer-message category and inside a message template; and spreadsheet formulas (see
+    :func:`_plant_formulas`). The sample generator is not touched."""
     data = root / "data"
     shutil.copytree(SAMPLE, data)
     us = data / "sample-seller" / "US"
@@ -43,6 +105,7 @@ def hostile_sample(root):
     msgs.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (data / "sample-seller" / "message-templates" / "hostile.txt").write_text(
         f"Hello {HOSTILE}, please leave us a 5-star review!\n", encoding="utf-8")
+    _plant_formulas(data / "sample-seller")
     return data
 
 
@@ -160,6 +223,54 @@ def test_every_report_shows_parameters_version_inputs_and_when_it_ran(sample):
         assert AS_OF in html and "sample-seller" in html
         assert "import postship_analysis" not in html  # code hidden
         assert "cdnjs" not in html and "<script src=" not in html  # opens offline
+
+
+def _runs_in_a_spreadsheet(cell: str) -> bool:
+    """Independent of the writer: a text cell starting with = + - @ tab or CR that is not a
+    plain number (nor a lone "-") is what Excel / LibreOffice would evaluate."""
+    if cell[:1] not in ("=", "+", "-", "@", "\t", "\r") or cell == "-":
+        return False
+    try:
+        float(cell)
+        return False
+    except ValueError:
+        return True
+
+
+def test_no_output_spreadsheet_carries_a_live_formula(sample):
+    """Formulas planted in SKUs, product names, search terms and number fields reach the
+    written CSVs and the bulk XLSX only as quoted text."""
+    import csv as _csv
+
+    from openpyxl import load_workbook
+
+    data, out_root, result = sample
+    csvs = sorted(out_root.rglob("*.csv"))
+    xlsxs = sorted(out_root.rglob("*.xlsx"))
+    assert len(csvs) > 20 and [p.name for p in xlsxs] == ["advertising_bulk.xlsx"]
+    seen: set[str] = set()
+    for p in csvs:
+        for row in _csv.reader(open(p, encoding="utf-8-sig", newline="")):
+            for cell in row:
+                assert not _runs_in_a_spreadsheet(cell), (p.name, cell)
+                seen.add(cell)
+    cells = []
+    for p in xlsxs:
+        for ws in load_workbook(p):
+            cells += [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert not [t for t in texts if _runs_in_a_spreadsheet(t)]
+    # the payloads did reach the outputs (so the scan above tested something)
+    for sku in HOSTILE_SKUS.values():
+        assert "'" + sku in seen, sku
+    # a number field holding a formula is quarantined with its raw value, neutralised
+    assert "'\t=1+1" in seen and "'\r=1+1" in seen
+    neg = out_root / "sample-seller" / AS_OF / "ad_negative_keywords.csv"
+    terms = [r["search_term"] for r in _csv.DictReader(open(neg, encoding="utf-8-sig"))]
+    assert terms and all(t[:2] in ("'=", "'+", "'-", "'@") or re.match(r"b0", t, re.I)
+                         for t in terms), terms[:5]
+    assert any(isinstance(t, str) and t[:2] in ("'=", "'+", "'-", "'@") for t in texts)
 
 
 def test_no_report_notebook_ends_with_sys_exit():

@@ -200,6 +200,18 @@ def test_unparseable_date(write):
     assert q.loc[0, "value"] == "yesterday-ish"
 
 
+def test_formula_in_a_number_column_is_not_a_number(write):
+    # "=1+1" once became 11 (every non-digit was stripped); now it is quarantined as it is
+    rows = [row(1), row(2, **{"item-price": "=1+1"}), row(3, **{"item-price": "@SUM(1,1)"}),
+            row(4, **{"item-price": "$1,234.50"})]
+    res = read(write("formula.txt", flat(rows)))
+    assert res.accepted == 2 and res.data["item_price"].tolist() == [19.99, 1234.5]
+    q = res.quarantine
+    assert q["line"].tolist() == [3, 4] and set(q["column"]) == {"item-price"}
+    assert q["value"].tolist() == ["=1+1", "@SUM(1,1)"]
+    assert set(q["reason"]) == {"not a number (money)"}
+
+
 def test_truncated_last_line(write):
     text = flat(THREE)
     cut = text.rstrip("\n").rsplit("\t", 20)[0]  # last line loses its final 20 fields

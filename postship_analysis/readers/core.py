@@ -595,11 +595,22 @@ def detect_decimal(s: pd.Series, default: str) -> str:
     return default
 
 
+_CODES = r"rs\.?|inr|usd|eur|gbp|jpy|cad|aud|mxn|brl|r\$|sek|kr|pln|zł|try|tl|aed|sar|sgd|egp|chf"
+_CURRENCY_PREFIX = rf"(?i)^(?:{_CODES})\s*"
+_CURRENCY_SUFFIX_CODE = rf"(?i)\s*(?:{_CODES})$"
+_NOT_NUMERIC = r"[^\d,.\s%+\-()$€£¥₹\u00a0\u202f]"
+
+
 def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Parse numbers written as text. Returns (float values, percent-sign mask).
 
     Handles currency symbols and codes (``$1,234.56``, ``Rs.15.5``, ``12,50 €``), thousands
-    separators, ``%`` and a leading or trailing minus or parentheses for negatives.
+    separators, ``%`` and a leading or trailing minus or parentheses for negatives. Any other
+    character (a letter, ``=``, ``@``, a second sign) makes the value not a number (NaN), so
+    ``=1+1`` is never read as 11.
+
+    >>> parse_number(pd.Series(["$1,234.50", "=1+1", "12 units", "(3.00)"]))[0].tolist()
+    [1234.5, nan, nan, -3.0]
     """
     s = s.astype("string")
     blank = blank_mask(s)
@@ -611,7 +622,12 @@ def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series
     sci = st.str.fullmatch(r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+", na=False)
     pct = st.str.endswith("%", na=False)
     neg = st.str.match(r"^\(.*\)$|^-|.*-$", na=False)
-    st = st.str.replace(r"(?i)^(rs\.?|inr|usd|eur|gbp|jpy)\s*", "", regex=True)
+    st = st.str.replace(_CURRENCY_PREFIX, "", regex=True).str.replace(_CURRENCY_SUFFIX_CODE, "",
+                                                                       regex=True)
+    # anything but digits, separators, signs, %, brackets and currency symbols (a formula such
+    # as "=1+1", a word, a second sign) is not a number: quarantined, never read as "11"
+    junk = (st.str.contains(_NOT_NUMERIC, regex=True, na=False)
+            | (st.str.count(r"[+-]") > 1)) & ~sci
     st = st.str.replace(r"[^\d,.]", "", regex=True)
     if decimal == "mixed":  # each value's last separator before 1-2 digits is its decimal
         as_comma = st.str.contains(r",\d{1,2}$", regex=True, na=False)
@@ -624,7 +640,7 @@ def parse_number(s: pd.Series, decimal: str = ".") -> tuple[pd.Series, pd.Series
     val = val.where(~neg, -val)
     if sci.any():  # 1e-05 as Excel writes small floats: not "105"
         val = val.where(~sci, pd.to_numeric(s.where(sci), errors="coerce").astype("float64"))
-    val = val.where(~blank)
+    val = val.where(~blank & ~junk)
     return val, pct
 
 

@@ -4,13 +4,12 @@
 link to every report and one tile per headline KPI coloured by its status against Amazon's
 target (pass / at risk / fail / no data); then the failures of this run; then, per account, a
 history table: each KPI's value on the last as-of dates, from ``history.csv``, which every run
-appends to (one row per KPI and parameter set; the latest run wins for a repeated as-of date).
+adds to (one row per KPI and parameter set; a rerun of a set's as-of date replaces its rows).
 All text from the data is HTML-escaped. The page has no script and loads nothing.
 """
 
 from __future__ import annotations
 
-import csv
 import math
 from html import escape
 from pathlib import Path
@@ -18,7 +17,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from .. import __version__
+from .. import __version__, spreadsheet
 from .plots import STATUS_COLOURS
 
 HISTORY_COLUMNS = ["ran_at", "seller_id", "marketplaces", "as_of", "folder", "set_status",
@@ -53,24 +52,31 @@ def fmt_target(target, condition: str, unit: str) -> str:
 
 
 def append_history(out_root: str | Path, sets, summaries: list[dict], ran_at: str) -> Path:
-    """Append this run's KPIs to ``OUT/history.csv`` (created with a header if absent)."""
+    """Add this run's KPIs to ``OUT/history.csv`` (created if absent): one row per KPI and
+    parameter set. A rerun for the same account, marketplaces and as-of date *replaces* that
+    set's earlier rows, so the history holds one run per as-of date and never doubles. The
+    file is rewritten whole through :func:`postship_analysis.spreadsheet.write_csv`
+    (neutralised text, renamed into place)."""
     p = Path(out_root) / "history.csv"
-    p.parent.mkdir(parents=True, exist_ok=True)
-    new = not p.exists()
-    with open(p, "a", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, HISTORY_COLUMNS)
-        if new:
-            w.writeheader()
-        for ps, s in zip(sets, summaries, strict=True):
-            base = {"ran_at": ran_at, "seller_id": ps.params.get("seller_id", ""),
-                    "marketplaces": ps.params.get("marketplaces", ""),
-                    "as_of": ps.params.get("as_of", ""), "folder": _rel(out_root, ps.out_dir),
-                    "set_status": s["status"]}
-            if not s["kpis"]:
-                w.writerow(base)
-            for k in s["kpis"]:
-                w.writerow({**base, **{c: k.get(c) for c in HISTORY_COLUMNS[6:]}})
-    return p
+    new_rows = []
+    for ps, s in zip(sets, summaries, strict=True):
+        base = {"ran_at": ran_at, "seller_id": ps.params.get("seller_id", ""),
+                "marketplaces": ps.params.get("marketplaces", ""),
+                "as_of": ps.params.get("as_of", ""), "folder": _rel(out_root, ps.out_dir),
+                "set_status": s["status"]}
+        if not s["kpis"]:
+            new_rows.append(base)
+        for k in s["kpis"]:
+            new_rows.append({**base, **{c: k.get(c) for c in HISTORY_COLUMNS[6:]}})
+    new = spreadsheet.neutralise_frame(pd.DataFrame(new_rows, columns=HISTORY_COLUMNS))
+    key = ["seller_id", "marketplaces", "as_of"]
+    if p.exists():
+        old = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        old = old.reindex(columns=HISTORY_COLUMNS, fill_value="")
+        rerun = pd.MultiIndex.from_frame(old[key].astype(str)).isin(
+            pd.MultiIndex.from_frame(new[key].fillna("").astype(str)))
+        new = pd.concat([old[~rerun], new], ignore_index=True)
+    return spreadsheet.write_csv(new, p)
 
 
 def read_history(out_root: str | Path) -> pd.DataFrame:
@@ -78,7 +84,7 @@ def read_history(out_root: str | Path) -> pd.DataFrame:
     p = Path(out_root) / "history.csv"
     if not p.exists():
         return pd.DataFrame(columns=HISTORY_COLUMNS)
-    h = pd.read_csv(p, dtype=str, keep_default_na=False)
+    h = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     h["value"] = pd.to_numeric(h["value"], errors="coerce")
     h = h[h["name"] != ""]
     h = h.sort_values("ran_at", kind="stable").drop_duplicates(

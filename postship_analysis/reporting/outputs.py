@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import spreadsheet
 from ..kpi import KPI, kpi_frame
 
 
@@ -37,14 +38,11 @@ def write_kpis(kpis: list[KPI], output_dir: str | Path | None, notebook: str) ->
 
 def write_csv(df: pd.DataFrame, output_dir: str | Path | None, name: str) -> Path | None:
     """Write an action list as ``<name>.csv`` (UTF-8 with BOM so Excel shows accents right;
-    timestamps as ISO 8601)."""
+    timestamps as ISO 8601), through :func:`postship_analysis.spreadsheet.write_csv`: text
+    that a spreadsheet would run as a formula gets a leading single quote."""
     if not output_dir:
         return None
-    out = Path(output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    p = out / f"{name}.csv"
-    df.to_csv(p, index=False, encoding="utf-8-sig", date_format="%Y-%m-%dT%H:%M:%S%z")
-    return p
+    return spreadsheet.write_csv(df, Path(output_dir) / f"{name}.csv")
 
 
 def gather_kpis(output_dir: str | Path) -> list[dict]:
