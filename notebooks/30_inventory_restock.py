@@ -123,7 +123,7 @@ else:
 # %% [markdown]
 # ## Headline KPIs
 #
-# Sell-through (units shipped in 90 days / average units on hand) and weeks of cover (average on hand / weekly units, t90) as Amazon's help text defines them; the in-stock rate of SKUs that sold in the last 90 days, weighted by their sales rate; the share of excess and stranded units; slow movers; SKUs to reorder now (ship-by date passed, at or below the reorder point, or out of stock); and the **IPI proxy** — *not* Amazon's Inventory Performance Index, whose formula is unpublished: 1000 x the mean of four scores built from the factors Amazon names (1 - excess share, 90-day sell-through / 2 capped at 1, 1 - stranded share, in-stock rate). None of these has an Amazon target here: status is *info*.
+# Sell-through (units shipped in 90 days / average units on hand) and weeks of cover (average on hand / weekly units, t90) as Amazon's help text defines them; the in-stock rate of SKUs that sold in the last 90 days, weighted by their sales rate; the share of excess and stranded units; slow movers; SKUs to reorder now (reorder date passed or today, or out of stock); and the **IPI proxy** — *not* Amazon's Inventory Performance Index, whose formula is unpublished: 1000 x the mean of four scores built from the factors Amazon names (1 - excess share, 90-day sell-through / 2 capped at 1, 1 - stranded share, in-stock rate). None of these has an Amazon target here: status is *info*.
 
 # %%
 kpis = []
@@ -248,7 +248,7 @@ if HAVE:
 # %% [markdown]
 # ## Action: restock list
 #
-# Our recommendation per SKU, most urgent first: *out_of_stock*, *late* (the ship-by date has passed: ship now), *reorder_now* (the stock position is at or below the reorder point), *plan* (order later, by the reorder date). Ship-by = the day the shipment must leave for FBA so that it arrives, after the inbound lead time, when the stock position reaches the safety stock. Amazon's Restock Inventory recommendation is shown beside ours when its report is in the data folder, with the measurable reasons they differ. Written to `restock_plan.csv` (every SKU, every column).
+# Our recommendation per SKU, most urgent first: *out_of_stock*, *late* (the reorder date has passed: order today; *overdue days* says by how much, and the arrival date is the earliest feasible one), *reorder_now* (the reorder date is today), *plan* (order later, on the order date: the quantity is one review period of demand, order-up-to minus reorder point, because the order is placed when the stock position has fallen to the reorder point). Ship-by = the day the shipment must leave for FBA; arrival = ship-by + the inbound lead time. Amazon's Restock Inventory recommendation is shown beside ours when its report is in the data folder, with the measurable reasons they differ. Written to `restock_plan.csv` (every SKU, every column).
 
 # %%
 if HAVE:
@@ -258,9 +258,9 @@ if HAVE:
     display(Markdown(f"**{len(todo)} SKUs** to restock, {int(todo['recommended_qty'].sum()):,} units; "
                      f"service level {SL:.0%}, lead time {SUP + SEL + INB:g} days (supplier {SUP:g} + you {SEL:g} + "
                      f"FBA inbound {INB:g}), review period {REV:g} days."))
-    cols = ["marketplace", "sku", "status", "demand_class", "daily_demand", "available", "inbound", "reserved",
-            "days_of_supply", "projected_stockout_date", "stockout_before_arrival", "safety_stock", "reorder_point", "recommended_qty",
-            "reorder_date", "ship_by_date"]
+    cols = ["marketplace", "sku", "status", "overdue_days", "demand_class", "daily_demand", "available", "inbound",
+            "reserved", "days_of_supply", "projected_stockout_date", "stockout_before_arrival", "safety_stock",
+            "reorder_point", "order_up_to", "recommended_qty", "reorder_date", "order_date", "ship_by_date", "arrival_date"]
     cols += [c for c in ["amazon_qty", "amazon_ship_date", "difference_explained"] if c in PLAN]
     display(rnd(todo[cols].head(MAX_ROWS)))
 

@@ -36,21 +36,37 @@ target, so that the numbers can be reproduced by hand (domain.md §2.3, forecast
   scaling the one-step error by ``sqrt(L)`` understates the lead-time variance;
 * **intermittent SKUs** (``z * sigma * sqrt(L)`` is wrong there: lead-time demand is a skewed
   count): the safety stock is the service-level quantile of the lead-time demand distribution
-  minus its mean — the forecaster's calibrated quantile (``q90``/``q95``) when its lead time
-  equals ``P``, else a negative binomial with the same mean and variance (Poisson when the
-  variance does not exceed the mean; forecasting.md §5.4, Ziel 2021 for M5);
-* reorder point ``ROP = d * L + SS``; order-up-to level ``S = d * P + SS``;
+  minus its mean — a negative binomial with mean ``d P`` and variance ``var_P + d**2 *
+  sigma_L**2`` (the backtest variance over the protection period, or ``P sigma_d**2``, plus the
+  lead-time variability term of the law of total variance; Poisson when the variance does not
+  exceed the mean; forecasting.md §5.4, Ziel 2021 for M5). The forecaster's own calibrated
+  quantile (``q90``/``q95``) is used instead only when its lead time equals ``P`` and the lead
+  time is certain (``sigma_L = 0``): it carries no lead-time variability;
+* order-up-to level ``S = d * P + SS`` (the base-stock level of the periodic-review policy:
+  Silver, Pyke & Thomas §7.3; Snyder & Shen, *Fundamentals of Supply Chain Theory*, §4.3, the
+  formulas stockpyl implements); reorder point ``ROP = S - d * R = d * L + SS``: the position
+  at which the periodic policy, in steady state, places its order (one review period of demand
+  below ``S``);
 * inventory position ``IP = available + inbound + reserved`` (Amazon's "Total Units"; reserved
   units are mostly FC transfers and processing, which come back as available; set
   ``count_reserved=False`` to leave them out);
-* recommended quantity ``q = max(0, S - IP)``; when positive, raised to the minimum order
-  quantity, then rounded **up** to a whole number of case packs; an optional per-SKU ``max_qty``
-  and a per-marketplace ``capacity_units`` cap it (rounded down to case packs, earliest ship-by
-  date served first);
-* dates: ``reorder_date = as_of + floor((IP - ROP) / d)`` (place the order with the supplier);
-  ``ship_by_date = reorder_date + supplier + seller`` (the shipment leaves for FBA);
-  ``arrival_date = ship_by_date + inbound`` — at that day the position has fallen to the safety
-  stock. A date before ``as_of`` means late: ship now (``status = "late"``).
+* **when to order**: ``reorder_date = as_of + floor((IP - ROP) / d)``, the day the position
+  falls to the reorder point at the forecast rate (the position is the end of the day before
+  ``as_of``). A reorder date before ``as_of`` has passed: ``status = "late"`` and
+  ``overdue_days = as_of - reorder_date``; on ``as_of``: ``reorder_now``; later but within the
+  planning window (``plan_days``, default the review period: the next run reviews the rest):
+  ``plan``; later still: ``ok`` (nothing to order in this cycle, the reorder date is shown);
+* **how much**: an order placed now (late, reorder_now, out_of_stock) brings the position up to
+  ``S``: ``q = S - IP``; a future order is placed on the reorder date, when the position has
+  fallen to ``ROP``: ``q = S - ROP = d * R`` (not ``S - IP``: today's position is not the one
+  the order will see). ``q`` is raised to the minimum order quantity, then rounded **up** to a
+  whole number of case packs; an optional per-SKU ``max_qty`` and a per-marketplace
+  ``capacity_units`` cap it (rounded down to case packs, earliest ship-by date served first);
+* dates: ``order_date = max(reorder_date, as_of)`` (place the order with the supplier: an
+  overdue order cannot be placed in the past); ``ship_by_date = order_date + supplier +
+  seller`` (the shipment leaves for FBA); ``arrival_date = ship_by_date + inbound``: on
+  schedule, the day the position has fallen to the safety stock; for a late order, the
+  earliest feasible arrival (``as_of + L``).
 
 Days of supply = available / d (at Amazon); total days of supply = IP / d; the projected stockout
 date is the first day the cumulative forecast reaches the available units (beyond the forecast
@@ -76,9 +92,11 @@ _KEY = ["seller_id", "marketplace", "sku"]
 
 FORMULA_NOTE = (
     "Our recommendation uses our own, reproducible formula (periodic review with a service-level "
-    "target: order-up-to = daily forecast x (lead time + review period) + safety stock; quantity = "
-    "order-up-to - (available + inbound + reserved), raised to the minimum order quantity and "
-    "rounded up to case packs). Amazon's Restock Inventory recommendation comes from an "
+    "target: order-up-to = daily forecast x (lead time + review period) + safety stock; reorder "
+    "point = order-up-to - one review period of demand. An order due now is order-up-to - "
+    "(available + inbound + reserved); an order due later is placed on its reorder date, when the "
+    "position has fallen to the reorder point, so it is order-up-to - reorder point. Quantities "
+    "are raised to the minimum order quantity and rounded up to case packs). Amazon's Restock Inventory recommendation comes from an "
     "unpublished cost-based optimisation (Seller Central help 201634550), so the two differ.")
 
 #: Forecast methods treated as intermittent when no demand class is given.
@@ -94,6 +112,9 @@ class RestockParams:
     Defaults are ours: 30-day supplier lead time, 7 days at the seller, 10 days FBA inbound
     (carrier transit + receiving + placement), 5 days sd of the total lead time, monthly
     replenishment (Amazon's default replenishment frequency in Restock Inventory is 30 days).
+    ``plan_days``: orders whose reorder date falls within this many days are listed with their
+    quantity (``plan``); NaN (default) means the review period, since the next run, one review
+    period later, plans the rest.
     """
 
     supplier_lead_days: float = 30.0
@@ -101,6 +122,7 @@ class RestockParams:
     inbound_lead_days: float = 10.0
     lead_time_sd_days: float = 5.0
     review_days: float = 30.0
+    plan_days: float = float("nan")
     service_level: float = 0.95
     case_pack: int = 1
     moq: int = 0
@@ -109,7 +131,7 @@ class RestockParams:
 
     def check(self) -> None:
         for f in ("supplier_lead_days", "seller_lead_days", "inbound_lead_days",
-                  "lead_time_sd_days", "review_days", "moq"):
+                  "lead_time_sd_days", "review_days", "plan_days", "moq"):
             if getattr(self, f) < 0:
                 raise ParameterError(f"{f} must be >= 0, got {getattr(self, f)}")
         if not 0.5 <= self.service_level < 1:
@@ -354,14 +376,17 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     days_of_supply, total_days_of_supply, projected_stockout_date, lead_time_days,
     lead_time_sd_days, review_days, service_level, safety_stock, safety_stock_method,
     reorder_point, order_up_to, need_units, case_pack, moq, recommended_qty, capped,
-    stockout_before_arrival, reorder_date, ship_by_date, arrival_date, status`` and, with ``amazon``, ``amazon_qty,
-    amazon_ship_date, amazon_alert, qty_difference, difference_explained``.
-    ``status``: ``out_of_stock`` (nothing available), ``late`` (ship-by date already passed),
-    ``reorder_now`` (position at or below the reorder point), ``plan`` (ship later), ``ok``
-    (nothing to order), ``no_demand``. A slow mover can be ``late`` with months of supply: its
-    shortfall against the reorder point, divided by a small daily demand, puts the reorder date
-    far in the past; ``stockout_before_arrival`` (the available units run out before a shipment
-    ordered today would arrive, ``projected stockout < as_of + L``) says whether it is urgent.
+    stockout_before_arrival, reorder_date, overdue_days, order_date, ship_by_date,
+    arrival_date, status`` and, with ``amazon``, ``amazon_qty, amazon_ship_date, amazon_alert,
+    qty_difference, difference_explained``.
+    ``status`` (keyed to the reorder date, module docstring): ``out_of_stock`` (nothing
+    available), ``late`` (the reorder date has passed: ``overdue_days`` > 0, order today, and
+    ``arrival_date`` is the earliest feasible arrival), ``reorder_now`` (the reorder date is
+    today), ``plan`` (order later, on ``order_date``, quantity ``S - ROP``), ``ok`` (the reorder
+    date is beyond the planning window: nothing to order this cycle), ``no_demand``. A slow mover
+    can be ``late`` with months of supply: its shortfall against the reorder point, divided by a
+    small daily demand, puts the reorder date far in the past; ``stockout_before_arrival`` (the
+    available units run out before the order arrives) says whether it is urgent.
     """
     params = params or RestockParams()
     params.check()
@@ -423,13 +448,15 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     ss_normal = z_value(sl) * np.sqrt(var_total)
     mu_p = d * prot
     q_count = count_quantile(mu_p, var_total, sl)
-    q_int = np.where(np.isnan(ltd_q), q_count, ltd_q)
+    # the forecaster's quantile has no lead-time variability: only when the lead time is certain
+    use_ltd = ~np.isnan(ltd_q) & (sigma_L <= 0)
+    q_int = np.where(use_ltd, ltd_q, q_count)
     ss_int = np.maximum(q_int - mu_p, 0)
     ss = np.where(inter, ss_int, ss_normal)
     ss = np.where(d > 0, ss, 0.0)
-    ss_method = np.where(inter, np.where(np.isnan(ltd_q), np.where(
-        var_total > mu_p, "negative binomial quantile", "Poisson quantile"),
-        "forecast quantile"), "z*sqrt(P*sd^2+d^2*sdL^2)")
+    ss_method = np.where(inter, np.where(use_ltd, "forecast quantile", np.where(
+        var_total > mu_p, "negative binomial quantile", "Poisson quantile")),
+        "z*sqrt(P*sd^2+d^2*sdL^2)")
     ss_method = np.where(calibrated & ~inter, "z*sqrt(backtest var+d^2*sdL^2)", ss_method)
 
     avail = plan["available"].to_numpy(dtype=float)
@@ -438,15 +465,23 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
         ip = ip + plan["reserved"].to_numpy(dtype=float)
     rop = d * L + ss
     upto = d * prot + ss
-    need = np.where(d > 0, upto - ip, 0.0)
-    qty = round_order_qty(need, P["case_pack"].to_numpy(), P["moq"].to_numpy(),
-                          P["max_qty"].to_numpy())
-    capped = (need > 0) & (qty < np.ceil(np.maximum(need, P["moq"].to_numpy())))
-
+    window = P["plan_days"].to_numpy()
+    window = np.where(np.isnan(window), R, window)
     with np.errstate(divide="ignore", invalid="ignore"):
         dos = np.where(d > 0, avail / d, np.inf)
         tdos = np.where(d > 0, ip / d, np.inf)
-        lead_in = np.floor((ip - rop) / d)
+        to_reorder = np.where(d > 0, np.floor(np.round((ip - rop) / np.where(d > 0, d, 1), 9)),
+                              np.nan)
+    live = d > 0
+    now = live & (to_reorder <= 0)
+    later = live & (to_reorder > 0) & (to_reorder <= window)
+    # an order placed now brings the position up to S; a future one is placed when the position
+    # has fallen to the reorder point, so it is S - ROP (one review period of demand)
+    need = np.where(now, upto - ip, np.where(later, upto - rop, 0.0))
+    qty = round_order_qty(need, P["case_pack"].to_numpy(), P["moq"].to_numpy(),
+                          P["max_qty"].to_numpy())
+    capped = (need > 0) & (qty < np.ceil(np.round(np.maximum(need, P["moq"].to_numpy()), 9)))
+
     # projected stockout: first horizon day the cumulative forecast reaches the available units
     reach = cum >= avail[:, None]
     first = np.where(reach.any(axis=1), reach.argmax(axis=1), -1)
@@ -462,9 +497,11 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
         return pd.Series(np.where(np.isfinite(x), out, np.datetime64("NaT")),
                          dtype="datetime64[ns]")
 
-    reorder_off = np.where(qty > 0, lead_in, np.nan)
-    ship_off = reorder_off + P["supplier_lead_days"].to_numpy() + P["seller_lead_days"].to_numpy()
+    ordering = qty > 0
+    order_off = np.where(ordering, np.maximum(to_reorder, 0), np.nan)
+    ship_off = order_off + P["supplier_lead_days"].to_numpy() + P["seller_lead_days"].to_numpy()
     arr_off = ship_off + P["inbound_lead_days"].to_numpy()
+    overdue = np.where(live, np.maximum(-to_reorder, 0), 0).astype(np.int64)
 
     plan["daily_demand"] = d
     plan["demand_sd"] = sigma_d
@@ -486,12 +523,16 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     plan["recommended_qty"] = qty
     plan["capped"] = capped
     # ordered today, would the new stock arrive after the available units run out?
-    plan["stockout_before_arrival"] = (d > 0) & (np.nan_to_num(so_days, nan=np.inf) < L)
-    plan["reorder_date"] = add_days(reorder_off)
+    # ordered as planned (or today when late), do the available units run out before it arrives?
+    arrive = np.where(ordering, arr_off, L)
+    plan["stockout_before_arrival"] = live & (np.nan_to_num(so_days, nan=np.inf) < arrive)
+    plan["reorder_date"] = add_days(to_reorder)
+    plan["overdue_days"] = overdue
+    plan["order_date"] = add_days(order_off)
     plan["ship_by_date"] = add_days(ship_off)
     plan["arrival_date"] = add_days(arr_off)
     status = np.select(
-        [d <= 0, avail <= 0, (qty > 0) & (ship_off < 0), (qty > 0) & (ip <= rop), qty > 0],
+        [~live, avail <= 0, now & (to_reorder < 0), now, later],
         ["no_demand", "out_of_stock", "late", "reorder_now", "plan"], "ok")
     plan["status"] = status
     if capacity_units is not None:

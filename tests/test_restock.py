@@ -159,17 +159,20 @@ P0 = RestockParams(supplier_lead_days=10, seller_lead_days=5, inbound_lead_days=
 
 def test_ship_by_date_arithmetic():
     # d = 2/day, no uncertainty -> SS = 0. L = 10 + 5 + 7 = 22, P = 52.
-    # IP = 40 available + 20 inbound = 60; ROP = 2 * 22 = 44; S = 2 * 52 = 104;
-    # need = 104 - 60 = 44 units. Reorder in floor((60 - 44) / 2) = 8 days: 2026-11-09;
-    # ship by = + supplier 10 + seller 5 = 2026-11-24; arrival = + 7 = 2026-12-01, the day the
-    # position (60 - 2 * 30 = 0) reaches the safety stock (0).
+    # IP = 40 available + 20 inbound = 60; ROP = 2 * 22 = 44; S = 2 * 52 = 104.
+    # Reorder in floor((60 - 44) / 2) = 8 days: 2026-11-09. The order is placed then, when the
+    # position has fallen to ROP = 44, so it is S - ROP = 104 - 44 = 60 (= d * R), not today's
+    # S - IP = 44. Ship by = + supplier 10 + seller 5 = 2026-11-24; arrival = + 7 =
+    # 2026-12-01, the day the position (60 - 2 * 30 = 0) reaches the safety stock (0).
     pos = _pos([{"sku": "A", "available": 40, "inbound_shipped": 20}])
     r = restock.restock_plan(pos, _fc(["A"], 2.0), as_of=AS_OF, params=P0).iloc[0]
     assert r["inventory_position"] == 60
     assert r["reorder_point"] == pytest.approx(44)
     assert r["order_up_to"] == pytest.approx(104)
-    assert r["recommended_qty"] == 44
+    assert r["recommended_qty"] == 60
     assert r["reorder_date"] == pd.Timestamp("2026-11-09")
+    assert r["order_date"] == pd.Timestamp("2026-11-09")
+    assert r["overdue_days"] == 0
     assert r["ship_by_date"] == pd.Timestamp("2026-11-24")
     assert r["arrival_date"] == pd.Timestamp("2026-12-01")
     assert r["status"] == "plan"
@@ -178,29 +181,156 @@ def test_ship_by_date_arithmetic():
     assert r["days_of_supply"] == pytest.approx(20)
     assert r["total_days_of_supply"] == pytest.approx(30)
     assert r["projected_stockout_date"] == pd.Timestamp("2026-11-20")
-    # ordered today it arrives after L = 22 days (2026-11-23): after the 20 days of stock
+    # the planned order arrives 2026-12-01, after the 20 days of available stock (the inbound
+    # units are what covers the gap, but they are not yet available)
     assert r["stockout_before_arrival"]
 
 
+def test_issue_example_future_order_is_one_review_period_of_demand():
+    # Issue 10: 10 units a day, 30-day review period, ordered later: about 300 units, not the
+    # 14 that S - today's position gave. L = 22, R = 30, SS = 0: ROP = 220, S = 520; with
+    # 506 units the reorder date is floor((506 - 220) / 10) = 28 days away (inside the 30-day
+    # window), and the order then is S - ROP = 300.
+    pos = _pos([{"sku": "A", "available": 506}])
+    r = restock.restock_plan(pos, _fc(["A"], 10.0), as_of=AS_OF, params=P0).iloc[0]
+    assert r["status"] == "plan"
+    assert r["reorder_date"] == AS_OF + pd.Timedelta(days=28)
+    assert r["recommended_qty"] == 300
+    assert r["order_up_to"] - r["inventory_position"] == pytest.approx(14)
+
+
 def test_late_and_reorder_now_and_out_of_stock():
-    pos = _pos([{"sku": "LATE", "available": 10}, {"sku": "NOW", "available": 40},
+    pos = _pos([{"sku": "LATE", "available": 10}, {"sku": "NOW", "available": 45},
                 {"sku": "OUT", "available": 0, "inbound_receiving": 5},
                 {"sku": "OK", "available": 500}, {"sku": "DEAD", "available": 3}])
     fc = pd.concat([_fc(["LATE", "NOW", "OUT", "OK"], 2.0), _fc(["DEAD"], 0.0)])
     p = restock.restock_plan(pos, fc, as_of=AS_OF, params=P0).set_index("sku")
-    # LATE: IP 10 -> reorder floor((10-44)/2) = -17 days, ship by -17 + 15 = -2 -> 2026-10-30
-    assert p.loc["LATE", "ship_by_date"] == pd.Timestamp("2026-10-30")
-    assert p.loc["LATE", "status"] == "late"
-    # NOW: IP 40 <= ROP 44: reorder floor(-4/2) = -2 days, ship by +13 days: not late yet
+    # LATE: IP 10, ROP 44 -> reorder date floor((10 - 44) / 2) = -17 days: 2026-10-15 has
+    # passed; overdue by 17 days. The order goes out today (order date = as-of), so the ship-by
+    # date is as_of + 10 + 5 = 2026-11-16 and the earliest feasible arrival as_of + 22 =
+    # 2026-11-23 (not the impossible dates of the missed schedule). Quantity S - IP = 94.
+    r = p.loc["LATE"]
+    assert r["status"] == "late"
+    assert r["reorder_date"] == pd.Timestamp("2026-10-15")
+    assert r["overdue_days"] == 17
+    assert r["order_date"] == AS_OF
+    assert r["ship_by_date"] == pd.Timestamp("2026-11-16")
+    assert r["arrival_date"] == pd.Timestamp("2026-11-23")
+    assert r["recommended_qty"] == 94
+    # NOW: IP 45 -> floor(1 / 2) = 0: the reorder date is today; S - IP = 59
     assert p.loc["NOW", "status"] == "reorder_now"
-    assert p.loc["NOW", "ship_by_date"] == pd.Timestamp("2026-11-14")
+    assert p.loc["NOW", "overdue_days"] == 0
+    assert p.loc["NOW", "recommended_qty"] == 59
+    assert p.loc["NOW", "ship_by_date"] == pd.Timestamp("2026-11-16")
+    # OUT: nothing available; IP 5 -> overdue by floor((5 - 44) / 2) = -20 -> 20 days
     assert p.loc["OUT", "status"] == "out_of_stock"
+    assert p.loc["OUT", "overdue_days"] == 20
     assert p.loc["OUT", "projected_stockout_date"] == AS_OF
+    # OK: IP 500 -> reorder in floor(456 / 2) = 228 days, beyond the 30-day window: no order
+    # this cycle, the reorder date is still shown
     assert p.loc["OK", "status"] == "ok" and p.loc["OK", "recommended_qty"] == 0
+    assert p.loc["OK", "reorder_date"] == AS_OF + pd.Timedelta(days=228)
     assert pd.isna(p.loc["OK", "ship_by_date"])
     assert p.loc["DEAD", "status"] == "no_demand"
     # the list is ordered by urgency
     assert list(p.index[:2]) == ["OUT", "LATE"]
+    # a longer planning window turns OK into a planned order of S - ROP = d * R = 60
+    p2 = restock.restock_plan(pos, fc, as_of=AS_OF, params=RestockParams(
+        **{**P0.__dict__, "plan_days": 365})).set_index("sku")
+    assert p2.loc["OK", "status"] == "plan" and p2.loc["OK", "recommended_qty"] == 60
+
+
+# --- worked periodic-review examples, steady Poisson demand ------------------------------------
+#
+# Periodic-review order-up-to policy (Silver, Pyke & Thomas §7.3; Snyder & Shen, Fundamentals of
+# Supply Chain Theory §4.3): base-stock level S = mu * (L + R) + SS over the protection period.
+# The reference values are computed here from the formulas; they equal stockpyl 1.0.2's
+# newsvendor_normal(h=1, p=19, mean=4, sd=2, lead_time=49) = 223.2617 (normal) and
+# newsvendor_poisson(h=1, p=19, mean=10) = 15 (Poisson), run outside the project's
+# environment (stockpyl would pin Sphinx 4.5 / docutils 0.17 into it). h / (h + p) = 0.95.
+
+PW = RestockParams(supplier_lead_days=14, seller_lead_days=0, inbound_lead_days=6,
+                   lead_time_sd_days=0, review_days=30, service_level=0.95)
+
+
+def _poisson_cdf(k, lam):
+    return sum(math.exp(-lam) * lam ** i / math.factorial(i) for i in range(k + 1))
+
+
+def test_worked_poisson_smooth_order_now_later_and_none():
+    # Daily Poisson demand lambda = 4 (sd 2), L = 20, R = 30, P = 50, CSL 95 %, normal:
+    # SS = 1.644854 * sqrt(50 * 4) = 23.2617; S = 200 + SS = 223.2617; ROP = 80 + SS = 103.2617.
+    ss = 1.6448536269514722 * math.sqrt(50 * 4)
+    S, rop = 4 * 50 + ss, 4 * 20 + ss
+    assert S == pytest.approx(223.2617, abs=1e-4)
+    pos = _pos([{"sku": "NOW", "available": 105}, {"sku": "LATER", "available": 200},
+                {"sku": "NONE", "available": 300}])
+    p = restock.restock_plan(pos, _fc(["NOW", "LATER", "NONE"], 4.0, sd=2.0), as_of=AS_OF,
+                             params=PW).set_index("sku")
+    assert p["safety_stock"].to_numpy() == pytest.approx([ss] * 3, abs=1e-9)
+    assert p.loc["NOW", "order_up_to"] == pytest.approx(S, abs=1e-9)
+    assert p.loc["NOW", "reorder_point"] == pytest.approx(rop, abs=1e-9)
+    # order now: floor((105 - 103.26) / 4) = 0 -> today, quantity ceil(S - 105) = 119
+    assert p.loc["NOW", "status"] == "reorder_now"
+    assert p.loc["NOW", "recommended_qty"] == math.ceil(S - 105) == 119
+    # order later: floor((200 - 103.26) / 4) = 24 days (inside R = 30), quantity S - ROP = 120
+    assert p.loc["LATER", "status"] == "plan"
+    assert p.loc["LATER", "reorder_date"] == AS_OF + pd.Timedelta(days=24)
+    assert p.loc["LATER", "recommended_qty"] == 120
+    assert p.loc["LATER", "ship_by_date"] == AS_OF + pd.Timedelta(days=24 + 14)
+    assert p.loc["LATER", "arrival_date"] == AS_OF + pd.Timedelta(days=24 + 20)
+    # no order this cycle: floor((300 - 103.26) / 4) = 49 days > 30
+    assert p.loc["NONE", "status"] == "ok" and p.loc["NONE", "recommended_qty"] == 0
+    # with case packs of 12 and an MOQ of 130: 119 -> 130 -> 11 packs = 132; 120 -> 132
+    p2 = restock.restock_plan(pos, _fc(["NOW", "LATER", "NONE"], 4.0, sd=2.0), as_of=AS_OF,
+                              params=RestockParams(**{**PW.__dict__, "case_pack": 12,
+                                                      "moq": 130})).set_index("sku")
+    assert p2.loc["NOW", "recommended_qty"] == 132 and p2.loc["LATER", "recommended_qty"] == 132
+
+
+def test_worked_poisson_slow_mover_count_quantile():
+    # lambda = 0.2/day, P = 50: lead-time-plus-review demand ~ Poisson(10). P(X <= 14) = 0.9165,
+    # P(X <= 15) = 0.9513 -> the 95 % quantile is 15, SS = 15 - 10 = 5; ROP = 0.2 * 20 + 5 = 9,
+    # S = 10 + 5 = 15. Position 9 -> reorder today, S - IP = 6; position 12 -> in
+    # floor(3 / 0.2) = 15 days, quantity S - ROP = 6; position 20 -> in 55 days: none.
+    assert _poisson_cdf(14, 10) < 0.95 <= _poisson_cdf(15, 10)
+    pos = _pos([{"sku": "NOW", "available": 9}, {"sku": "LATER", "available": 12},
+                {"sku": "NONE", "available": 20}])
+    fc = _fc(["NOW", "LATER", "NONE"], 0.2, method="tsb")
+    fc[["q50", "q90"]] = np.nan               # no quantiles: Poisson variance
+    p = restock.restock_plan(pos, fc, as_of=AS_OF, params=PW).set_index("sku")
+    assert (p["safety_stock_method"] == "Poisson quantile").all()
+    assert p["safety_stock"].to_numpy() == pytest.approx([5.0] * 3)
+    assert p.loc["NOW", ["reorder_point", "order_up_to"]].tolist() == pytest.approx([9, 15])
+    assert (p.loc["NOW", "status"], p.loc["NOW", "recommended_qty"]) == ("reorder_now", 6)
+    assert (p.loc["LATER", "status"], p.loc["LATER", "recommended_qty"]) == ("plan", 6)
+    assert p.loc["LATER", "reorder_date"] == AS_OF + pd.Timedelta(days=15)
+    assert (p.loc["NONE", "status"], p.loc["NONE", "recommended_qty"]) == ("ok", 0)
+
+
+def test_intermittent_safety_stock_includes_lead_time_variability():
+    # Issue 10: with a lead-time demand table the intermittent safety stock ignored sigma_L.
+    # d = 0.2, P = 50: the table's sd 4 over 50 days -> var_P = 16; var = 16 + 0.04 sigma_L^2:
+    # sigma_L 0 -> the table's own q95 (17); 5 -> NB(var 17); 20 -> NB(var 32).
+    stats = pytest.importorskip("scipy.stats")
+    pos = _pos([{"sku": "SLOW", "available": 5}])
+    fc = _fc(["SLOW"], 0.2, method="sba")
+    ltd = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": ["SLOW"],
+                        "lead_time_days": 50, "mean": [10.0], "sd": [4.0], "q90": [15.0],
+                        "q95": [17.0], "method": ["sba"], "calibrated": True})
+    ss = {}
+    for sl_d in (0, 5, 20):
+        p = restock.restock_plan(pos, fc, as_of=AS_OF, lead_time_demand=ltd, params=RestockParams(
+            **{**PW.__dict__, "lead_time_sd_days": sl_d})).iloc[0]
+        ss[sl_d] = p["safety_stock"]
+        if sl_d:
+            v = 16 + 0.04 * sl_d ** 2
+            q = stats.nbinom.ppf(0.95, 100 / (v - 10), 10 / v)
+            assert p["safety_stock"] == pytest.approx(q - 10)
+            assert p["safety_stock_method"] == "negative binomial quantile"
+    assert ss[0] == pytest.approx(17 - 10)          # the forecaster's calibrated quantile
+    assert ss[0] <= ss[5] < ss[20]
+    assert ss[20] - ss[0] >= 4
 
 
 def test_reserved_counted_or_not():
@@ -210,7 +340,10 @@ def test_reserved_counted_or_not():
                              params=RestockParams(**{**P0.__dict__, "count_reserved": False})
                              ).iloc[0]
     assert a["inventory_position"] == 50 and b["inventory_position"] == 40
-    assert a["recommended_qty"] == 104 - 50 and b["recommended_qty"] == 104 - 40
+    # both below ROP 44 + ... : 50 -> reorder in floor(6 / 2) = 3 days (planned, S - ROP = 60);
+    # 40 -> overdue: S - IP = 64
+    assert a["status"] == "plan" and a["recommended_qty"] == 60
+    assert b["status"] == "late" and b["recommended_qty"] == 104 - 40
 
 
 def test_per_sku_overrides():
