@@ -250,6 +250,9 @@ _table(
         ("promise_ts", TS, "promise-date where the file has it"),
         ("ship_service_level", STR, "ship-service-level"),
         ("is_prime", BOOL, "is-prime"),
+        ("buyer_requested_cancel", BOOL, "is-buyer-requested-cancellation: the buyer asked to "
+         "cancel through Amazon (ordersV0 BuyerRequestedCancel.IsBuyerRequestedCancel); a "
+         "cancellation made on it with reason BuyerCanceled stays out of the cancel rate"),
     ],
 )
 _table(
@@ -265,6 +268,9 @@ _table(
         ("carrier_name", STR, "carrier-name (required by Amazon when carrier-code is Other)"),
         ("tracking_number", STR, "tracking-number, as typed"),
         ("ship_method", STR, "ship-method"),
+        ("confirmed_ts", TS, "when the confirmation reached Amazon (feed submitted / processed, "
+         "SP-API call, a shipping tool's 'marketplace notified' time), UTC; <NaT> if unknown. "
+         "Late Shipment Rate is judged on this moment, not on the ship-date typed"),
     ],
 )
 _table(

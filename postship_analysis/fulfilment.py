@@ -243,13 +243,15 @@ def _order_status(orders: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _item_confirmations(promises: pd.DataFrame, conf: pd.DataFrame) -> pd.DataFrame:
-    """Per promised order item: when its ordered quantity was fully confirmed."""
+def _item_confirmations(promises: pd.DataFrame, conf: pd.DataFrame,
+                        time_col: str = "ship_ts") -> pd.DataFrame:
+    """Per promised order item: when its ordered quantity was fully confirmed, by the
+    confirmation rows' ``time_col`` (the typed ``ship_ts`` or the ``confirmed_ts``)."""
     p = promises[KEYS + ["order_id", "order_item_id", "quantity"]].copy()
     p["item_key"] = p["order_item_id"].fillna("__order__")
     p["qty"] = p["quantity"].fillna(1).astype("int64").clip(lower=1)
-    c = conf[KEYS + ["order_id", "order_item_id", "quantity", "ship_ts"]]
-    c = c[c["ship_ts"].notna()]
+    c = conf[KEYS + ["order_id", "order_item_id", "quantity", time_col]]
+    c = c[c[time_col].notna()].rename(columns={time_col: "ship_ts"})
     whole = c[c["order_item_id"].isna()].groupby(KEYS + ["order_id"])["ship_ts"].min() \
         .rename("whole_ts").reset_index()
     it = c[c["order_item_id"].notna()].merge(
@@ -267,35 +269,122 @@ def _item_confirmations(promises: pd.DataFrame, conf: pd.DataFrame) -> pd.DataFr
     return p
 
 
+#: where an order's confirmation time comes from (``order_view.confirm_source``), best first
+CONFIRM_SOURCES = {
+    "confirmation_time": "confirmation time recorded with the confirmation (confirmed_ts)",
+    "all_orders_last_updated": "All Orders last-updated-date of the order now Shipped",
+    "ship_date_typed": "ship-date typed in the confirmation (cannot show back-dating)",
+}
+#: ``confirm_basis`` values: ``auto`` (the best source each order has, :data:`CONFIRM_SOURCES`
+#: order) or ``ship_date`` (the typed ship-date only: the old reading, for comparison)
+CONFIRM_BASES = ("auto", "ship_date")
+#: An All Orders last-updated-date more than this many days after the typed ship-date is read
+#: as a later edit of the order (tracking corrected, refund...), not as its confirmation (ours).
+MAX_LAST_UPDATED_GAP_DAYS = 7
+
+
+def _full_time(p: pd.DataFrame, c: pd.DataFrame, time_col: str) -> pd.Series:
+    """Per order (index KEYS + order_id): when every ordered unit was confirmed by
+    ``time_col``; NaT while partial."""
+    ic = _item_confirmations(p, c, time_col)
+    icg = ic.groupby(KEYS + ["order_id"], sort=False)["full_ts"]
+    return pd.to_datetime(icg.max().where(icg.count() == icg.size()), utc=True)
+
+
+def _last_updated_shipped(orders: pd.DataFrame) -> pd.DataFrame:
+    """Per order whose every All Orders row has status plain ``Shipped``: its
+    last-updated-date (the moment the status became Shipped, unless the order changed
+    later)."""
+    o = orders
+    if o.empty:
+        return pd.DataFrame(columns=KEYS + ["order_id", "lu_ts"])
+    sh = o["order_status"].astype("string").str.strip().str.lower().eq("shipped").fillna(False)
+    g = o.assign(_s=sh.astype(bool)).groupby(KEYS + ["order_id"], sort=False)
+    t = g.agg(_all=("_s", "all"), lu_ts=("last_updated_ts", "max")).reset_index()
+    t = t[t["_all"] & t["lu_ts"].notna()]
+    return t[KEYS + ["order_id", "lu_ts"]]
+
+
+def _confirm_basis(confirm_basis: str) -> str:
+    if confirm_basis not in CONFIRM_BASES:
+        raise ParameterError(f"confirm_basis must be one of {list(CONFIRM_BASES)}, "
+                             f"got {confirm_basis!r}")
+    return confirm_basis
+
+
 def order_view(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFrame,
-               orders: pd.DataFrame | None = None) -> pd.DataFrame:
+               orders: pd.DataFrame | None = None, *, confirm_basis: str = "auto",
+               max_last_updated_gap_days: float = MAX_LAST_UPDATED_GAP_DAYS) -> pd.DataFrame:
     """One row per seller-fulfilled order with its promise, confirmation and status.
+
+    **When an order was confirmed.** Amazon: "An order is considered to have been shipped late
+    when confirmation occurs after the expected ship date" (help 202152050); the Brazilian page
+    adds that the metric takes "the moment the shipment is confirmed in the system, not the
+    date that is entered for said shipment" (help 200197960). So ``confirm_ts`` is, with
+    ``confirm_basis="auto"``, the best confirmation *time* each order has
+    (``confirm_source``, :data:`CONFIRM_SOURCES`):
+
+    1. ``confirmation_time``: the confirmation rows' ``confirmed_ts`` (a shipping tool's or
+       upload log's record of when the confirmation reached Amazon), all units confirmed;
+    2. ``all_orders_last_updated``: the All Orders ``last-updated-date`` of an order whose
+       status is plain ``Shipped`` (the update that made it Shipped), unless it is more than
+       ``max_last_updated_gap_days`` (7, ours) after the typed ship-date (then it is read as a
+       later edit). It is an upper bound: a later change of the order moves it;
+    3. ``ship_date_typed``: the ship-date typed in the confirmation (all units), which a batch
+       uploaded late with back-dated ship-dates turns into "on time".
+
+    ``confirm_basis="ship_date"`` uses the typed ship-date for every order (source 3).
+    ``backdated`` flags orders whose confirmation time (1 or 2) is after the ship-by while
+    the typed ship-date is on or before it: late for Amazon, on time on paper.
 
     Columns: ``seller_id, marketplace, order_id, sku`` (SKUs joined with ``"; "``), ``units,
     n_items, purchase_ts, ship_by_ts, deliver_by_ts, first_confirm_ts`` (first confirmation
-    row), ``confirm_ts`` (all ordered units confirmed; NaT while partial), ``n_confirmations,
-    order_status, cancelled`` (whole order cancelled), ``any_item_cancelled, cancel_ts,
-    ship_service_level, is_prime, ship_by_date, deliver_by_date, purchase_date`` (local dates).
+    row, typed), ``confirm_ts`` (all ordered units confirmed, per the basis; NaT while
+    partial), ``confirm_source, typed_ship_ts`` (all units, typed), ``backdated,
+    n_confirmations, order_status, cancelled`` (whole order cancelled), ``any_item_cancelled,
+    cancel_ts, ship_service_level, is_prime, buyer_requested_cancel, ship_by_date,
+    deliver_by_date, purchase_date`` (local dates).
 
     Orders come from ``order_promises`` (the seller-fulfilled order flat file); ``orders`` (All
     Orders) adds the status. Example: an order of two items confirmed in two packages on
-    Oct 1 and Oct 3 has ``first_confirm_ts`` Oct 1, ``confirm_ts`` Oct 3.
+    Oct 1 and Oct 3 has ``first_confirm_ts`` Oct 1, ``typed_ship_ts`` Oct 3.
     """
+    _confirm_basis(confirm_basis)
     p = _tbl(order_promises, "order_promises")
     c = _tbl(shipment_confirmations, "shipment_confirmations")
-    ic = _item_confirmations(p, c)
+    o = _tbl(orders, "orders")
     g = p.groupby(KEYS + ["order_id"], sort=False)
     ov = g.agg(units=("quantity", "sum"), n_items=("order_id", "size"),
                purchase_ts=("purchase_ts", "min"), ship_by_ts=("latest_ship_ts", "min"),
                deliver_by_ts=("latest_delivery_ts", "min"),
                ship_service_level=("ship_service_level", "first"),
-               is_prime=("is_prime", "max")).reset_index()
+               is_prime=("is_prime", "max"),
+               buyer_requested_cancel=("buyer_requested_cancel", "max")).reset_index()
     ov = ov.merge(_join_unique(p, KEYS + ["order_id"], "sku", "sku"), on=KEYS + ["order_id"],
                   how="left")
     ov.insert(len(KEYS) + 1, "sku", ov.pop("sku"))
-    icg = ic.groupby(KEYS + ["order_id"], sort=False)["full_ts"]
-    full = icg.max().where(icg.count() == icg.size())  # NaT until every item is confirmed
-    ov = ov.merge(full.rename("confirm_ts").reset_index(), on=KEYS + ["order_id"], how="left")
+    typed = _full_time(p, c, "ship_ts").rename("typed_ship_ts")
+    reported = _full_time(p, c, "confirmed_ts").rename("_reported")
+    ov = ov.merge(typed.reset_index(), on=KEYS + ["order_id"], how="left") \
+        .merge(reported.reset_index(), on=KEYS + ["order_id"], how="left") \
+        .merge(_last_updated_shipped(o), on=KEYS + ["order_id"], how="left")
+    for col in ("typed_ship_ts", "_reported", "lu_ts"):
+        ov[col] = pd.to_datetime(ov[col], utc=True)
+    gap = pd.Timedelta(days=max_last_updated_gap_days)
+    use_lu = ov["_reported"].isna() & ov["lu_ts"].notna() & (
+        ov["typed_ship_ts"].isna() | ((ov["lu_ts"] - ov["typed_ship_ts"]) <= gap))
+    actual = ov["_reported"].where(ov["_reported"].notna(), ov["lu_ts"].where(use_lu))
+    src = np.select([ov["_reported"].notna(), use_lu, ov["typed_ship_ts"].notna()],
+                    ["confirmation_time", "all_orders_last_updated", "ship_date_typed"], "")
+    ov["backdated"] = (actual.notna() & (actual > ov["ship_by_ts"])
+                       & (ov["typed_ship_ts"] <= ov["ship_by_ts"])).fillna(False).astype(bool)
+    if confirm_basis == "ship_date":
+        ov["confirm_ts"] = ov["typed_ship_ts"]
+        src = np.where(ov["typed_ship_ts"].notna(), "ship_date_typed", "")
+    else:
+        ov["confirm_ts"] = actual.where(actual.notna(), ov["typed_ship_ts"])
+    ov["confirm_source"] = pd.Series(src, index=ov.index, dtype="string").replace("", pd.NA)
+    ov = ov.drop(columns=["_reported", "lu_ts"])
     cg = c[c["ship_ts"].notna()].groupby(KEYS + ["order_id"])
     first = cg["ship_ts"].min().rename("first_confirm_ts")
     n = cg.size().rename("n_confirmations")
@@ -303,7 +392,9 @@ def order_view(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFram
         .merge(n.reset_index(), on=KEYS + ["order_id"], how="left")
     ov["n_confirmations"] = ov["n_confirmations"].fillna(0).astype("int64")
     ov["confirm_ts"] = pd.to_datetime(ov["confirm_ts"], utc=True)
-    st = _order_status(_tbl(orders, "orders"))
+    ov["buyer_requested_cancel"] = ov["buyer_requested_cancel"].astype("boolean") \
+        .fillna(False).astype(bool)
+    st = _order_status(o)
     ov = ov.merge(st.drop(columns=["channel", "o_purchase_ts"], errors="ignore"),
                   on=KEYS + ["order_id"], how="left")
     ov["cancelled"] = ov["cancelled"].fillna(False).astype(bool)
@@ -433,6 +524,11 @@ def package_view(shipment_confirmations: pd.DataFrame, delivery_events: pd.DataF
 # Late Shipment Rate
 # ---------------------------------------------------------------------------------------------
 
+_SOURCE_LABEL = {"confirmation_time": "confirmation time",
+                 "all_orders_last_updated": "All Orders last-updated",
+                 "ship_date_typed": "typed ship-date", "unconfirmed": "not confirmed yet"}
+
+
 def _lsr_core(ov: pd.DataFrame, as_of, days: int, count_unconfirmed_overdue: bool,
               targets) -> pd.DataFrame:
     as_of = _as_of(as_of)
@@ -445,13 +541,30 @@ def _lsr_core(ov: pd.DataFrame, as_of, days: int, count_unconfirmed_overdue: boo
     late = base & ((conf > ov["ship_by_ts"]) | (~confirmed & (ov["ship_by_ts"] < inst)))
     f = ov[KEYS + ["ship_by_date"]].assign(num=late.astype(float), den=base.astype(float))
     name = f"late_shipment_rate_{days}d"
-    return _rate_frame(f, _groups(ov, []), "ship_by_date", "num", "den", start, end, name, [],
-                       targets)
+    out = _rate_frame(f, _groups(ov, []), "ship_by_date", "num", "den", start, end, name, [],
+                      targets)
+    # which confirmation time each counted order was judged on, and back-dated late ones
+    inw = base & (ov["ship_by_date"] >= start) & (ov["ship_by_date"] <= end)
+    src = ov["confirm_source"].where(confirmed, "unconfirmed").fillna("unconfirmed")
+    x = ov.loc[inw, KEYS].assign(src=src[inw].astype(str),
+                                 bd=(late & ov["backdated"])[inw].astype(int))
+    order = {k: i for i, k in enumerate(_SOURCE_LABEL)}
+    cnt = x.groupby(KEYS + ["src"]).size().reset_index(name="n")
+    cnt["_o"] = cnt["src"].map(order)
+    cnt = cnt.sort_values(KEYS + ["_o"])
+    cnt["txt"] = cnt["src"].map(_SOURCE_LABEL) + " " + cnt["n"].astype(str)
+    basis = cnt.groupby(KEYS)["txt"].agg(", ".join).rename("confirm_basis")
+    bd = x.groupby(KEYS)["bd"].sum().rename("backdated_late")
+    out = out.merge(basis.reset_index(), on=KEYS, how="left") \
+        .merge(bd.reset_index(), on=KEYS, how="left")
+    out["confirm_basis"] = out["confirm_basis"].fillna("").astype("string")
+    out["backdated_late"] = out["backdated_late"].fillna(0).astype("int64")
+    return out
 
 
 def late_shipment_rate(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFrame,
                        as_of, *, days: int = 30, orders: pd.DataFrame | None = None,
-                       count_unconfirmed_overdue: bool = True,
+                       count_unconfirmed_overdue: bool = True, confirm_basis: str = "auto",
                        targets: dict[str, Target] | None = None) -> pd.DataFrame:
     """Late Shipment Rate (LSR) of seller-fulfilled orders, per seller x marketplace.
 
@@ -461,32 +574,37 @@ def late_shipment_rate(order_promises: pd.DataFrame, shipment_confirmations: pd.
 
     * Window: orders whose expected ship date (local day) falls in the ``days`` local days
       before ``as_of``.
-    * Late: all ordered units confirmed (``ship_ts``) after ``latest_ship_ts``. In a partial
-      shipment the last confirmation decides. An order still unconfirmed at ``as_of`` whose
-      ship-by has passed can only be confirmed late, so it counts as late
+    * Late: all ordered units confirmed after ``latest_ship_ts``, judged on the moment of
+      confirmation, not on the ship-date typed ("confirmation occurs after the expected ship
+      date", help 202152050; help 200197960): ``confirm_basis="auto"`` takes each order's
+      best confirmation time (see :func:`order_view`: ``confirmed_ts``, else the All Orders
+      last-updated-date of a Shipped order, else the typed ship-date; ``orders`` is needed for
+      the second). ``"ship_date"`` judges on the typed ship-date only. In a partial shipment
+      the last confirmation decides. An order still unconfirmed at ``as_of`` whose ship-by has
+      passed can only be confirmed late, so it counts as late
       (``count_unconfirmed_overdue=True``, our forecast of Amazon's number); ``False`` leaves
       it out of numerator and denominator (Amazon's number on the day).
     * Excluded: orders cancelled (per ``orders``, dated by ``last_updated_ts``) before
       ``as_of``. Without ``orders`` no order is known to be cancelled.
-    * Limitation: ``ship_ts`` is the ship-date written in the confirmation; Amazon measures
-      the time the confirmation reached it, which can be later.
 
     Returns ``seller_id, marketplace, kpi, value, numerator, denominator, window_start,
-    window_end, target, status`` (orders as the unit).
+    window_end, target, status`` (orders as the unit), ``confirm_basis`` (how many counted
+    orders were judged on which time, e.g. ``"All Orders last-updated 137, not confirmed yet
+    2"``) and ``backdated_late`` (late orders whose typed ship-date says on time).
 
     Example: 20 orders due Oct 2..31, 1 confirmed a day late, as_of 2026-11-01, ``days=30``
     gives 1 / 20 = 0.05, status ``fail`` (>= 4 %).
     """
-    ov = order_view(order_promises, shipment_confirmations, orders)
+    ov = order_view(order_promises, shipment_confirmations, orders, confirm_basis=confirm_basis)
     return _lsr_core(ov, as_of, days, count_unconfirmed_overdue, targets)
 
 
 def late_shipment_rate_trend(order_promises, shipment_confirmations, start, end, *,
                              days: int = 30, orders=None, count_unconfirmed_overdue: bool = True,
-                             targets=None) -> pd.DataFrame:
+                             confirm_basis: str = "auto", targets=None) -> pd.DataFrame:
     """:func:`late_shipment_rate` for every as-of day from ``start`` to ``end`` (inclusive);
     same columns plus ``as_of``."""
-    ov = order_view(order_promises, shipment_confirmations, orders)
+    ov = order_view(order_promises, shipment_confirmations, orders, confirm_basis=confirm_basis)
     return _trend(_lsr_core, start, end, ov=ov, days=days,
                   count_unconfirmed_overdue=count_unconfirmed_overdue, targets=targets)
 
@@ -495,7 +613,20 @@ def late_shipment_rate_trend(order_promises, shipment_confirmations, start, end,
 # Pre-fulfilment Cancel Rate
 # ---------------------------------------------------------------------------------------------
 
-def _pfcr_prep(orders: pd.DataFrame, buyer_requested, count_partial: bool) -> pd.DataFrame:
+def buyer_requested_ids(order_promises: pd.DataFrame | None) -> pd.DataFrame:
+    """Orders the buyer asked to cancel through Amazon (``order_promises.buyer_requested_cancel``,
+    the order flat file's is-buyer-requested-cancellation): ``seller_id, marketplace,
+    order_id``."""
+    if order_promises is None or not len(order_promises) \
+            or "buyer_requested_cancel" not in order_promises.columns:
+        return pd.DataFrame(columns=KEYS + ["order_id"])
+    p = order_promises
+    m = p["buyer_requested_cancel"].astype("boolean").fillna(False).astype(bool)
+    return p.loc[m, KEYS + ["order_id"]].drop_duplicates().reset_index(drop=True)
+
+
+def _pfcr_prep(orders: pd.DataFrame, buyer_requested, count_partial: bool,
+               order_promises: pd.DataFrame | None = None) -> pd.DataFrame:
     o = _tbl(orders, "orders")
     st = _order_status(o)
     st = st[st["channel"].astype("string").str.upper().eq("MFN").fillna(False)].copy()
@@ -504,6 +635,11 @@ def _pfcr_prep(orders: pd.DataFrame, buyer_requested, count_partial: bool) -> pd
     if buyer_requested is not None:
         ids = set(pd.Series(list(buyer_requested), dtype="string").dropna())
         canc = canc & ~st["order_id"].isin(ids)
+    flagged = buyer_requested_ids(order_promises)
+    if len(flagged):
+        hit = st[KEYS + ["order_id"]].merge(flagged.assign(_b=True), on=KEYS + ["order_id"],
+                                            how="left")["_b"].fillna(False).to_numpy(dtype=bool)
+        canc = canc & ~hit
     st["seller_cancel"] = canc.astype(bool)
     return st
 
@@ -522,6 +658,7 @@ def _pfcr_core(st: pd.DataFrame, as_of, days: int, targets) -> pd.DataFrame:
 
 def pre_fulfilment_cancel_rate(orders: pd.DataFrame, as_of, *, days: int = 7,
                                buyer_requested: Iterable[str] | None = None,
+                               order_promises: pd.DataFrame | None = None,
                                count_partial: bool = True,
                                targets: dict[str, Target] | None = None) -> pd.DataFrame:
     """Pre-fulfilment Cancel Rate (PFCR, "Cancellation Rate") of seller-fulfilled orders.
@@ -536,10 +673,18 @@ def pre_fulfilment_cancel_rate(orders: pd.DataFrame, as_of, *, days: int = 7,
     * Numerator: orders with a cancelled item (``count_partial=True``: Amazon counts a seller
       cancelling part of an order; ``False``: whole-order cancellations only), cancelled
       before ``as_of`` (the cancellation is dated by ``last_updated_ts``).
-    * **Limitation of All Orders**: it says ``Cancelled`` but not who cancelled. Pass the
-      buyer-requested cancellations as ``buyer_requested`` (order ids, e.g. from Seller
-      Central's "buyer requested cancel" flag in Manage Orders or the unshipped-orders report);
-      without it every cancellation counts as the seller's, so the value is an **upper bound**.
+    * **Buyer-requested cancellations are out** when the buyer asked through Amazon's
+      order-cancellation option (Your Orders > Request cancellation) and the seller cancelled
+      with the reason *Buyer cancelled* (feed/API reason code ``BuyerCanceled``): "Official
+      cancellation process that will not count against your Cancellation Rate" (help
+      G201722390, with help 200285210: "with the exception of those that are requested by the
+      customer using the order cancellation options in their Amazon account"). A cancellation
+      asked for only in a buyer message still counts (G201722390).
+    * **Limitation of All Orders**: it says ``Cancelled`` but not who cancelled. Buyer
+      requests are taken from ``order_promises.buyer_requested_cancel`` (the order flat file's
+      is-buyer-requested-cancellation flag) and from ``buyer_requested`` (order ids, e.g. from
+      Manage Orders); without either every cancellation counts as the seller's, so the value
+      is an **upper bound**.
 
     Returns ``seller_id, marketplace, kpi, value, numerator, denominator, window_start,
     window_end, target, status``.
@@ -547,14 +692,15 @@ def pre_fulfilment_cancel_rate(orders: pd.DataFrame, as_of, *, days: int = 7,
     Example: 40 MFN orders Oct 25..31, 2 cancelled of which 1 at the buyer's request
     (``buyer_requested=["..."]``): 1 / 40 = 0.025, ``fail`` (not under 2.5 %).
     """
-    st = _pfcr_prep(orders, buyer_requested, count_partial)
+    st = _pfcr_prep(orders, buyer_requested, count_partial, order_promises)
     return _pfcr_core(st, as_of, days, targets)
 
 
 def pre_fulfilment_cancel_rate_trend(orders, start, end, *, days: int = 7, buyer_requested=None,
-                                     count_partial: bool = True, targets=None) -> pd.DataFrame:
+                                     order_promises=None, count_partial: bool = True,
+                                     targets=None) -> pd.DataFrame:
     """:func:`pre_fulfilment_cancel_rate` for every as-of day from ``start`` to ``end``."""
-    st = _pfcr_prep(orders, buyer_requested, count_partial)
+    st = _pfcr_prep(orders, buyer_requested, count_partial, order_promises)
     return _trend(_pfcr_core, start, end, st=st, days=days, targets=targets)
 
 
@@ -738,9 +884,11 @@ def unit_on_time_delivery_rate_trend(shipment_confirmations, delivery_events, or
 # ---------------------------------------------------------------------------------------------
 
 def confirm_latency(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFrame,
-                    orders: pd.DataFrame | None = None, *, as_of=None) -> pd.DataFrame:
+                    orders: pd.DataFrame | None = None, *, as_of=None,
+                    confirm_basis: str = "auto") -> pd.DataFrame:
     """Per confirmed seller-fulfilled order: how long confirmation took, and how it sat
-    against the expected ship date.
+    against the expected ship date. The confirmation moment is the one Amazon judges (see
+    :func:`order_view`, ``confirm_basis``); ``confirm_source`` says which time each order has.
 
     ``hours_to_confirm`` = (last confirmation - purchase) in hours; ``hours_vs_ship_by`` =
     (last confirmation - ``latest_ship_ts``) in hours: negative = early (hours to spare),
@@ -749,13 +897,14 @@ def confirm_latency(order_promises: pd.DataFrame, shipment_confirmations: pd.Dat
     confirmed before its local midnight.
 
     Columns: ``seller_id, marketplace, order_id, sku, units, purchase_ts, ship_by_ts,
-    first_confirm_ts, confirm_ts, hours_to_first_confirm, hours_to_confirm,
-    hours_vs_ship_by, late, n_confirmations, confirm_date`` (local).
+    first_confirm_ts, confirm_ts, confirm_source, typed_ship_ts, hours_to_first_confirm,
+    hours_to_confirm, hours_vs_ship_by, late, backdated, n_confirmations, confirm_date``
+    (local).
 
     Example: bought 10:00, ship-by the next day 23:59:59, confirmed the next day 15:00 ->
     hours_to_confirm 29.0, hours_vs_ship_by about -9.0, late False.
     """
-    ov = order_view(order_promises, shipment_confirmations, orders)
+    ov = order_view(order_promises, shipment_confirmations, orders, confirm_basis=confirm_basis)
     ok = ov["confirm_ts"].notna() & ~ov["cancelled"]
     if as_of is not None:
         ok &= ov["confirm_ts"] < _instant(_as_of(as_of), ov["marketplace"])
@@ -766,9 +915,44 @@ def confirm_latency(order_promises: pd.DataFrame, shipment_confirmations: pd.Dat
     d["late"] = d["confirm_ts"] > d["ship_by_ts"]
     d["confirm_date"] = contract.local_date(d["confirm_ts"], d["marketplace"])
     cols = KEYS + ["order_id", "sku", "units", "purchase_ts", "ship_by_ts", "first_confirm_ts",
-                   "confirm_ts", "hours_to_first_confirm", "hours_to_confirm",
-                   "hours_vs_ship_by", "late", "n_confirmations", "confirm_date"]
+                   "confirm_ts", "confirm_source", "typed_ship_ts", "hours_to_first_confirm",
+                   "hours_to_confirm", "hours_vs_ship_by", "late", "backdated",
+                   "n_confirmations", "confirm_date"]
     return d[cols].sort_values(KEYS + ["confirm_ts"]).reset_index(drop=True)
+
+
+def backdated_confirmations(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFrame,
+                            orders: pd.DataFrame | None = None, *, as_of, days: int = 30
+                            ) -> pd.DataFrame:
+    """Action list: orders confirmed **after** their expected ship date but with a typed
+    ship-date on or before it. Amazon counts them late ("confirmation occurs after the expected
+    ship date", help 202152050; "the moment the shipment is confirmed in the system, not the
+    date that is entered", help 200197960); the typed date hides it. Fix: confirm each
+    shipment the moment it leaves (not in a later batch).
+
+    Orders whose expected ship date (local) is in the ``days`` days before ``as_of`` and
+    confirmed before it. Columns: ``seller_id, marketplace, order_id, sku, ship_by_local,
+    typed_ship_local, confirmed_local`` (marketplace wall-clock), ``hours_late``
+    (confirmation - ship-by), ``hours_backdated`` (confirmation - typed ship-date),
+    ``confirm_source, time_zone``; most late first.
+    """
+    as_of = _as_of(as_of)
+    ov = order_view(order_promises, shipment_confirmations, orders)
+    inst = _instant(as_of, ov["marketplace"])
+    start, end = _window(as_of, days)
+    keep = ov["backdated"] & (ov["confirm_ts"] < inst) & (ov["ship_by_date"] >= start) \
+        & (ov["ship_by_date"] <= end)
+    d = ov[keep].copy()
+    d["ship_by_local"] = _local_naive(d["ship_by_ts"], d["marketplace"])
+    d["typed_ship_local"] = _local_naive(d["typed_ship_ts"], d["marketplace"])
+    d["confirmed_local"] = _local_naive(d["confirm_ts"], d["marketplace"])
+    d["hours_late"] = _hours(d["confirm_ts"] - d["ship_by_ts"]).round(1)
+    d["hours_backdated"] = _hours(d["confirm_ts"] - d["typed_ship_ts"]).round(1)
+    d["time_zone"] = d["marketplace"].map(lambda m: contract.marketplace(m).tz)
+    cols = KEYS + ["order_id", "sku", "ship_by_local", "typed_ship_local", "confirmed_local",
+                   "hours_late", "hours_backdated", "confirm_source", "time_zone"]
+    return d.sort_values(["hours_late", "order_id"], ascending=[False, True])[cols] \
+        .reset_index(drop=True)
 
 
 def latency_percentiles(latency: pd.DataFrame, *, as_of=None, days: int | None = None,
@@ -981,7 +1165,7 @@ def fulfilment_kpis(orders: pd.DataFrame, order_promises: pd.DataFrame,
         late_shipment_rate(order_promises, shipment_confirmations, as_of, days=30,
                            orders=orders, targets=targets),
         pre_fulfilment_cancel_rate(orders, as_of, buyer_requested=buyer_requested,
-                                   targets=targets),
+                                   order_promises=order_promises, targets=targets),
         valid_tracking_rate(shipment_confirmations, delivery_events, order_promises, as_of,
                             lag_days=vtr_lag_days, date_basis=vtr_date_basis, targets=targets),
         unit_on_time_delivery_rate(shipment_confirmations, delivery_events, order_promises,

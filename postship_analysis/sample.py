@@ -100,7 +100,8 @@ ALL_ORDERS_GEN3 = (
 ORDER_REPORT = (
     "order-id order-item-id purchase-date payments-date sku product-name quantity-purchased "
     "currency item-price ship-service-level sales-channel earliest-ship-date latest-ship-date "
-    "earliest-delivery-date latest-delivery-date is-business-order is-prime").split()
+    "earliest-delivery-date latest-delivery-date is-business-order is-prime "
+    "is-buyer-requested-cancellation").split()
 CONFIRM = ("order-id order-item-id quantity ship-date carrier-code carrier-name tracking-number "
            "ship-method").split()
 FBA_SHIPMENTS = (
@@ -921,7 +922,8 @@ def fulfil_orders(rng, w: World):
 
     MFN: ship-by = purchase date + handling business days (23:59:59 local); deliver-by =
     ship-by + 2-5 (US) / 1-3 (DE) business days. Late confirmation ~2.5 % (4.5 % in Q4 2025;
-    US from 2026-10-15 ~8 %). Tracking problems per shipped order: missing 1.2 %, bad check
+    US from 2026-10-15 ~8 %); 40 % of the late ones carry a back-dated typed ship-date (on the
+    ship-by day, before the deadline). Tracking problems per shipped order: missing 1.2 %, bad check
     digit 1.5 %, valid number of another carrier 1 %, carrier Other 2 %, reused number 0.5 %,
     never scanned (label only) 1 %. Transit exceptions delay 3 % of packages.
     """
@@ -986,6 +988,13 @@ def fulfil_orders(rng, w: World):
     ontime = np.where(ontime < opurch + 3600, ship_by - rng.integers(1800, 3 * 3600, no), ontime)
     late_ts = ship_by + rng.integers(3 * 3600, 3 * 86400, no)
     confirm = np.where(late, late_ts, ontime)
+    # back-dated confirmations (own stream, changes nothing else): 40 % of the late ones were
+    # uploaded late with a ship-date typed on the ship-by day, before the deadline. Amazon
+    # judges the moment of confirmation (help 202152050), so they stay late.
+    rng13 = np.random.default_rng([w.seed, 13])
+    backdated = late & (rng13.random(no) < 0.4)
+    typed_ship = np.where(backdated, ship_by - rng13.integers(2 * 3600, 10 * 3600, no), confirm)
+    typed_ship = np.maximum(typed_ship, opurch + 1800)
     afn_ship = opurch + rng.integers(3 * 3600, 30 * 3600, no)
     ship_ts = np.where(ochan == "AFN", afn_ship, confirm)
     cancel_ts = opurch + rng.integers(600, 36 * 3600, no)
@@ -1097,6 +1106,7 @@ def fulfil_orders(rng, w: World):
     orders = orders.assign(
         level=level, is_prime=is_prime, handling=hd, ship_by=ship_by, earliest_ship=opurch,
         del_min=dmin_ts, del_max=dmax_ts, late_shipment=late & shipped, confirm=confirm,
+        typed_ship=typed_ship, backdated=backdated & shipped,
         ship_ts=ship_ts, shipped=shipped, state=state, cancel_ts=cancel_ts,
         carrier_declared=declared, carrier_true=true_carrier, carrier_name=carrier_name,
         tracking=tracking, tracking_problem=prob, reused_from=reused_from, pickup=pickup,
@@ -1452,7 +1462,10 @@ def write_all_orders(w: World, root: Path):
         state = df["state"].to_numpy()
         canc = state == "Cancelled"
         shipped = state == "Shipped"
-        lu = np.where(shipped, df["ship_ts"].to_numpy() + 1800,
+        # last-updated-date: an MFN order becomes Shipped the moment its confirmation reaches
+        # Amazon (the true confirmation time, whatever ship-date was typed)
+        mfn_line = df["channel"].to_numpy() == "MFN"
+        lu = np.where(shipped, df["ship_ts"].to_numpy() + np.where(mfn_line, 0, 1800),
                       np.where(canc, df["cancel_ts"].to_numpy(),
                                df["purchase"].to_numpy() + 600))
         blank = np.array([""] * len(df), dtype=object)
@@ -1548,6 +1561,8 @@ def write_order_reports(w: World, root: Path):
             "latest-delivery-date": iso_local(o["del_max"].to_numpy(), tz),
             "is-business-order": np.where(df["is_business"], "true", "false"),
             "is-prime": np.where(df["is_prime"], "true", "false"),
+            "is-buyer-requested-cancellation": np.where(
+                o["status"].to_numpy() == "buyer_cancel", "true", "false"),
         })
         month = pd.DatetimeIndex(DAYS[df["day"].to_numpy()]).strftime("%Y-%m")
         for mo in sorted(set(month)):
@@ -1579,7 +1594,7 @@ def write_shipment_confirmations(w: World, root: Path):
             "order-id": o["order_id"].to_numpy(),
             "order-item-id": np.where(single, first["order_item_id"].reindex(o["order_no"]), ""),
             "quantity": np.where(single, first["qty"].reindex(o["order_no"]).astype(str), ""),
-            "ship-date": iso_local(o["confirm"].to_numpy(), tz),
+            "ship-date": iso_local(o["typed_ship"].to_numpy(), tz),
             "carrier-code": o["carrier_declared"].to_numpy(),
             "carrier-name": o["carrier_name"].to_numpy(),
             "tracking-number": o["tracking"].to_numpy(),
@@ -2879,6 +2894,8 @@ def write_truth(w: World, truth: Path):
         "latest_ship": np.where(mfn, ts("ship_by"), ""),
         "latest_delivery": np.where(mfn, ts("del_max"), ""),
         "confirmed": np.where(mfn & o["shipped"], ts("confirm"), ""),
+        "ship_date_typed": np.where(mfn & o["shipped"], ts("typed_ship"), ""),
+        "backdated": (o["backdated"] & mfn).astype(int),
         "delivered": np.where(mfn, ts("delivered"), ""),
         "late_shipment": (o["late_shipment"] & mfn).astype(int),
         "cancelled_by_seller": (o["status"] == "seller_cancel").astype(int),
@@ -2962,7 +2979,7 @@ bytes. Everything here was *planted* by the generator; analytics are checked aga
 | `confusable_pairs.csv` | the planted confusable SKU pairs (wrong-item / SWITCHEROO returns) |
 | `daily.csv.gz` | per day, marketplace and SKU (from launch): true demand before censoring, rank-loss multiplier, demand after rank loss, units sold, end-of-day fulfillable stock (FBA), stockout flag |
 | `stockouts.csv` | FBA stockout episodes: start, end, length, lost units, planted or not, ongoing at the end, recovery initial multiplier and recovery days, units lost during recovery |
-| `orders.csv.gz` | per order: status, promises, confirmation and delivery times, late shipment, cancelled by seller / buyer, declared and true carrier, tracking problem (missing, invalid_check_digit, wrong_carrier, other_carrier, reused, never_scanned), VTR-valid, late delivery, A-to-z claim filed (`a_to_z_claim`) with its status (granted, denied, pending, withdrawn_after_grant, withdrawn_before_decision), whether it counts in the ODR (`claim_counts`), what planted it (`claim_driver`: base, late_delivery, late_response, random) and when it was filed; `late_response` (a buyer message on the order whose first response came more than 24 h after it arrived, or none 24 h later, that mark falling before the claim if any); negative feedback that counts (1-2 stars, not removed), `feedback_rating`, `feedback_removed`; service chargeback (counts) and `chargeback_fraud` (does not); `order_defect` (any counting defect) |
+| `orders.csv.gz` | per order: status, promises, confirmation time (`confirmed`: when Amazon got it) and the ship-date typed in the confirmation file (`ship_date_typed`; `backdated` = confirmed after the ship-by but typed before it), delivery time, late shipment (by confirmation time), cancelled by seller / buyer, declared and true carrier, tracking problem (missing, invalid_check_digit, wrong_carrier, other_carrier, reused, never_scanned), VTR-valid, late delivery, A-to-z claim filed (`a_to_z_claim`) with its status (granted, denied, pending, withdrawn_after_grant, withdrawn_before_decision), whether it counts in the ODR (`claim_counts`), what planted it (`claim_driver`: base, late_delivery, late_response, random) and when it was filed; `late_response` (a buyer message on the order whose first response came more than 24 h after it arrived, or none 24 h later, that mark falling before the claim if any); negative feedback that counts (1-2 stars, not removed), `feedback_rating`, `feedback_removed`; service chargeback (counts) and `chargeback_fraud` (does not); `order_defect` (any counting defect) |
 | `defects.csv` | every record written to `Feedback.txt`, `A-to-z Claims.csv` and `Chargebacks.csv`: marketplace, order, kind, detail (rating / claim status / fraud or service), removed, `counts_in_odr`, local time |
 | `input_defects.csv` | the planted bad input rows and how the readers must treat them (see below) |
 | `returns.csv` | every return row: channel, reason, disposition, the SKU actually returned for wrong-item returns |
@@ -3025,8 +3042,8 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 | file | Amazon report / format | notes |
 |---|---|---|
 | `All Orders YYYY-MM.txt` | GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL (tab) | one per month by local order date (US 2026-03 has one planted exact duplicate line); 32-column header (with `url`) before 2025-10, 33-column 2025-2026 header after, `order-item-id` added from 2026-06; dates UTC `+00:00`; `item-price` is the line total; cancelled rows have quantity 0 and no price; DE: decimal comma, UTF-8 with BOM |
-| `Order Report YYYY-MM.txt` | seller-fulfilled order flat file (tab) | MFN lines with earliest/latest ship and delivery dates (local time with offset); `latest-ship-date` = ship-by |
-| `Shipment Confirmations.txt` | POST_FLAT_FILE_FULFILLMENT_DATA (tab, `TemplateType=OrderFulfillment` first line) | one row per shipped MFN order; blank order-item-id/quantity = whole (two-item) order |
+| `Order Report YYYY-MM.txt` | seller-fulfilled order flat file (tab) | MFN lines with earliest/latest ship and delivery dates (local time with offset); `latest-ship-date` = ship-by; `is-buyer-requested-cancellation` true for the orders the buyer asked to cancel |
+| `Shipment Confirmations.txt` | POST_FLAT_FILE_FULFILLMENT_DATA (tab, `TemplateType=OrderFulfillment` first line) | one row per shipped MFN order; blank order-item-id/quantity = whole (two-item) order; `ship-date` as typed (back-dated for 40 % of late confirmations; the All Orders `last-updated-date` of an MFN order is its true confirmation time) |
 | `Delivery Events.csv` | our format (comma): tracking-number, carrier, event, event-time | carrier scans of MFN packages: label_created, picked_up, in_transit, exception, out_for_delivery, delivered |
 | `Amazon Fulfilled Shipments YYYY-MM.txt` | GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL (tab) | FBA shipments of 2026-08 .. 2026-10; PII columns empty |
 | `Manage FBA Inventory YYYY-MM-DD.txt` | GET_FBA_MYI_UNSUPPRESSED_INVENTORY_DATA (tab, 21 columns) | 13 Monday snapshots (quantities at the end of that day); the date is only in the file name |

@@ -221,10 +221,15 @@ def multi():
         ("US", "P", "p1", 1, "2026-10-26 08:00", "UPS", None, "TP"),   # p2 never confirmed
         ("US", "R", "r1", None, "2026-10-31 10:00", "UPS", None, "TR"),  # r2 not yet
     ])
-    o = orders([("US", x, "MFN", "2026-10-25 09:00", st, st, "2026-10-31 10:00")
-                for x, st in [("M", "Shipped"), ("N", "Shipped"), ("P", "PartiallyShipped"),
-                              ("Q", "Unshipped"), ("R", "PartiallyShipped"),
-                              ("S", "Unshipped")]])
+    # last-updated-date: when the status last changed (M and N became Shipped with their last
+    # confirmation, as in a real All Orders file)
+    o = orders([("US", x, "MFN", "2026-10-25 09:00", st, st, lu)
+                for x, st, lu in [("M", "Shipped", "2026-10-28 09:00"),
+                                  ("N", "Shipped", "2026-10-27 08:00"),
+                                  ("P", "PartiallyShipped", "2026-10-31 10:00"),
+                                  ("Q", "Unshipped", "2026-10-31 10:00"),
+                                  ("R", "PartiallyShipped", "2026-10-31 10:00"),
+                                  ("S", "Unshipped", "2026-10-31 10:00")]])
     return p, c, o
 
 

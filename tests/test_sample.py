@@ -134,7 +134,8 @@ def test_other_headers():
     assert _header(us / "Order Report 2026-01.txt") == (
         "order-id order-item-id purchase-date payments-date sku product-name quantity-purchased "
         "currency item-price ship-service-level sales-channel earliest-ship-date latest-ship-date "
-        "earliest-delivery-date latest-delivery-date is-business-order is-prime").split()
+        "earliest-delivery-date latest-delivery-date is-business-order is-prime "
+        "is-buyer-requested-cancellation").split()
     lines = (us / "Shipment Confirmations.txt").read_text().splitlines()
     assert lines[0] == "TemplateType=OrderFulfillment\tVersion=2011.1102"
     assert lines[1].split("\t") == ("order-id order-item-id quantity ship-date carrier-code "
@@ -519,16 +520,32 @@ def test_late_shipment_rate_in_performance_report_matches_order_dates():
         rep = pd.concat([_read_tab(SELLER / mp / f"Order Report {m}.txt")
                          for m in ("2026-09", "2026-10")])
         conf = _read_tab(SELLER / mp / "Shipment Confirmations.txt", skip=1)
+        # the moment each confirmation reached Amazon: the All Orders last-updated-date of the
+        # Shipped MFN order (Amazon judges that moment, not the typed ship-date, help 202152050)
+        ao = pd.concat([_read_tab(SELLER / mp / f"All Orders {m}.txt")
+                        for m in ("2026-08", "2026-09", "2026-10")])
+        ao = ao[(ao["fulfillment-channel"] == "Merchant") & (ao["order-status"] == "Shipped")]
+        lu = ao.groupby("amazon-order-id")["last-updated-date"].max().rename("lu")
         ship_by = rep.groupby("order-id")["latest-ship-date"].first()
-        both = conf.set_index("order-id").join(ship_by, how="inner")
+        both = conf.set_index("order-id").join(ship_by, how="inner").join(lu, how="inner")
         sb = pd.to_datetime(both["latest-ship-date"], utc=True)
         sd = pd.to_datetime(both["ship-date"], utc=True)
+        ct = pd.to_datetime(both["lu"], utc=True)
         sb_local = pd.Series(both["latest-ship-date"].str[:10].to_numpy(), index=both.index)
         for _n, x in lsr.items():
             a = x["reportingDateRange"]["reportingDateFrom"][:10]
             b = x["reportingDateRange"]["reportingDateTo"][:10]
             inwin = (sb_local >= a) & (sb_local <= b)
             assert x["orderCount"] == int(inwin.sum())
-            assert x["lateShipmentCount"] == int((inwin & (sd > sb)).sum())
+            assert x["lateShipmentCount"] == int((inwin & (ct > sb)).sum())
+            # the typed ship-dates hide the back-dated ones: never more late, here fewer
+            assert int((inwin & (sd > sb)).sum()) <= x["lateShipmentCount"]
             assert x["rate"] == pytest.approx(x["lateShipmentCount"] / x["orderCount"], abs=1e-4)
         assert truth["late_shipment"].sum() > 0
+    # back-dated confirmations are planted: confirmed after the ship-by, typed on or before it
+    bd = truth[truth["backdated"] == 1]
+    assert len(bd) > 20
+    assert (pd.to_datetime(bd["confirmed"], utc=True)
+            > pd.to_datetime(bd["latest_ship"], utc=True)).all()
+    assert (pd.to_datetime(bd["ship_date_typed"], utc=True)
+            <= pd.to_datetime(bd["latest_ship"], utc=True)).all()

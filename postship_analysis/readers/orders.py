@@ -81,6 +81,12 @@ SALE_REPORT = register(ReportSpec(
     ),
 ))
 
+#: the buyer-requested-cancellation flag: ordersV0 ``BuyerRequestedCancel.IsBuyerRequestedCancel``;
+#: the flat-file spellings are our documented assumption (the order flat files' column lists are
+#: not published, domain.md §4a)
+_BUYER_CANCEL = ("is-buyer-requested-cancellation", "is-buyer-requested-cancel",
+                 "buyer-requested-cancel", "IsBuyerRequestedCancel")
+
 ORDER_PROMISES = register(ReportSpec(
     report_type="order_promises",
     title="Order report with ship-by dates",
@@ -103,6 +109,7 @@ ORDER_PROMISES = register(ReportSpec(
         Field("promise_ts", ("promise-date",), "ts"),
         Field("ship_service_level", ("ship-service-level",)),
         Field("is_prime", ("is-prime",), "bool"),
+        Field("buyer_requested_cancel", _BUYER_CANCEL, "bool"),
     ),
 ))
 
@@ -125,6 +132,7 @@ UNSHIPPED_ORDERS = register(ReportSpec(
         Field("purchase_ts", ("purchase-date",), "ts"),
         Field("promise_ts", ("promise-date",), "ts", required=True, notnull=True),
         Field("ship_service_level", ("ship-service-level",)),
+        Field("buyer_requested_cancel", _BUYER_CANCEL, "bool"),
     ),
 ))
 

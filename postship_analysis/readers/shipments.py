@@ -15,7 +15,10 @@ Three inputs, three canonical tables:
         113-1234567-1234567			2025-01-15	USPS		9400111899223197428490	Priority Mail
         113-7654321-7654321	52734567890123	1	2025-01-16T09:30:00-08:00	Other	Yun Express	YT2412345678901234	Standard
 
-    JP files add ``cod-collection-method`` (not read). A blank ``order-item-id`` / ``quantity``
+    JP files add ``cod-collection-method`` (not read). An optional ``confirmed-date`` column
+    (also ``submitted-date``, ``marketplace-notified-date``...: not in Amazon's template, written
+    by shipping tools or an upload log) gives the moment the confirmation reached Amazon, which
+    is what the Late Shipment Rate is judged on (help 202152050). A blank ``order-item-id`` / ``quantity``
     confirms the whole order (kept as ``<NA>``). ``ship-date`` is ISO 8601 with an offset (exact)
     or a local date / date-time in the marketplace's time zone (converted to UTC).
     ``tracking-number`` is kept exactly as text: leading zeros stay, nothing is read as a number;
@@ -287,6 +290,11 @@ SHIPMENT_CONFIRMATIONS = register(ReportSpec(
         Field("carrier_name", ("carrier-name",)),
         Field("tracking_number", ("tracking-number", "tracking-id"), required=True),
         Field("ship_method", ("ship-method", "shipping-method")),
+        # not in Amazon's template: the moment the confirmation reached Amazon, where a shipping
+        # tool or the seller's upload log records it (Late Shipment Rate is judged on it)
+        Field("confirmed_ts", ("confirmed-date", "confirmation-date", "confirmed-at",
+                               "confirmation-time", "submitted-date", "date-submitted",
+                               "marketplace-notified-date", "notified-date"), "ts"),
     ),
 ))
 
