@@ -36,7 +36,7 @@ case_pack: int = 1  # units per case; orders are rounded up to whole cases
 moq: int = 0  # minimum order quantity, units
 overrides_csv: str = ""  # optional CSV of per-SKU settings: sku[,marketplace] and any of the settings above
 top_skus: int = 6  # SKUs in each forecast fan chart
-slow_mover_threshold: float = 0.8  # weekly sell-through (units sold per week / units on hand) below which a SKU is a slow mover
+slow_mover_threshold: float = 0.8  # 90-day sell-through (units shipped in 90 days / average units on hand) below which a SKU with stock is a slow mover
 excess_days: float = 90.0  # units beyond this many days of demand count as excess
 
 # %%
@@ -151,8 +151,9 @@ if HAVE:
     AGE = extras("fba_planning", INV.read_fba_planning_extras)
     MYI_X = extras("fba_myi", INV.read_myi_extras)
     STRANDED = IH.stranded_from_myi(MYI_X) if MYI_X is not None else None
-    HP = IH.HealthParams(slow_mover_weekly_sell_through=SLOW_T, excess_days=EXCESS_D)
-    HEALTH = IH.health_table(UNITS, ON_HAND, AS_OF, params=HP, age=AGE, stranded=STRANDED)
+    HP = IH.HealthParams(slow_mover_sell_through=SLOW_T, excess_days=EXCESS_D, lead_time_days=SUP + SEL + INB)
+    HEALTH = IH.health_table(UNITS, ON_HAND, AS_OF, params=HP, age=AGE, stranded=STRANDED,
+                             lead_times=PLAN[KEY + ["lead_time_days"]])
     SUMM = IH.summary(HEALTH, HP)
     kpis = IH.health_kpis(SUMM, PLAN, as_of=AS_OF)
     CHARGE = IH.next_surcharge_date(AS_OF)
@@ -284,11 +285,18 @@ if HAVE:
 # %% [markdown]
 # ### Aged-inventory surcharge (US)
 #
-# Estimated at the next monthly snapshot (the 15th) from the FBA Inventory report's age buckets, assuming none of the old units sell before then (an upper bound) and units spread evenly over each bucket's days; rates from the dated band table (schedule of 2023-04-15; the 2024 rates for 366-455 / 456+ days were not found, so the 365+ rate is used). Written to `aged_surcharge.csv`.
+# Estimated at the next monthly snapshot (the 15th) from the FBA Inventory report's age buckets, assuming none of the old units sell before then (an upper bound) and units spread evenly over each bucket's days, with the surcharge schedule in force on that date (the band table below says which schedule and where it comes from). Amazon's own estimate from the same report (its `estimated-ais-*` columns) is shown beside ours where the file has it: it is the figure Amazon will charge against, ours shows how it arises. Written to `aged_surcharge.csv`.
 
 # %%
 if HAVE and SUR is not None:
     display(IH.surcharge_bands(CHARGE))
+    amz = SUR["amazon_estimated_ais"].notna()
+    if amz.any():
+        display(Markdown(f"Amazon's own estimate (the report's `estimated-ais-*` columns) for {int(amz.sum())} SKUs: "
+                         f"**{SUR.loc[amz, 'amazon_estimated_ais'].sum():,.2f}**; ours for the same SKUs: "
+                         f"{SUR.loc[amz, 'surcharge_usd'].sum():,.2f} USD."))
+    else:
+        display(Markdown("_The FBA Inventory report has no `estimated-ais-*` columns: Amazon's own estimate is not available._"))
     outputs.write_csv(SUR, OUT, "aged_surcharge")
     display(Markdown(f"Snapshot {CHARGE.date()}: **{SUR['units_181_plus'].sum():,.0f} units** aged 181+ days, estimated "
                      f"surcharge **{SUR['surcharge_usd'].sum():,.2f} USD**."))
@@ -299,16 +307,17 @@ elif HAVE:
 # %% [markdown]
 # ### Action: slow movers
 #
-# Weekly sell-through (units sold in the last 7 days / average units on hand over them) below the threshold. Suggested action (ours): a **Lightning Deal** when the SKU also holds excess or aged units (clear volume before the surcharge), else a **Sponsored Brands push** (visibility at full price). Written to `slow_movers.csv`.
+# 90-day sell-through (units shipped in 90 days / average units on hand, Amazon's definition) below the threshold, shown with the SKU's days and weeks of cover at its in-stock sales rate. Suggested action (ours): a **Lightning Deal** when the SKU also holds excess or aged units (clear volume before the surcharge), else a **Sponsored Brands push** (visibility at full price); but **no promotion** for a SKU whose cover is below its lead time (more advertising would sell out stock that cannot be replaced in time). Written to `slow_movers.csv`.
 
 # %%
 if HAVE:
     slow = HEALTH[HEALTH["slow_mover"]].sort_values(["excess_units", "on_hand"], ascending=False)
     outputs.write_csv(slow, OUT, "slow_movers")
-    display(Markdown(f"**{len(slow)} of {len(HEALTH)} SKUs** below a weekly sell-through of {SLOW_T:g}: "
+    display(Markdown(f"**{len(slow)} of {len(HEALTH)} SKUs** below a 90-day sell-through of {SLOW_T:g}: "
                      + ", ".join(f"{k}: {v}" for k, v in slow["suggested_action"].value_counts().items()) + "."))
-    display(slow[["marketplace", "sku", "on_hand", "units_t7", "weekly_sell_through", "weeks_of_cover_t30",
-                  "excess_units", "aged_181_plus", "suggested_action"]].head(MAX_ROWS))
+    display(rnd(slow[["marketplace", "sku", "on_hand", "units_t90", "sell_through_90d", "days_of_cover",
+                      "weeks_of_cover", "lead_time_days", "excess_units", "aged_181_plus", "suggested_action"]]
+                .head(MAX_ROWS)))
 
 # %% [markdown]
 # ### Post-inbound ramp check

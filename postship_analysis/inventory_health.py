@@ -27,8 +27,10 @@ the help page's inconsistent t90 example:
 * stranded share = stranded units / FBA units.
 
 Ours (stated as ours, parameters with defaults): weekly sell-through = units shipped in the last
-7 days / average units on hand over those 7 days; slow mover = weekly sell-through below 0.8
-(the issue's default) with units on hand; excess units = on hand above ``excess_days`` (90) of
+7 days / average units on hand over those 7 days (shown, not used for decisions); slow mover =
+90-day sell-through below 0.8 (the issue's default) with units on hand, shown with its days and
+weeks of cover, and never pushed with more advertising when the cover is below its lead time;
+excess units = on hand above ``excess_days`` (90) of
 demand at the SKU's in-stock sales rate; in-stock rate = share of the last 30 days with units
 on hand, over SKUs that sold in the last 90 days, weighted by their in-stock sales rate; the
 aged-inventory surcharge from the dated band table :data:`AGED_SURCHARGE_BANDS`; the IPI proxy
@@ -59,18 +61,36 @@ from .kpi import KPI
 _KEY = ["seller_id", "marketplace", "sku"]
 
 #: Aged-inventory surcharge bands (US), per cubic foot, by inventory age in days at the monthly
-#: snapshot on the 15th. Schedule effective 2023-04-15 (domain.md §2.2: Amazon's e-mail text and
-#: [3P] simple-agency.com.ua): 181-210 d $0.50/ft³ ... 365+ d $6.90/ft³ or $0.15/unit, whichever
-#: is greater. The 181-270-day bands exclude apparel, shoes, bags, jewelry and watches. The 2024
-#: schedule split 365+ into 366-455 and 456+; its rates were not found (gap), so the 2023 rates
-#: apply until a newer row is added. Add rows with a later ``effective_from`` to update it.
+#: snapshot on the 15th; the 365+ bands charge per cubic foot or per unit, whichever is greater.
+#: Each schedule is a block of rows with its ``effective_from`` date and ``source``:
+#:
+#: * 2023-04-15 — Amazon's e-mail "Upcoming aged inventory surcharge assessment" (to-email.com
+#:   copy, 2024-04-10) and [3P] simple-agency.com.ua (domain.md §2.2): 181-210 d $0.50/ft³,
+#:   211-240 $1.00, 241-270 $1.50, 271-300 $3.80, 301-330 $4.00, 331-365 $4.20, 365+ $6.90/ft³
+#:   or $0.15/unit. The 181-270-day bands exclude apparel, shoes, bags, jewelry and watches.
+#: * 2026-01-15 — the US schedule in force from 2026-01-15 as read by a third party
+#:   ([3P] anderlecht-debug/HubriconB2B, ``engine/src/hubricon_engine/models/fee_schedule.py``
+#:   @ 2a1a7efa, "Figures are the US marketplace schedule in force 2026-01-15"): 271-300 d
+#:   $5.45/ft³, 301-330 $5.70, 331-365 $5.90, the rest unchanged; 366-455 and 456+ (the
+#:   report's two columns since 2024) both $6.90/ft³ or $0.15/unit. Amazon's own page
+#:   (sellercentral help GJQNPA23YWVA4SBD) needs a sign-in and is not in our sources; the 2024
+#:   and 2025 schedules in between were not found (gap: dates in 2024-2025 use the 2023 rates).
+#:
+#: Amazon's own estimate for each SKU is the FBA Inventory report's ``estimated-ais-*``
+#: columns: :func:`aged_surcharge` puts it beside ours, and it is the figure to trust where the
+#: two differ. Checked 2026-12-02. Add rows with a later ``effective_from`` to update.
+_AIS_BANDS = [(181, 210), (211, 240), (241, 270), (271, 300), (301, 330), (331, 365),
+              (366, 455), (456, 100000)]
 AGED_SURCHARGE_BANDS = pd.DataFrame({
-    "effective_from": pd.to_datetime(["2023-04-15"] * 7),
-    "age_min": [181, 211, 241, 271, 301, 331, 366],
-    "age_max": [210, 240, 270, 300, 330, 365, 100000],
-    "usd_per_ft3": [0.50, 1.00, 1.50, 3.80, 4.00, 4.20, 6.90],
-    "usd_per_unit_min": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.15],
-    "excludes_apparel_etc": [True, True, True, False, False, False, False],
+    "effective_from": pd.to_datetime(["2023-04-15"] * 7 + ["2026-01-15"] * 8),
+    "age_min": [181, 211, 241, 271, 301, 331, 366] + [a for a, _ in _AIS_BANDS],
+    "age_max": [210, 240, 270, 300, 330, 365, 100000] + [b for _, b in _AIS_BANDS],
+    "usd_per_ft3": [0.50, 1.00, 1.50, 3.80, 4.00, 4.20, 6.90]
+    + [0.50, 1.00, 1.50, 5.45, 5.70, 5.90, 6.90, 6.90],
+    "usd_per_unit_min": [0.0] * 6 + [0.15] + [0.0] * 6 + [0.15, 0.15],
+    "excludes_apparel_etc": [True] * 3 + [False] * 4 + [True] * 3 + [False] * 5,
+    "source": ["Amazon e-mail (2023-04-15 schedule) via to-email.com; simple-agency.com.ua"] * 7
+    + ["[3P] HubriconB2B fee_schedule.py @ 2a1a7efa (US schedule in force 2026-01-15)"] * 8,
 })
 
 #: Planning-report age buckets: column -> (first day, last day). 456+ is read as 456 days.
@@ -85,13 +105,20 @@ AGE_BUCKETS = {
 class HealthParams:
     """Thresholds of the health table (all ours unless stated).
 
-    ``slow_mover_weekly_sell_through``: weekly sell-through below it flags a slow mover
-    (issue 4 default 0.8). ``excess_days``: units beyond this many days of demand are excess.
+    ``slow_mover_sell_through``: a SKU with units on hand whose **90-day** sell-through
+    (Amazon's definition: units shipped in 90 days / average units on hand) is below it is a
+    slow mover (0.8, the issue's threshold; 90-day sell-through 0.8 is about 15 weeks of cover).
+    A weekly ratio would flag nearly every slow-but-healthy SKU (issue 10: 114 of 124 sample
+    SKUs). ``lead_time_days``: the replenishment lead time a SKU's cover is compared with
+    (default = :class:`postship_analysis.restock.RestockParams`' 30 + 7 + 10 days; per SKU
+    from the restock plan where given): no promotion is suggested for a slow mover whose cover
+    is below it. ``excess_days``: units beyond this many days of demand are excess.
     ``ipi_sell_through_full``: 90-day sell-through at which the proxy's sell-through component
     scores full marks (2.0 = the stock turns every 45 days, about 6 weeks of cover).
     """
 
-    slow_mover_weekly_sell_through: float = 0.8
+    slow_mover_sell_through: float = 0.8
+    lead_time_days: float = 47.0
     excess_days: float = 90.0
     ipi_sell_through_full: float = 2.0
     ipi_weights: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25)
@@ -143,7 +170,8 @@ def _matrices(units: pd.DataFrame, on_hand: pd.DataFrame, as_of: pd.Timestamp, d
 
 def health_table(units: pd.DataFrame, on_hand: pd.DataFrame, as_of, *,
                  params: HealthParams | None = None, age: pd.DataFrame | None = None,
-                 stranded: pd.DataFrame | None = None) -> pd.DataFrame:
+                 stranded: pd.DataFrame | None = None,
+                 lead_times: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-SKU inventory health over the 90 days before ``as_of``.
 
     Returns ``seller_id, marketplace, sku, units_t7, units_t30, units_t90, on_hand`` (end of the
@@ -151,16 +179,24 @@ def health_table(units: pd.DataFrame, on_hand: pd.DataFrame, as_of, *,
     ``weeks_of_cover_t30``, ``weeks_of_cover_t90`` (Amazon's text definitions; NaN when the
     denominator is 0), ``weekly_sell_through``, ``in_stock_days_30``, ``in_stock_rate_30d``,
     ``daily_rate`` (units per in-stock day over 90 days), ``days_of_cover`` (on_hand /
-    daily_rate), ``excess_units``, ``aged_181_plus`` (units, from ``age``), ``stranded_units``,
-    ``slow_mover`` and ``suggested_action``:
+    daily_rate), ``weeks_of_cover`` (days_of_cover / 7), ``lead_time_days``, ``excess_units``,
+    ``aged_181_plus`` (units, from ``age``), ``stranded_units``, ``slow_mover`` and
+    ``suggested_action``:
 
+    * slow mover: units on hand and ``sell_through_90d`` below
+      ``params.slow_mover_sell_through`` (0.8);
     * ``Lightning Deal`` for a slow mover with excess or aged (181+ days) units — a deal clears
       volume before the aged-inventory surcharge;
     * ``Sponsored Brands push`` for other slow movers — more visibility at a normal price;
+    * ``Hold: cover below lead time`` for a slow mover with fewer days of cover than its lead
+      time: more advertising would sell out stock that cannot be replaced in time, so none is
+      suggested (issue 10);
     * empty otherwise. (Our rule; both are Amazon promotion tools the seller chooses from.)
 
     ``age``: planning extras with ``inv_age_*`` columns (optional). ``stranded``: ``sku,
-    stranded_units`` (e.g. :func:`stranded_from_myi`; optional).
+    stranded_units`` (e.g. :func:`stranded_from_myi`; optional). ``lead_times``: ``sku`` (and
+    optionally ``seller_id``, ``marketplace``) and ``lead_time_days`` per SKU, e.g. the restock
+    plan (optional; else ``params.lead_time_days``).
     """
     params = params or HealthParams()
     as_of = pd.Timestamp(as_of).normalize()
@@ -204,12 +240,23 @@ def health_table(units: pd.DataFrame, on_hand: pd.DataFrame, as_of, *,
         s = stranded.groupby(on, as_index=False)["stranded_units"].sum()
         out["stranded_units"] = out[_KEY].merge(s, on=on, how="left")["stranded_units"] \
             .fillna(0).to_numpy(dtype=float)
-    wst = out["weekly_sell_through"].to_numpy(dtype=float)
-    slow = (OH[:, -1] > 0) & (np.nan_to_num(wst, nan=0.0) < params.slow_mover_weekly_sell_through)
+    lt = np.full(len(out), float(params.lead_time_days))
+    if lead_times is not None and not lead_times.empty:
+        on = [c for c in _KEY if c in lead_times]
+        m = out[_KEY].merge(lead_times[on + ["lead_time_days"]].drop_duplicates(on), on=on,
+                            how="left")["lead_time_days"]
+        lt = np.where(m.notna(), pd.to_numeric(m).to_numpy(dtype=float), lt)
+    out["lead_time_days"] = lt
+    cover = out["days_of_cover"].to_numpy(dtype=float)
+    out["weeks_of_cover"] = cover / 7.0
+    st90 = out["sell_through_90d"].to_numpy(dtype=float)
+    slow = (OH[:, -1] > 0) & (np.nan_to_num(st90, nan=0.0) < params.slow_mover_sell_through)
     out["slow_mover"] = slow
     heavy = (out["excess_units"].to_numpy() > 0) | (out["aged_181_plus"].to_numpy() > 0)
-    out["suggested_action"] = np.where(slow, np.where(heavy, "Lightning Deal",
-                                                      "Sponsored Brands push"), "")
+    short = np.nan_to_num(cover, nan=0.0) < lt
+    out["suggested_action"] = np.where(
+        slow, np.where(short, "Hold: cover below lead time",
+                       np.where(heavy, "Lightning Deal", "Sponsored Brands push")), "")
     return out
 
 
@@ -327,8 +374,15 @@ def aged_surcharge(age: pd.DataFrame, charge_date, *, volume_ft3: pd.DataFrame |
     minimum is counted (``volume_known = False``: a lower bound). The 181-270-day bands do not
     apply to apparel, shoes, bags, jewelry and watches (not known here: flagged in the bands).
 
+    Amazon's own figures from the same report are put beside ours where the file has them:
+    ``amazon_estimated_ais`` = the sum of the ``estimated-ais-*`` columns (money, the report's
+    currency) and ``amazon_units_charged`` = the sum of ``quantity-to-be-charged-ais-*`` (NaN
+    when the file has none of them). They are Amazon's estimate for its next assessment from
+    the report's snapshot; ours is for ``charge_date`` from the dated band table
+    (:data:`AGED_SURCHARGE_BANDS`, ``schedule_from`` says which schedule).
+
     Returns ``seller_id, marketplace, sku, units_181_plus, surcharge_usd, volume_known,
-    charge_date``.
+    charge_date, schedule_from, amazon_estimated_ais, amazon_units_charged``.
     """
     b = surcharge_bands(charge_date, bands)
     charge_date = pd.Timestamp(charge_date)
@@ -356,8 +410,19 @@ def aged_surcharge(age: pd.DataFrame, charge_date, *, volume_ft3: pd.DataFrame |
             per_ft3 = band["usd_per_ft3"] * np.nan_to_num(vol, nan=0.0) * u
             total += np.maximum(per_ft3, band["usd_per_unit_min"] * u)
             aged_units += u
+    def _sum(prefix):
+        cols = [c for c in a.columns if c.startswith(prefix)]
+        if not cols:
+            return np.full(len(a), np.nan)
+        v = a[cols].apply(pd.to_numeric, errors="coerce")
+        return v.sum(axis=1, min_count=1).to_numpy(dtype=float)
+
+    sched = b["effective_from"].iloc[0] if len(b) else pd.NaT
     return a[_KEY].assign(units_181_plus=aged_units, surcharge_usd=total,
-                          volume_known=np.isfinite(vol), charge_date=charge_date
+                          volume_known=np.isfinite(vol), charge_date=charge_date,
+                          schedule_from=sched,
+                          amazon_estimated_ais=_sum("estimated_ais_"),
+                          amazon_units_charged=_sum("quantity_to_be_charged_ais_")
                           ).reset_index(drop=True)
 
 

@@ -51,28 +51,47 @@ def test_days_without_on_hand_count_as_zero_and_window_excludes_as_of():
     assert h["on_hand"] == 20
 
 
-def test_weekly_sell_through_slow_movers_and_actions():
-    # weekly sell-through = units in the last 7 days / average on hand over those 7 days.
-    # FAST: 10/day, 50 on hand -> 70 / 50 = 1.4 (not slow).
-    # SLOW: 1/day, 20 on hand -> 7 / 20 = 0.35 < 0.8; rate 1/day x 90 days = 90 > 20: no
-    #   excess -> Sponsored Brands push.
-    # HEAVY: 1/day, 200 on hand -> 0.035; excess = 200 - 90 = 110 -> Lightning Deal.
-    units = pd.concat([_long("FAST", D90, 10, "units"), _long("SLOW", D90, 1, "units"),
-                       _long("HEAVY", D90, 1, "units")])
-    oh = pd.concat([_long("FAST", D90, 50, "on_hand"), _long("SLOW", D90, 20, "on_hand"),
-                    _long("HEAVY", D90, 200, "on_hand")])
-    h = ih.health_table(units, oh, AS_OF).set_index("sku")
-    assert h.loc["FAST", "weekly_sell_through"] == pytest.approx(1.4)
-    assert h.loc["SLOW", "weekly_sell_through"] == pytest.approx(0.35)
-    assert not h.loc["FAST", "slow_mover"] and h.loc["FAST", "suggested_action"] == ""
-    assert h.loc["SLOW", "suggested_action"] == "Sponsored Brands push"
-    assert h.loc["HEAVY", "excess_units"] == pytest.approx(110)
-    assert h.loc["SLOW", "excess_units"] == 0
-    assert h.loc["HEAVY", "suggested_action"] == "Lightning Deal"
-    # the threshold is a parameter: at 0.3 SLOW is no longer slow
-    h2 = ih.health_table(units, oh, AS_OF, params=ih.HealthParams(
-        slow_mover_weekly_sell_through=0.3)).set_index("sku")
-    assert not h2.loc["SLOW", "slow_mover"] and h2.loc["HEAVY", "slow_mover"]
+def test_slow_movers_on_90_day_sell_through_with_cover_and_lead_time():
+    # Slow mover = units on hand and 90-day sell-through (units / average on hand) < 0.8.
+    # Excess beyond 150 days of demand here (parameter). All sell 1/day except FAST.
+    # FAST: 10/day, 50 on hand -> 900 / 50 = 18: not slow.
+    # WEEKLY: 20 on hand -> 90 / 20 = 4.5: not slow (its weekly ratio 7 / 20 = 0.35 is what the
+    #   old weekly rule flagged).
+    # SB: 120 on hand -> 0.75: slow; cover 120 days >= 47-day lead time; excess 0 ->
+    #   Sponsored Brands push.
+    # DEAL: 200 on hand -> 0.45: slow; excess 200 - 150 = 50 -> Lightning Deal.
+    # SHORT: 300 on hand for 80 days, then 20 for 10 (a removal): average 268.9 -> 0.335, slow;
+    #   but 20 days of cover < 47: no promotion ("Hold: cover below lead time").
+    oh_short = np.r_[np.full(80, 300), np.full(10, 20)]
+    units = pd.concat([_long("FAST", D90, 10, "units")]
+                      + [_long(k, D90, 1, "units") for k in ("WEEKLY", "SB", "DEAL", "SHORT")])
+    oh = pd.concat([_long("FAST", D90, 50, "on_hand"), _long("WEEKLY", D90, 20, "on_hand"),
+                    _long("SB", D90, 120, "on_hand"), _long("DEAL", D90, 200, "on_hand"),
+                    _long("SHORT", D90, oh_short, "on_hand")])
+    prm = ih.HealthParams(excess_days=150)
+    h = ih.health_table(units, oh, AS_OF, params=prm).set_index("sku")
+    assert h.loc["WEEKLY", "weekly_sell_through"] == pytest.approx(0.35)
+    assert h.loc["SB", "sell_through_90d"] == pytest.approx(0.75)
+    assert h.loc["SHORT", "sell_through_90d"] == pytest.approx(90 / ((300 * 80 + 200) / 90))
+    assert h["slow_mover"].to_dict() == {"FAST": False, "WEEKLY": False, "SB": True,
+                                         "DEAL": True, "SHORT": True}
+    assert h.loc["SB", "days_of_cover"] == pytest.approx(120)
+    assert h.loc["SB", "weeks_of_cover"] == pytest.approx(120 / 7)
+    assert h.loc["DEAL", "excess_units"] == pytest.approx(50)
+    assert h["suggested_action"].to_dict() == {
+        "FAST": "", "WEEKLY": "", "SB": "Sponsored Brands push", "DEAL": "Lightning Deal",
+        "SHORT": "Hold: cover below lead time"}
+    # per-SKU lead times (e.g. from the restock plan): 14 days for SHORT -> 20 days of cover is
+    # enough for a push; 130 days for SB -> 120 days is not
+    lt = pd.DataFrame({"sku": ["SHORT", "SB"], "lead_time_days": [14, 130]})
+    h2 = ih.health_table(units, oh, AS_OF, params=prm, lead_times=lt).set_index("sku")
+    assert h2.loc["SHORT", "suggested_action"] == "Sponsored Brands push"
+    assert h2.loc["SB", "suggested_action"] == "Hold: cover below lead time"
+    assert h2.loc["DEAL", "lead_time_days"] == 47
+    # the threshold is a parameter: at 0.5 SB (0.75) is no longer slow, DEAL (0.45) still is
+    h3 = ih.health_table(units, oh, AS_OF, params=ih.HealthParams(
+        slow_mover_sell_through=0.5, excess_days=150)).set_index("sku")
+    assert not h3.loc["SB", "slow_mover"] and h3.loc["DEAL", "slow_mover"]
 
 
 def test_in_stock_rate_and_summary():
@@ -117,6 +136,12 @@ def test_surcharge_bands_by_date():
         "usd_per_ft3": [9.99], "usd_per_unit_min": [0.0], "excludes_apparel_etc": [False]})])
     assert ih.surcharge_bands("2025-02-14", newer)["usd_per_ft3"].iloc[0] == 0.50
     assert ih.surcharge_bands("2025-02-15", newer)["usd_per_ft3"].tolist() == [9.99]
+    # the schedule in force from 2026-01-15: 271-365 days dearer, 366-455 and 456+ split
+    c = ih.surcharge_bands("2026-11-15")
+    assert c["age_min"].tolist() == [181, 211, 241, 271, 301, 331, 366, 456]
+    assert c["usd_per_ft3"].tolist() == [0.50, 1.00, 1.50, 5.45, 5.70, 5.90, 6.90, 6.90]
+    assert c["usd_per_unit_min"].tolist()[-2:] == [0.15, 0.15]
+    assert c["source"].str.contains("2026-01-15").all()
 
 
 def test_next_surcharge_date():
@@ -148,6 +173,23 @@ def test_aged_surcharge_by_hand():
     r3 = ih.aged_surcharge(age, "2026-10-15").set_index("sku")
     assert r3.loc["A", "surcharge_usd"] == 0 and not r3.loc["A", "volume_known"]
     assert r3.loc["B", "surcharge_usd"] == pytest.approx(1.50)
+    # the 2026 schedule: 90 units aged 271-300 on 2026-02-15 at 1 ft3 each = 90 x 5.45
+    r26 = ih.aged_surcharge(age.assign(snapshot_date=pd.Timestamp("2026-02-15"),
+                                       inv_age_181_to_270_days=[0, 0],
+                                       inv_age_271_to_365_days=[95, 0]),
+                            "2026-02-15", volume_ft3=vol).set_index("sku")
+    # 95 units over days 271..365 = 1 per day: 30 x 5.45 + 30 x 5.70 + 35 x 5.90
+    assert r26.loc["A", "surcharge_usd"] == pytest.approx(30 * 5.45 + 30 * 5.70 + 35 * 5.90)
+    assert r26.loc["A", "schedule_from"] == pd.Timestamp("2026-01-15")
+    # Amazon's own estimate from the report's columns, beside ours; NaN when absent
+    assert r26["amazon_estimated_ais"].isna().all()
+    amz = age.assign(estimated_ais_181_210_days=[14.5, np.nan],
+                     estimated_ais_211_240_days=[30.0, np.nan],
+                     quantity_to_be_charged_ais_181_210_days=[29, np.nan])
+    ra = ih.aged_surcharge(amz, "2026-10-15", volume_ft3=vol).set_index("sku")
+    assert ra.loc["A", "amazon_estimated_ais"] == pytest.approx(44.5)
+    assert ra.loc["A", "amazon_units_charged"] == 29
+    assert np.isnan(ra.loc["B", "amazon_estimated_ais"])
     # before 2023-04-15 there is no schedule
     assert ih.aged_surcharge(age.assign(snapshot_date=pd.Timestamp("2023-01-01")),
                              "2023-01-15", volume_ft3=vol)["surcharge_usd"].sum() == 0
