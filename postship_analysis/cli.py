@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 CONFIG_KEYS = {"data", "data_dir", "out", "out_template", "notebooks", "workers", "dask",
-               "timeout", "start_timeout", "show_code", "kernel", "parameters", "runs", "grid"}
+               "timeout", "start_timeout", "show_code", "kernel", "parameters", "runs", "grid",
+               "wait"}
 
 CONFIG_EXAMPLE = """\
 config file (YAML; every value is read as text and converted to the parameter's type, so
@@ -30,8 +31,15 @@ seller_id: 00123 stays "00123" and dates stay dates):
 
 command-line options override the file; --seller/--marketplaces/--as-of/-p override its
 parameters. An empty seller_id runs every account in the data folder; an empty as_of is the
-day after the newest order. Exit code: 0 all reports ran, 1 some failed (see the summary and
-OUT/index.html), 2 invalid parameters or configuration (nothing ran).
+day after the newest order.
+
+A run writes into folders beside the final ones and swaps them in at the end, so OUT shows
+either the previous run or this one, never a mix; Ctrl-C (or SIGTERM) leaves OUT as it was.
+One run at a time writes to an OUT: a second one refuses (or waits --wait SECONDS).
+
+Exit code: 0 all reports ran, 1 some failed (see the summary and OUT/index.html), 2 invalid
+parameters or configuration (nothing ran), 3 another run is writing to OUT (nothing ran),
+130 interrupted (OUT unchanged).
 """
 
 
@@ -86,7 +94,7 @@ def _int_setting(name: str, value, minimum: int) -> int:
 
 def _report(args) -> int:
     from .errors import ParameterError
-    from .reporting import runner
+    from .reporting import publish, runner
 
     def say(msg: str) -> None:
         if not args.quiet:
@@ -108,6 +116,7 @@ def _report(args) -> int:
                                      pick(args.start_timeout, "start_timeout", 120), 1)
         show_code = args.show_code or str(cfg.get("show_code", "false")).lower() in (
             "true", "yes", "1", "on")
+        wait = _int_setting("wait", pick(args.wait, "wait", 0), 0)
         cli = {}
         for flag, name in ((args.seller, "seller_id"), (args.marketplaces, "marketplaces"),
                            (args.as_of, "as_of")):
@@ -130,10 +139,14 @@ def _report(args) -> int:
         result = runner.run(planned, notebooks, workers=workers,
                             dask_address=pick(args.dask, "dask", None), timeout=timeout,
                             start_timeout=start_timeout, show_code=show_code,
-                            kernel=pick(args.kernel, "kernel", None), out_root=out, progress=say)
+                            kernel=pick(args.kernel, "kernel", None), out_root=out, progress=say,
+                            wait=wait)
     except ParameterError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except publish.OutputBusy as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 3
     n_ok = sum(r.status != "failed" for r in result.runs)
     print(f"{n_ok} of {len(result.runs)} report(s) ran for {len(planned)} parameter set(s); "
           f"index: {result.index_html}")
@@ -183,7 +196,13 @@ def _notebook_help() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    ap = argparse.ArgumentParser(prog="postship", description=__doc__)
+    ap = argparse.ArgumentParser(
+        prog="postship", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Post-ship analytics for Amazon sellers.\n\n"
+                    "  postship check-data DIR   what a folder of exports holds, what can run\n"
+                    "  postship report ...       run the report notebooks, render HTML\n"
+                    "  postship params NB        a notebook's parameters\n\n"
+                    "postship COMMAND --help shows each command's options.")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
     c = sub.add_parser("check-data", help="say which inputs a data folder has and what can run")
@@ -220,6 +239,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--start-timeout", default=None,
                    help="kernel start timeout in seconds (default 120)")
     r.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
+    r.add_argument("--wait", default=None, metavar="SECONDS",
+                   help="when another run is writing to --out, wait up to this long for it "
+                        "(default 0: refuse at once)")
     r.add_argument("--kernel", default=None,
                    help="Jupyter kernel (default: 'postship' if registered, else python3)")
     r.add_argument("--nb-dir", default=None, help=argparse.SUPPRESS)
@@ -231,7 +253,15 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_params)
 
     args = ap.parse_args(argv)
-    return args.func(args)
+    from .reporting.publish import sigterm_as_interrupt
+
+    try:
+        with sigterm_as_interrupt():
+            return args.func(args)
+    except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM: one line, no traceback
+        msg = getattr(e, "message", "") or "interrupted before anything was written"
+        print(msg, file=sys.stderr, flush=True)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

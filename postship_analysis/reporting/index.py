@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import __version__, spreadsheet
 from .plots import STATUS_COLOURS
+from .publish import write_text_atomic
 
 HISTORY_COLUMNS = ["ran_at", "seller_id", "marketplaces", "as_of", "folder", "set_status",
                    "notebook", "name", "marketplace", "value", "unit", "target",
@@ -193,6 +194,4 @@ def write_index(out_root: str | Path, sets, result, ran_at: str) -> Path:
             parts.append(f"<h3>{escape(seller)}{' [' + escape(mps) + ']' if mps else ''}</h3>")
             parts.append(_history_table(g))
     parts.append("</body></html>\n")
-    p = out_root / "index.html"
-    p.write_text("".join(parts), encoding="utf-8")
-    return p
+    return write_text_atomic(out_root / "index.html", "".join(parts))

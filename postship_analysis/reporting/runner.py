@@ -36,6 +36,7 @@ import json
 import math
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -425,7 +426,11 @@ def kernel_name(preferred: str = KERNEL) -> str:
 
 def _ipc_kernel_manager(ipc_dir: str):
     """A kernel manager on IPC sockets in ``ipc_dir``: no TCP ports, so parallel kernels never
-    race for one (papermill #511) and nothing listens on the network."""
+    race for one (papermill #511) and nothing listens on the network. The kernel's own log
+    (stdout / stderr of the kernel process) goes to ``ipc_dir/kernel.log``, not the terminal;
+    and a kernel being shut down is not sent SIGINT first (jupyter_client does that to stop a
+    running cell, which makes an idle kernel print ``KeyboardInterrupt caught in kernel`` on
+    every successful run; a busy one is still stopped by the shutdown request, then SIGTERM)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
@@ -434,7 +439,29 @@ def _ipc_kernel_manager(ipc_dir: str):
             k.setdefault("ip", os.path.join(ipc_dir, "kernel"))
             super().__init__(*a, **k)
 
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            log = open(os.path.join(ipc_dir, "kernel.log"), "ab")  # noqa: SIM115 (kernel owns it)
+            kw.setdefault("stdout", log)
+            kw.setdefault("stderr", log)
+            try:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                log.close()  # the kernel process holds its own copy
+
+        async def _async_interrupt_kernel(self):
+            if getattr(self, "shutting_down", False):
+                return
+            await super()._async_interrupt_kernel()
+
     return IPCKernelManager
+
+
+def _kernel_log_tail(ipc_dir: str, n: int = 3) -> str:
+    try:
+        lines = Path(ipc_dir, "kernel.log").read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return " | ".join(ln.strip() for ln in lines[-n:])
 
 
 @dataclass
@@ -448,6 +475,7 @@ class Task:
     timeout: int = 900
     start_timeout: int = 120
     kernel: str | None = None
+    tmp_root: str = ""  # where the kernel's IPC folder goes (the run's temporary folder)
 
 
 @dataclass
@@ -470,16 +498,20 @@ def _first_line(s: str, n: int = 300) -> str:
 def execute_task(task: Task) -> NotebookRun:
     """Execute one notebook (no rendering). Never raises: any failure (cell error, cell or
     start timeout, dead kernel) is returned as a ``failed`` run; the executed notebook keeps
-    what ran, with papermill's error banner."""
+    what ran, with papermill's error banner. The output folder must exist (the runner's
+    staging folder): when it is gone the run was interrupted and nothing is executed."""
     import papermill as pm
 
     nb = Path(task.notebook)
     out_dir = Path(task.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     out_nb = out_dir / executed_name(nb)
-    status, error = "ok", ""
     t0 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="postship-kernel-") as ipc:
+    if not out_dir.is_dir():
+        return NotebookRun(out_nb.name, "failed", "", "", "output folder gone (run interrupted)",
+                           0.0, task.set_index)
+    status, error = "ok", ""
+    tmp_root = task.tmp_root if task.tmp_root and os.path.isdir(task.tmp_root) else None
+    with tempfile.TemporaryDirectory(prefix="postship-kernel-", dir=tmp_root) as ipc:
         try:
             pm.execute_notebook(read_notebook(nb), str(out_nb), parameters=task.parameters,
                                 kernel_name=task.kernel or kernel_name(),
@@ -490,6 +522,8 @@ def execute_task(task: Task) -> NotebookRun:
             status, error = "failed", f"{e.ename}: {_first_line(e.evalue)}"
         except Exception as e:  # timeouts, dead kernels, unreadable notebooks: still a result
             status, error = "failed", f"{type(e).__name__}: {_first_line(e)}"
+            if "DeadKernel" in type(e).__name__ and _kernel_log_tail(ipc):
+                error += f" (kernel log: {_first_line(_kernel_log_tail(ipc), 200)})"
     return NotebookRun(out_nb.name, status, str(out_nb) if out_nb.exists() else "", "", error,
                        round(time.monotonic() - t0, 1), task.set_index)
 
@@ -541,9 +575,9 @@ def inputs_task(set_index: int, data_dir: str, seller_id: str, marketplaces: str
         err = ""
     except Exception as e:
         files, err = [], f"{type(e).__name__}: {_first_line(e)}"
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    (Path(out_dir) / "inputs.json").write_text(
-        json.dumps(files, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if Path(out_dir).is_dir():  # gone when the run was interrupted
+        (Path(out_dir) / "inputs.json").write_text(
+            json.dumps(files, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return set_index, files, err
 
 
@@ -648,6 +682,14 @@ def finish_task(ipynb: str, params: dict, files: list[dict], ran_at: str, status
 # Fan-out
 # ---------------------------------------------------------------------------------------------
 
+def _worker_init() -> None:
+    """Worker processes ignore Ctrl-C: the terminal sends SIGINT to the whole process group,
+    and the main process alone decides what an interruption does (it stops the workers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Pool:
     """Where the work runs: in this process (``workers`` 1), on a local process pool, or on a
     Dask cluster (``dask_address``). One pool serves every phase of a run."""
@@ -669,14 +711,25 @@ class Pool:
             from concurrent.futures import ProcessPoolExecutor
 
             self._ex = ProcessPoolExecutor(max_workers=self.workers,
-                                           mp_context=mp.get_context("spawn"))
+                                           mp_context=mp.get_context("spawn"),
+                                           initializer=_worker_init)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, tb) -> None:
         if self._client is not None:
-            self._client.close()
+            self._client.close()  # releases the futures: pending tasks are cancelled
         if self._ex is not None:
-            self._ex.shutdown(cancel_futures=True)
+            if exc_type is None:
+                self._ex.shutdown(cancel_futures=True)
+                return
+            # interrupted (or failed): stop the workers now instead of finishing their
+            # notebooks; their kernels notice the parent is gone and exit within a second
+            for proc in list(getattr(self._ex, "_processes", {}).values()):
+                try:
+                    proc.terminate()
+                except Exception:  # already gone
+                    pass
+            self._ex.shutdown(wait=False, cancel_futures=True)
 
     def describe(self) -> str:
         return (f"Dask cluster {self.dask_address}" if self.dask_address
@@ -726,12 +779,14 @@ class RunResult:
         return [r for r in self.runs if r.status == "failed"]
 
 
-def summary(ps: ParamSet, runs: list[NotebookRun], files: list[dict], inputs_error: str) -> dict:
-    """The machine-readable summary of one parameter set (no clock, no output path)."""
+def summary(ps: ParamSet, runs: list[NotebookRun], files: list[dict], inputs_error: str,
+            folder: Path | None = None) -> dict:
+    """The machine-readable summary of one parameter set (no clock, no output path); KPI
+    files are gathered from ``folder`` (default the set's folder)."""
     kpis = [{k: r.get(k) for k in ("notebook", "name", "marketplace", "value", "unit",
                                    "target", "target_condition", "target_source", "status",
                                    "numerator", "denominator", "window")}
-            for r in gather_kpis(ps.out_dir)]
+            for r in gather_kpis(folder or ps.out_dir)]
     status = max((r.status for r in runs), key=SEVERITY.get, default="ok")
     return {
         "package_version": __version__,
@@ -769,13 +824,14 @@ def _execute_all(pool: Pool, calls, tasks, sets, say):
     return runs, files
 
 
-def _statuses(runs, sets, files) -> None:
+def _statuses(runs, sets, files, folders: dict[int, Path] | None = None) -> None:
     """Statuses declared by the notebooks (:func:`.outputs.write_status`), and ``no_data``
     when no input file of the account was recognised as a report."""
     for r in runs:
         ps = sets[r.set_index]
         flist = files.get(ps.index, ([], ""))[0]
-        declared = read_statuses(ps.out_dir).get(Path(r.notebook).stem)
+        folder = (folders or {}).get(ps.index, ps.out_dir)
+        declared = read_statuses(folder).get(Path(r.notebook).stem)
         if r.status == "ok" and declared:
             r.status, r.message = declared["status"], declared.get("message", "")
         elif r.status == "ok" and not any(f["report_type"] for f in flist):
@@ -785,36 +841,84 @@ def _statuses(runs, sets, files) -> None:
 def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
         dask_address: str | None = None, timeout: int = 900, start_timeout: int = 120,
         show_code: bool = False, kernel: str | None = None, out_root: str | Path | None = None,
-        progress: Callable[[str], None] | None = None, ran_at: str | None = None) -> RunResult:
+        progress: Callable[[str], None] | None = None, ran_at: str | None = None,
+        wait: float = 0.0) -> RunResult:
     """Run ``notebooks`` for every parameter set (see :func:`plan`), in parallel.
 
     Writes per set the executed notebooks, HTML, ``inputs.json`` and ``summary.json``; with
     ``out_root``, also ``index.html`` and ``history.csv`` there. ``ran_at`` (UTC ISO time) is
     the only clock read; it goes into the reports and the history, never into summary.json.
+
+    Whole or nothing (:mod:`.publish`): the output folder (``out_root``, else the sets'
+    common parent) is locked for the run (another run waits up to ``wait`` seconds, then
+    :class:`~.publish.OutputBusy`); every set is written into a staging folder beside its own
+    and swapped in only when all notebooks have run and been rendered. Ctrl-C or SIGTERM
+    before that raises :class:`~.publish.Interrupted` (a KeyboardInterrupt) whose message
+    says what was left unchanged: nothing in the output folder.
     """
-    from . import index
+    from . import index, publish
 
     say = progress or (lambda s: None)
     ran_at = ran_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    root = Path(out_root) if out_root is not None else Path(
+        os.path.commonpath([str(ps.out_dir.parent) for ps in sets]))
+    with publish.RunLock(root, wait=wait, say=say):
+        for line in publish.clean_leftovers([ps.out_dir for ps in sets]):
+            say(line)
+        staging = publish.Staging([ps.out_dir for ps in sets])
+        tmp_root = tempfile.mkdtemp(prefix="postship-run-")
+        try:
+            staging.create()
+            result = _run_staged(sets, notebooks, staging, tmp_root, workers=workers,
+                                 dask_address=dask_address, timeout=timeout,
+                                 start_timeout=start_timeout, show_code=show_code,
+                                 kernel=kernel, say=say, ran_at=ran_at)
+            with publish.interrupts_deferred() as late:
+                staging.publish()
+                for r in result.runs:
+                    r.ipynb, r.html = staging.final_path(r.ipynb), staging.final_path(r.html)
+                if out_root is not None:
+                    index.append_history(out_root, sets, result.summaries, ran_at)
+                    result.index_html = str(index.write_index(out_root, sets, result, ran_at))
+                    say(f"index: {result.index_html}")
+            if late:
+                say("interrupt received while publishing: the run was completed first")
+            return result
+        except KeyboardInterrupt:
+            staging.discard()
+            raise publish.Interrupted(
+                f"interrupted: nothing in {str(root)!r} was changed (its reports, index.html "
+                f"and history.csv are those of the previous run); the "
+                f"{len(sets)} unfinished report folder(s) were removed") from None
+        except BaseException:
+            staging.discard()
+            raise
+        finally:
+            shutil.rmtree(tmp_root, ignore_errors=True)
+
+
+def _run_staged(sets, notebooks, staging, tmp_root, *, workers, dask_address, timeout,
+                start_timeout, show_code, kernel, say, ran_at) -> RunResult:
+    """Execute, render and summarise every set into its staging folder."""
     specs = {nb: notebook_parameters(nb) for nb in notebooks}
+    folders = {ps.index: staging.staging(ps.out_dir) for ps in sets}
     tasks = []
     for ps in sets:
-        ps.out_dir.mkdir(parents=True, exist_ok=True)
-        for stale in list(ps.out_dir.glob("*.kpis.json")) + list(ps.out_dir.glob("*.status.json")):
-            stale.unlink()
         for nb in notebooks:
-            params = {k: v for k, v in {**ps.params, "output_dir": str(ps.out_dir)}.items()
+            params = {k: v for k, v in {**ps.params,
+                                        "output_dir": str(folders[ps.index])}.items()
                       if k in specs[nb]}
-            tasks.append(Task(ps.index, str(nb), str(ps.out_dir), params, timeout,
-                              start_timeout, kernel))
+            tasks.append(Task(ps.index, str(nb), str(folders[ps.index]), params, timeout,
+                              start_timeout, kernel, "" if dask_address else tmp_root))
     calls = [(execute_task, (t,)) for t in tasks] + [
         (inputs_task, (ps.index, ps.params["data_dir"], ps.params.get("seller_id", ""),
-                       ps.params.get("marketplaces", ""), str(ps.out_dir))) for ps in sets]
+                       ps.params.get("marketplaces", ""), str(folders[ps.index])))
+        for ps in sets]
     with Pool(workers, dask_address) as pool:
         say(f"running {len(tasks)} notebook(s) for {len(sets)} parameter set(s) on "
             f"{pool.describe()}")
         runs, files = _execute_all(pool, calls, tasks, sets, say)
-        _statuses(runs, sets, files)
+        _statuses(runs, sets, files, folders)
         renders = [(finish_task, (r.ipynb, sets[r.set_index].params,
                                   files.get(r.set_index, ([],))[0], ran_at, r.status, r.error,
                                   show_code))
@@ -826,14 +930,10 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
     result = RunResult(sets, list(runs), ran_at=ran_at)
     for ps in sets:
         mine = [r for r in runs if r.set_index == ps.index]
-        s = summary(ps, mine, *files.get(ps.index, ([], "")))
-        (ps.out_dir / "summary.json").write_text(
+        s = summary(ps, mine, *files.get(ps.index, ([], "")), folder=folders[ps.index])
+        (folders[ps.index] / "summary.json").write_text(
             json.dumps(s, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         result.summaries.append(s)
-    if out_root is not None:
-        index.append_history(out_root, sets, result.summaries, ran_at)
-        result.index_html = str(index.write_index(out_root, sets, result, ran_at))
-        say(f"index: {result.index_html}")
     return result
 
 
