@@ -32,9 +32,7 @@ max_bid_step: float = 0.20  # largest bid change per run, fraction of the curren
 down_only: bool = False  # only lower bids (mirrors Amazon "Dynamic bids - down only")
 budget_cvr_threshold: float = 0.15  # CVR above which a SKU within target ACoS gets more budget
 lead_time_days: float = 30.0  # supplier + inbound lead time used for inventory-aware pacing, days
-recover_within_days: int = 14  # stockout recovery: days after the restock by which ads should bring sales back to baseline
 plan_weeks: int = 4  # weeks of the stockout-recovery ad budget plan
-min_episodes: int = 8  # fewer fitted stockout episodes than this: the 37% rule of thumb is blended in as a prior
 
 # %%
 import matplotlib
@@ -62,9 +60,7 @@ STEP = P.as_float(max_bid_step, 'max_bid_step', minimum=0.01)
 DOWN_ONLY = bool(down_only)
 CVR_T = P.as_float(budget_cvr_threshold, 'budget_cvr_threshold', minimum=0)
 LEAD = P.as_float(lead_time_days, 'lead_time_days', minimum=1)
-RECOVER_DAYS = P.as_int(recover_within_days, 'recover_within_days', minimum=0)
 PLAN_WEEKS = P.as_int(plan_weeks, 'plan_weeks', minimum=1)
-MIN_EPIS = P.as_int(min_episodes, 'min_episodes', minimum=1)
 inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
                          tables=["ads", "sales_traffic", "unit_costs", "orders", "inventory_snapshots", "inventory_ledger"])
 display(pd.DataFrame({"value": {
@@ -224,70 +220,83 @@ if HAVE:
 # %% [markdown]
 # ## Recovery after a stockout
 #
-# For each FBA stockout (days that closed with no sellable stock, from the Inventory Ledger) the units sold after the restock are compared with the pre-stockout baseline (the 28 days before it, scaled by the marketplace's seasonality from the SKUs that sold normally). A ramp m0 + (1 - m0) k / R is fitted to each episode (deficit = 1 - m0, recovery = R days) and, across episodes, deficit and recovery time are regressed on stockout length (statsmodels WLS, 95 % intervals). Organic sales = units - ad-attributed units of the SKU, on days the ads reports cover. Written to `stockout_recovery_episodes.csv` and `stockout_recovery_model.csv`.
+# Does a stockout cost sales after the restock, and for how long? Stock runs out *because* demand ran high, so "after vs the weeks before" would find a loss even where there is none. Each restock is compared instead with a **counterfactual the stockout cannot touch**: the SKU's demand forecast made at least four weeks before the stockout (before the run-up to the sell-out), times how your other SKUs in the marketplace sold against their own forecasts over the same days (season, Q4, trend). The same estimator runs on **placebo episodes** (pretend stockouts at random dates when the same SKUs were in stock): if your real episodes look like the placebos, there is **no measurable damage**. Intervals are 95 %; the recovery time is given only where the data pin it down. Written to `stockout_recovery_summary.csv`, `stockout_recovery_weekly.csv` and `stockout_recovery_episodes.csv`.
 
 # %%
 from postship_analysis import demand as D
 from postship_analysis import recovery as RC
 from postship_analysis.readers.inventory import daily_on_hand_from_ledger
+from postship_analysis.reporting import recovery_plots as RP
+import matplotlib.pyplot as plt
 LED = inputs.table("inventory_ledger")
-rfits, rreg = pd.DataFrame(), pd.DataFrame()
+rres, rplan, ron_hand = None, pd.DataFrame(), None
 if len(LED) and len(T["orders"]):
-    rdaily = D.daily_demand(T["orders"], daily_on_hand_from_ledger(LED), end=AS_OF - pd.Timedelta(days=1))
+    ron_hand = daily_on_hand_from_ledger(LED)
+    ron_hand = ron_hand[ron_hand["date"] < AS_OF]
+    rdaily = D.daily_demand(T["orders"], ron_hand, end=AS_OF - pd.Timedelta(days=1))
     repis = D.stockout_episodes(rdaily)
-    rcurves = RC.episode_curves(rdaily, repis, ADS)
-    rfits = RC.fit_episodes(rcurves)
-    rreg = RC.recovery_regression(rcurves)
-    rpool = RC.pooled_ramp(rcurves)
-    outputs.write_csv(rfits, OUT, "stockout_recovery_episodes")
-    outputs.write_csv(rreg, OUT, "stockout_recovery_model")
-    display(Markdown(f"{len(repis)} stockout episodes, {len(rfits)} with days after the restock, "
-                     f"{int(rfits['informative'].sum())} with at least 5 expected units after it."))
-    display(rreg.round(3))
-    display(rfits.sort_values("expected_units", ascending=False)[
-        ["marketplace", "sku", "start", "length_days", "expected_units", "units", "sales_ratio", "organic_ratio",
-         "deficit", "recovery_days"]].round(2).head(MAX_ROWS))
-    if len(rpool):
-        import numpy as np
-        import matplotlib.pyplot as plt
-        p0 = rpool.iloc[0]
-        kk = np.arange(len(p0["ratio_by_day"]))
-        fig, ax = plt.subplots(figsize=(8, 3.2))
-        ax.plot(kk, p0["ratio_by_day"], ".", alpha=0.6, label="units / expected, all episodes")
-        ax.plot(kk, RC.ramp(kk, p0["m0"], p0["recovery_days"]), "r-",
-                label=f"pooled ramp: deficit {p0['deficit']:.2f}, {p0['recovery_days']:.0f} days")
-        ax.axhline(1, color="grey", lw=0.8); ax.set_xlabel("days after the restock"); ax.legend()
-        ax.set_title("Sales after a restock against the pre-stockout baseline"); plt.show()
+    if len(repis):
+        rres = RC.analyse(rdaily, repis)
+if rres is not None and len(rres.pooled):
+    summ = rres.pooled
+    outputs.write_csv(summ, OUT, "stockout_recovery_summary")
+    outputs.write_csv(rres.weekly, OUT, "stockout_recovery_weekly")
+    outputs.write_csv(rres.episodes[~rres.episodes["placebo"]], OUT, "stockout_recovery_episodes")
+    for g, (_, p) in zip(rres.groups, summ.iterrows()):
+        pl = (f"; placebo range {p['placebo_lo']:.0%} to {p['placebo_hi']:.0%}"
+              if pd.notna(p["placebo_lo"]) else "")
+        display(Markdown(
+            f"**{p['seller_id']}**: {p['verdict']}. Measured on {int(p['episodes'])} restocks "
+            f"against {int(p['placebo_episodes'])} placebo episodes: deficit {p['deficit']:.1%} "
+            f"(95 % interval {p['deficit_lo']:.1%} to {p['deficit_hi']:.1%}{pl}). "
+            f"Recovery time: {p['recovery_note']}."))
+        RP.placebo_chart(rres, g)
+        plt.show()
+        RP.recovery_curve_chart(rres, g)
+        plt.show()
+    wk = rres.weekly.assign(deficit=lambda x: x["deficit"].map("{:.1%}".format),
+                            interval=lambda x: x["deficit_lo"].map("{:.0%}".format) + " to "
+                            + x["deficit_hi"].map("{:.0%}".format))
+    display(wk[["seller_id", "week", "day_from", "day_to", "episodes", "deficit", "interval"]])
+    ep_real = rres.episodes[~rres.episodes["placebo"]].sort_values("lost_units", ascending=False)
+    display(ep_real[["marketplace", "sku", "start", "length_days", "counterfactual", "units", "deficit",
+                     "deficit_lo", "deficit_hi", "verdict"]].round({"counterfactual": 1, "deficit": 2,
+                                                                    "deficit_lo": 2, "deficit_hi": 2})
+            .head(MAX_ROWS))
+elif len(LED) and len(T["orders"]):
+    display(Markdown("No stockout in the Inventory Ledger: nothing to measure."))
 else:
     display(Markdown("No Inventory Ledger or no orders in the data folder: stockouts cannot be dated."))
 
 # %% [markdown]
 # ## Ad budget to recover
 #
-# For SKUs out of stock now (restock assumed on the as-of date) or restocked in the last 6 weeks: the extra ad-driven units that would bring sales back to baseline within `recover_within_days`, priced at the SKU's own CPC and CVR (last `window_days`), week by week. Beside it, the sellers' rule of thumb (out of stock over 7 days: about 37 % more ad budget; no source found, forecasting.md §5.6). The rule is used only as a prior when fewer than `min_episodes` episodes were fitted, and `basis` says so. Written to `stockout_ad_budget_plan.csv`.
+# For SKUs restocked in the last six weeks: the units still missing week by week (counterfactual x measured deficit), priced at the margin: CPC / (CVR x units per order) from the SKU's own last `window_days` of Sponsored Products (CVR shrunk toward the marketplace), capped at target ACoS x price. **Zero** where no damage is measurable, for a SKU still out of stock (no ads until it is back) and for one whose stock covers fewer days than the plan. Each week shows its 95 % interval and the number of past restocks behind it. The sellers' rule of thumb "over 7 days out of stock needs about 37 % more ad budget" has no source (forecasting.md §5.6); it is shown as a comparison only. Written to `stockout_ad_budget_plan.csv`.
 
 # %%
-rplan = pd.DataFrame()
-if len(rfits) and len(rreg):
+if rres is not None and len(rres.pooled):
     rates = RC.sku_ad_rates(ADS, AS_OF, window_days=WINDOW) if len(ADS) else None
-    targets = RC.plan_targets(repis, rdaily, AS_OF)
-    rplan = RC.budget_plan(targets, rreg, rates, AS_OF, target_days=RECOVER_DAYS, weeks=PLAN_WEEKS,
-                           min_episodes=MIN_EPIS)
+    now = ron_hand.sort_values("date").groupby(["seller_id", "marketplace", "sku"]).tail(1)
+    rplan = RC.budget_plan(rres, repis, AS_OF, rates=rates, unit_costs=UC if len(UC) else None,
+                           on_hand=now, weeks=PLAN_WEEKS, margin_goal=MARGIN)
     outputs.write_csv(rplan, OUT, "stockout_ad_budget_plan")
     if len(rplan):
-        basis = rplan["basis"].iloc[0]
-        display(Markdown(f"Basis of the plan: **{basis}**."))
-        display(rplan.pivot_table(index=["marketplace", "sku", "status", "length_days"], columns="week",
-                                  values="extra_budget", aggfunc="sum").round(2).head(MAX_ROWS))
+        display(Markdown("Basis: " + "; ".join(sorted(set(rplan["basis"])))))
+        show = rplan.assign(budget=lambda x: x["extra_budget"].round(2).astype(str) + " ("
+                            + x["extra_budget_lo"].round(2).astype(str) + " to "
+                            + x["extra_budget_hi"].round(2).astype(str) + ")")
+        display(show.pivot_table(index=["marketplace", "sku", "status", "length_days"], columns="week",
+                                 values="budget", aggfunc="first").head(MAX_ROWS))
+        why = rplan[rplan["reason"] != ""].drop_duplicates(["marketplace", "sku"])
+        if len(why):
+            display(why[["marketplace", "sku", "status", "days_of_cover", "reason"]].round({"days_of_cover": 1})
+                    .head(MAX_ROWS))
+        display(Markdown("Beside the unverified 37 % rule (a comparison, not part of the plan):"))
         chk = RC.rule_of_thumb_check(rplan)
-        display(Markdown("Own estimate beside the 37 % rule (extra budget as a share of the SKU's current ad spend "
-                         "over the same weeks):"))
-        display(chk.round(3).head(MAX_ROWS))
+        display(chk.round({c: 2 for c in chk.columns if chk[c].dtype.kind == "f"}).head(MAX_ROWS))
     else:
         display(Markdown("No SKU is out of stock or recovering from a recent stockout."))
-if len(rfits):
-    kpis += RC.recovery_kpis(rfits, rplan, AS_OF, weeks=PLAN_WEEKS,
-                             pooled=RC.pooled_ramp(rcurves, by=["seller_id", "marketplace"]))
+    kpis += RC.recovery_kpis(rres, rplan, AS_OF, weeks=PLAN_WEEKS)
 
 # %%
 outputs.write_kpis(kpis, OUT, "40_advertising")

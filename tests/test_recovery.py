@@ -1,17 +1,25 @@
-"""Stockout recovery: ramp fits on simulated episodes with known parameters, the sample's
-planted recovery, the budget arithmetic by hand and the rule-of-thumb prior path."""
+"""Stockout recovery: hand-worked pieces (ramp, counterfactual with controls, error model,
+placebo draws, budget arithmetic), the no-effect placebo across 20 simulated sellers, a planted
+ramp, and the sample's planted recovery.
+
+The simulators (tests/recovery_sim.py) run a reorder-point stock policy sized on normal demand,
+so stockouts follow demand surges, the selection that fooled the old before/after model.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SAMPLE_TRUTH
+from recovery_sim import simulate
 
+from postship_analysis import demand as D
 from postship_analysis import recovery as R
 
-TRUTH = Path(__file__).resolve().parents[1] / "data" / "sample_truth"
+# ---------------------------------------------------------------------------------------------
+# Pieces by hand
+# ---------------------------------------------------------------------------------------------
 
 
 def test_ramp_by_hand():
@@ -19,248 +27,306 @@ def test_ramp_by_hand():
     assert R.ramp(np.arange(6), 0.5, 4).tolist() == [0.5, 0.625, 0.75, 0.875, 1.0, 1.0]
 
 
-def test_marketplace_index_by_hand():
-    d = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": ["A", "B"] * 3,
-                      "date": pd.to_datetime(["2026-01-01"] * 2 + ["2026-01-02"] * 2
-                                             + ["2026-01-03"] * 2),
-                      "units": [4, 6, 15, 5, 20, 10]})
-    # A and B each average 10: index = day total / 20 = 0.5, 1.0, 1.5
-    assert R.marketplace_index(d)["index"].tolist() == [0.5, 1.0, 1.5]
+def test_ramp_grid_recovers_a_noise_free_ramp():
+    k = np.arange(42, dtype=float)
+    E = np.full((1, 42), 10.0)
+    U = E * R.ramp(k, 0.7, 21)
+    m0, r, sse = R._ramp_grid(U, E, k, 35)
+    assert (round(m0[0], 9), r[0], round(sse[0], 9)) == (0.7, 21.0, 0.0)
+    # no deficit: m0 = 1 and R = 0 (nothing to recover)
+    m0, r, _ = R._ramp_grid(E, E, k, 35)
+    assert (m0[0], r[0]) == (1.0, 0.0)
 
 
-# ---------------------------------------------------------------------------------------------
-# Simulated episodes with known deficit and recovery time
-# ---------------------------------------------------------------------------------------------
-
-def simulate(n_sku=40, rate=20.0, m0=lambda L, rng: 0.6, rec=lambda L, rng: 14, seed=7):
-    """Daily Poisson sales at ``rate`` per SKU; one stockout per SKU (length 2..30) after 60
-    days; after the restock sales are thinned by the ramp; 60 days after. Flat seasonality
-    plus 10 always-in-stock filler SKUs (the marketplace total)."""
-    rng = np.random.default_rng(seed)
-    rows, eps = [], []
-    days = pd.date_range("2026-01-01", periods=150)
-    for i in range(n_sku):
-        L = int(rng.integers(2, 31))
-        s0 = 60
-        e0 = s0 + L - 1
-        mm, rr = m0(L, rng), rec(L, rng)
-        mult = np.ones(len(days))
-        k = np.arange(len(days)) - (e0 + 1)
-        after = k >= 0
-        mult[after] = R.ramp(k[after], mm, rr)
-        units = rng.poisson(rate * mult)
-        in_stock = np.ones(len(days), bool)
-        in_stock[s0:e0 + 1] = False
-        units[s0 + 1:e0 + 1] = 0
-        cens = ~in_stock | np.r_[False, ~in_stock[:-1]]
-        rows.append(pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": f"S{i:02d}",
-                                  "date": days, "units": units, "in_stock": in_stock,
+def _flat(skus, days, units, stock_out=None):
+    """A seller with constant daily units per SKU; ``stock_out``: {sku: (first, last) day
+    index out of stock} (sales 0 then, the day after opens at 0 and is censored)."""
+    dates = pd.date_range("2025-01-06", periods=days)
+    rows = []
+    for s in skus:
+        u = np.asarray(units[s](np.arange(days)), dtype=float)
+        ins = np.ones(days, bool)
+        if stock_out and s in stock_out:
+            a, b = stock_out[s]
+            ins[a:b + 1] = False
+            u[a:b + 1] = 0
+        cens = ~ins | np.r_[False, ~ins[:-1]]
+        rows.append(pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": s,
+                                  "date": dates, "units": u, "in_stock": ins,
                                   "censored": cens}))
-        eps.append(dict(seller_id="s", marketplace="US", sku=f"S{i:02d}", start=days[s0],
-                        end=days[e0], length_days=L, m0=mm, R=rr))
-    for j in range(10):
-        rows.append(pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": f"F{j}",
-                                  "date": days, "units": rng.poisson(rate, len(days)),
-                                  "in_stock": True, "censored": False}))
-    return pd.concat(rows, ignore_index=True), pd.DataFrame(eps)
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_counterfactual_is_the_pre_run_up_forecast_times_the_controls_ratio():
+    # A sells 10 a day, runs out on days 150-154, and after the restock sells 9 a day while
+    # every other SKU (B, C: 10 a day) sells 20 % more from day 140 on (a season the forecast
+    # cannot know). Forecast from before the run-up: 10; control ratio 12 / 10 = 1.2 ->
+    # counterfactual 12 a day; A's deficit 1 - 9 / 12 = 25 %. Without controls: 1 - 9 / 10.
+    units = {"A": lambda t: np.where(t < 155, 10, 9),
+             "B": lambda t: np.where(t < 140, 10, 12), "C": lambda t: np.where(t < 140, 10, 12)}
+    daily = _flat(["A", "B", "C"], 230, units, {"A": (150, 154)})
+    ep = D.stockout_episodes(daily)
+    assert ep[["sku", "length_days"]].values.tolist() == [["A", 5]]
+    c = R.episode_curves(daily, ep, window_days=28)
+    used = c[c["used"]]
+    # day 0 (the restock day) is censored; days 1..27 used
+    assert used["day_after"].tolist() == list(range(1, 28))
+    # origin: the last Monday at least 28 days before the start (day 150 = 2025-06-05)
+    assert c["origin"].iloc[0] == pd.Timestamp("2025-05-05")
+    assert np.allclose(used["forecast"], 10) and np.allclose(used["counterfactual"], 12)
+    assert (used["controls"] == 2).all()
+    nc = R.episode_curves(daily, ep, window_days=28, controls=False)
+    assert np.allclose(nc.loc[nc["used"], "counterfactual"], 10)
+
+
+def test_error_model_recovers_known_variance():
+    rng = np.random.default_rng(3)
+    cf = rng.uniform(5, 400, 4000)
+    phi, kappa = 2.0, 0.01
+    a = cf + rng.normal(0, np.sqrt(phi * cf + kappa * cf ** 2))
+    p, k = R.error_model(a, cf)
+    # stated tolerance: 4000 draws pin phi within 25 % and kappa within 15 %
+    assert abs(p / phi - 1) < 0.25 and abs(k / kappa - 1) < 0.15
+
+
+def test_placebos_fall_in_clean_in_stock_spans_and_are_seeded():
+    units = {s: (lambda t: np.full(len(t), 5)) for s in "ABCD"}
+    daily = _flat(list("ABCD"), 400, units, {"A": (200, 207), "B": (100, 102)})
+    ep = D.stockout_episodes(daily)
+    p1 = R.placebo_episodes(daily, ep, per_sku=6, seed=1)
+    p2 = R.placebo_episodes(daily, ep, per_sku=6, seed=1)
+    pd.testing.assert_frame_equal(p1, p2)
+    assert set(p1["sku"]) == {"A", "B"}          # only SKUs with a real stockout
+    for _, p in p1.iterrows():
+        real = ep[ep["sku"] == p["sku"]].iloc[0]
+        assert p["length_days"] == real["length_days"]   # lengths from the SKU's own
+        origin = R._origin(R._panel(daily, None),
+                           np.array([(p["start"] - pd.Timestamp("2025-01-06")).days]), 28, 7)[0]
+        lo = pd.Timestamp("2025-01-06") + pd.Timedelta(days=int(origin) - 42)
+        hi = p["end"] + pd.Timedelta(days=42)
+        span = daily[(daily["sku"] == p["sku"]) & (daily["date"] >= lo) & (daily["date"] <= hi)]
+        assert not span["censored"].any() and lo >= pd.Timestamp("2025-01-06")
+    assert p1["start"].is_unique or p1.groupby("sku")["start"].apply(lambda x: x.is_unique).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Budget arithmetic on a hand-built result
+# ---------------------------------------------------------------------------------------------
+
+AS_OF = pd.Timestamp("2026-11-01")
+
+
+def fake_recovery(d0=0.3, rec=20, measurable=True, identified=True, base=10.0, W=42):
+    """A Recovery whose pooled ramp is exactly ``d0``/``rec`` (every bootstrap replicate too)
+    and whose SKU A (restocked 2026-10-27, 5 days before AS_OF) has a forecast of ``base``
+    a day with control ratio 1."""
+    k = np.arange(W)
+    pooled = pd.DataFrame([dict(seller_id="s", episodes=12, measurable=measurable,
+                                recovery_identified=identified, deficit_at_restock=d0,
+                                recovery_days=rec if identified else np.nan,
+                                recovery_note="identified" if identified else "not identified",
+                                deficit=0.1, lost_units=5.0)])
+    Eb = np.full((50, W), base)
+    Ub = Eb * R.ramp(k, 1 - d0, rec)
+    boot = {"s": dict(U=Ub, E=Eb, m0=np.full(50, 1 - d0), R=np.full(50, float(rec)),
+                      n=np.full(W, 12))}
+    restock = pd.Timestamp("2026-10-27")
+    curves = pd.DataFrame({"episode": 0, "seller_id": "s", "marketplace": "US", "sku": "A",
+                           "start": pd.Timestamp("2026-10-15"), "day_after": k,
+                           "date": restock + pd.to_timedelta(k, unit="D"),
+                           "units": np.where(k < 5, base * R.ramp(k, 1 - d0, rec), np.nan),
+                           "counterfactual": base, "forecast": base, "control_ratio": 1.0,
+                           "used": (k >= 1) & (k < 5), "placebo": False})
+    pooled_curve = pd.DataFrame({"day_after": k, "units": base * R.ramp(k, 1 - d0, rec),
+                                 "counterfactual": base, "episodes": 12})
+    return R.Recovery(episodes=pd.DataFrame(), pooled=pooled, weekly=pd.DataFrame(),
+                      curves=curves, error=pd.DataFrame(), by=("seller_id",), window_days=W,
+                      summary_days=28, boot=boot, curves_pooled={"s": pooled_curve})
+
+
+EPIS = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "sku": ["A"],
+                     "start": [pd.Timestamp("2026-10-15")], "end": [pd.Timestamp("2026-10-26")],
+                     "length_days": [12], "ongoing": [False]})
+RATES = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "sku": ["A"], "cpc": [1.0],
+                      "cvr": [0.1], "units_per_order": [1.0], "daily_spend": [10.0],
+                      "currency": ["USD"], "rates_source": ["sku"]})
+COSTS = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "sku": ["A"],
+                      "currency": ["USD"], "price": [20.0], "cogs": [5.0], "fba_fee": [3.0],
+                      "referral_fee_pct": [0.15], "other_cost": [0.0]})
+ON_HAND = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "sku": ["A"],
+                        "on_hand": [1000]})
+
+
+def test_budget_plan_by_hand():
+    plan = R.budget_plan(fake_recovery(), EPIS, AS_OF, rates=RATES, on_hand=ON_HAND, weeks=3)
+    # restocked 5 days before as_of: week 1 is k = 5..11, week 2 k = 12..18, week 3 19..25.
+    # missing units = 10 x 0.3 x sum(1 - k / 20): 10 x 0.3 x (7 - 56/20) = 12.6;
+    # 10 x 0.3 x (7 - 105/20) = 5.25; k = 19 only: 10 x 0.3 x 0.05 = 0.15
+    assert plan["missing_units"].round(9).tolist() == [12.6, 5.25, 0.15]
+    # the bootstrap replicates are all equal: the interval is the point
+    assert plan["missing_units_lo"].round(9).tolist() == [12.6, 5.25, 0.15]
+    # cost per unit = CPC / (CVR x units per order) = 1 / 0.1 = 10
+    assert plan["extra_budget"].round(9).tolist() == [126.0, 52.5, 1.5]
+    assert plan["episodes"].tolist() == [12, 12, 12]
+    assert plan["days_of_cover"].iloc[0] == 100.0 and (plan["reason"] == "").all()
+    # the 37 % rule is a comparison line: 0.37 x 70 a week, never in extra_budget
+    assert plan["rule_extra_budget"].round(9).tolist() == [25.9] * 3
+    chk = R.rule_of_thumb_check(plan)
+    assert chk["extra_pct_of_spend"].round(9).iloc[0] == round(180 / 210, 9)
+    assert chk["rule_pct_of_spend"].round(9).iloc[0] == 0.37
+
+
+def test_budget_capped_by_target_acos():
+    # price 20; contribution 20 - 5 - 3 - 0.15 x 20 = 9 -> break-even ACoS 45 %, target
+    # (margin goal 10 %) 35 % -> at most 7 per unit, below the 10 the ads cost: capped
+    plan = R.budget_plan(fake_recovery(), EPIS, AS_OF, rates=RATES, unit_costs=COSTS,
+                         on_hand=ON_HAND, weeks=1)
+    assert plan["max_cost_per_unit"].round(9).iloc[0] == 7.0 and plan["capped"].iloc[0]
+    assert round(plan["extra_budget"].iloc[0], 9) == round(12.6 * 7, 9)
+    assert round(plan["units_bought"].iloc[0], 9) == round(12.6 * 7 / 10, 9)
+
+
+def test_budget_zero_out_of_stock_short_cover_or_no_damage():
+    oos = EPIS.assign(end=pd.Timestamp("2026-10-31"), ongoing=True)
+    p = R.budget_plan(fake_recovery(), oos, AS_OF, rates=RATES, on_hand=ON_HAND, weeks=2)
+    assert (p["extra_budget"] == 0).all() and (p["status"] == "out_of_stock").all()
+    assert p["reason"].str.startswith("still out of stock").all()
+    # 100 units on hand at 10 a day: 10 days of cover, fewer than the 14-day plan
+    short = ON_HAND.assign(on_hand=100)
+    p = R.budget_plan(fake_recovery(), EPIS, AS_OF, rates=RATES, on_hand=short, weeks=2)
+    assert (p["extra_budget"] == 0).all() and p["reason"].str.contains("fewer days").all()
+    p = R.budget_plan(fake_recovery(measurable=False, identified=False), EPIS, AS_OF,
+                      rates=RATES, on_hand=ON_HAND, weeks=2)
+    assert (p["extra_budget"] == 0).all() and p["basis"].str.startswith("no measurable").all()
+    # ... but its interval still says how much might be missing (the replicates' ramp)
+    assert (p["extra_budget_hi"] > 0).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulated sellers: no effect (placebo) and a planted ramp
+# ---------------------------------------------------------------------------------------------
+
+def _rates_for(daily):
+    skus = daily[["seller_id", "marketplace", "sku"]].drop_duplicates()
+    return skus.assign(cpc=1.0, cvr=0.1, units_per_order=1.0, daily_spend=10.0,
+                       currency="USD", rates_source="sku")
 
 
 @pytest.fixture(scope="module")
-def const():
-    daily, eps = simulate()
-    curves = R.episode_curves(daily, eps)
-    return eps, curves, R.fit_episodes(curves), R.recovery_regression(curves)
+def no_effect():
+    daily, _ = simulate(range(20))
+    ep = D.stockout_episodes(daily)
+    return daily, ep, R.analyse(daily, ep)
 
 
-def test_per_episode_fits_recover_known_ramp(const):
-    _, _, fits, _ = const
-    # 20 units/day, m0 = 0.6, R = 14 for every episode. Stated tolerances (Poisson noise of
-    # a 28-day baseline and 42 days after; m0 and R trade off, a shorter R with a deeper drop
-    # fits nearly as well): median deficit within 0.08 of 0.4, median recovery within 3 days
-    # of 14, three quarters of the episodes' deficits within 0.2
-    assert abs(fits["deficit"].median() - 0.4) <= 0.08
-    assert abs(fits["recovery_days"].median() - 14) <= 3
-    assert (abs(fits["deficit"] - 0.4) <= 0.2).mean() >= 0.75
-    # sales after the restock: the ramp loses (1 - m0) / 2 * R = 2.8 baseline-days of 42
-    # -> ratio 1 - 2.8 / 42 = 0.933 (within 0.03)
-    assert abs(fits["sales_ratio"].median() - (1 - 0.4 / 2 * 14 / 42)) <= 0.03
-    assert fits["informative"].all()
+@pytest.mark.slow
+def test_no_effect_placebo_across_20_sellers(no_effect):
+    daily, ep, res = no_effect
+    p = res.pooled
+    assert len(p) == 20 and (p["episodes"] >= 100).all()
+    covers = ((p["deficit_lo"] <= 0) & (p["deficit_hi"] >= 0)).sum()
+    # the issue's bars: the interval covers 0 for at least 18 of 20 sellers; the pooled
+    # point estimate within 3 points of 0 (mean over sellers, and each seller within 6)
+    assert covers >= 18
+    assert abs(p["deficit"].mean()) <= 0.03
+    assert (p["deficit"].abs() <= 0.06).all()
+    assert (~p["measurable"]).sum() >= 18
+    assert p["verdict"].str.startswith("no measurable damage").sum() >= 18
+    # where nothing is measurable no recovery time is claimed
+    assert not p.loc[~p["measurable"], "recovery_identified"].any()
+    # the placebos themselves: the same estimator finds nothing on average
+    assert abs(p["placebo_deficit"].mean()) <= 0.02
+    # per episode: about alpha of the real episodes fall outside the placebo range
+    e = res.episodes[~res.episodes["placebo"] & (res.episodes["status"] == "ok")]
+    outside = e["verdict"].str.startswith(("damage", "above")).mean()
+    assert outside <= 0.10
+    # the extra budget is 0 for every seller without measurable damage
+    as_of = daily["date"].max() + pd.Timedelta(days=1)
+    plan = R.budget_plan(res, ep, as_of, rates=_rates_for(daily))
+    quiet = plan["seller_id"].isin(p.loc[~p["measurable"], "seller_id"])
+    assert quiet.sum() > 0 and (plan.loc[quiet, "extra_budget"] == 0).all()
 
 
-def test_regression_recovers_constant_ramp_and_flat_slope(const):
-    _, _, _, reg = const
-    d = reg.set_index("outcome")
-    # Stated tolerances: the pooled ramp's R within 2 days of 14; the deficit within 0.06 of
-    # 0.4 (it moves against R: the lost area (1 - m0) R / 2 = 2.8 baseline-days is what the
-    # data pin down, checked within 10 %); the deficit slope within 0.01 per day of 0 (its
-    # interval is conditional on the fitted R(L), so it is not used as a test of zero);
-    # recovery days within 2 of 14 with an interval holding slope 0
-    assert abs(d.loc["deficit", "pooled_recovery_days"] - 14) <= 2
-    assert abs(d.loc["deficit", "mean"] - 0.4) <= 0.06
-    area = d.loc["deficit", "mean"] * d.loc["recovery_days", "mean"] / 2
-    assert abs(area / 2.8 - 1) <= 0.10
-    assert abs(d.loc["deficit", "slope_per_day"]) <= 0.01
-    assert abs(d.loc["recovery_days", "mean"] - 14) <= 2
-    assert d.loc["recovery_days", "slope_lo"] <= 0 <= d.loc["recovery_days", "slope_hi"]
-    assert d.loc["deficit", "episodes"] == 40
+@pytest.fixture(scope="module")
+def planted():
+    # ten sellers pooled into one estimate (by marketplace: all "US"); controls stay within
+    # each seller
+    daily, truth = simulate(range(100, 110), m0=0.7, recovery_days=21)
+    ep = D.stockout_episodes(daily)
+    return daily, ep, R.analyse(daily, ep, by=("marketplace",))
 
 
-def test_regression_recovers_deficit_and_recovery_growing_with_length():
-    # 50 units/day; m0 = 0.8 - 0.01 L (deficit = 0.2 + 0.01 L), R = 5 + L (one more day of
-    # recovery per day out of stock), L = 2..30
-    daily, eps = simulate(rate=50.0, m0=lambda L, rng: 0.8 - 0.01 * L,
-                          rec=lambda L, rng: 5 + L, seed=11)
-    reg = R.recovery_regression(R.episode_curves(daily, eps)).set_index("outcome")
-    # stated tolerances: deficit slope within 0.006 of 0.01 and intercept within 0.1 of 0.2;
-    # recovery slope within 0.5 of 1 with its interval excluding 0 (per-episode R is noisy:
-    # a single ramp's end is hard to pin down even at 50 units a day)
-    assert abs(reg.loc["deficit", "slope_per_day"] - 0.01) <= 0.006
-    assert abs(reg.loc["deficit", "intercept"] - 0.2) <= 0.1
-    assert reg.loc["deficit", "slope_lo"] > 0          # the interval excludes "no growth"
-    assert abs(reg.loc["recovery_days", "slope_per_day"] - 1.0) <= 0.5
-    assert reg.loc["recovery_days", "slope_lo"] > 0
+# 30 % down on the restock day (k = 0), linear back over 21 days. The estimate uses days
+# k = 1..27 (the restock day opens with no stock): average deficit
+# 0.3 x sum_{k=1..20} (1 - k/21) / 27 = 0.3 x 10 / 27 = 0.1111
+PLANTED_AVG = 0.3 * 10 / 27
 
 
-def test_organic_split_from_ads():
-    days = pd.date_range("2026-08-01", periods=12)
-    daily = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A", "date": days,
-                          "units": [4] * 4 + [0, 0] + [4] * 6,
-                          "in_stock": [True] * 4 + [False] * 2 + [True] * 6})
-    daily["censored"] = ~daily["in_stock"] | ~daily["in_stock"].shift(1, fill_value=True)
-    ads = pd.DataFrame({"seller_id": "s", "marketplace": "US", "report_level":
-                        "advertised_product", "advertised_sku": "A", "start_date": days,
-                        "end_date": days, "units": [1] * 12, "orders": 1, "clicks": 5,
-                        "impressions": 100, "spend": 2.0, "sales": 10.0, "currency": "USD",
-                        "attribution_days": 7})
-    ep = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "sku": ["A"],
-                       "start": [days[4]], "end": [days[5]], "length_days": [2]})
-    c = R.episode_curves(daily, ep, ads, baseline_days=4, horizon_days=6, seasonality=False)
-    # baseline 4 units/day, 3 of them organic; after: day 0 (restock) censored, days 1..5 used
-    assert c["baseline_per_day"].iloc[0] == 4 and c["baseline_organic_per_day"].iloc[0] == 3
-    assert c["used"].tolist() == [False, True, True, True, True, True]
-    f = R.fit_episodes(c, window_days=6)
-    assert f["organic_units"].iloc[0] == 15 and f["expected_organic"].iloc[0] == 15
-    assert f["sales_ratio"].iloc[0] == 1.0 and f["deficit"].iloc[0] == 0.0
+@pytest.mark.slow
+def test_planted_ramp_is_recovered(planted):
+    daily, ep, res = planted
+    p = res.pooled.iloc[0]
+    assert p["episodes"] >= 1200 and p["measurable"]
+    # the issue's bars: average deficit within 5 points, recovery time within 5 days
+    assert abs(p["deficit"] - PLANTED_AVG) <= 0.05
+    assert p["recovery_identified"] and abs(p["recovery_days"] - 21) <= 5
+    assert abs(p["deficit_at_restock"] - 0.3) <= 0.05
+    assert p["deficit_at_restock_lo"] <= 0.3 + 0.02 and p["recovery_days_lo"] <= 21
+    # the weekly profile falls: week 1 > week 2 > week 3, week 4 about 0
+    w = res.weekly.set_index("week")["deficit"]
+    assert w[1] > w[2] > w[3] and abs(w[4]) <= 0.03
+    # recovering SKUs get a budget, out-of-stock ones none
+    as_of = daily["date"].max() + pd.Timedelta(days=1)
+    plan = R.budget_plan(res, ep, as_of, rates=_rates_for(daily))
+    rec = plan[(plan["status"] == "recovering") & (plan["days_since_restock"] < 14)]
+    assert len(rec) and (rec.groupby("sku")["extra_budget"].sum() > 0).all()
+    assert (plan.loc[plan["status"] == "out_of_stock", "extra_budget"] == 0).all()
+    assert (plan["extra_budget_lo"] <= plan["extra_budget"] + 1e-9).all()
+    assert (plan["extra_budget"] <= plan["extra_budget_hi"] + 1e-9).all()
+    # every week with missing units names the episodes behind it (weeks past the followed
+    # window have neither)
+    assert (plan.loc[plan["missing_units"] > 0, "episodes"] > 0).all()
 
 
 # ---------------------------------------------------------------------------------------------
-# The sample's planted recovery (postship_analysis/sample.py simulate_inventory: m0 ~ U(0.5,
-# 0.7), R uniform 7..28 days, both independent of the stockout length)
+# The sample's planted recovery (postship_analysis/sample.py simulate_inventory: from the first
+# day back in stock, demand thinned by m0 ~ U(0.5, 0.7) rising linearly to 1 over R ~ 7..28
+# days). Its SKUs sell 0.05-2 units a day, in lumps of several units.
 # ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def sample():
-    tr = pd.read_csv(TRUTH / "daily.csv.gz", parse_dates=["date"])
+    tr = pd.read_csv(SAMPLE_TRUTH / "daily.csv.gz", parse_dates=["date"])
     tr = tr.sort_values(["marketplace", "sku", "date"])
     daily = pd.DataFrame({"seller_id": "sample-seller", "marketplace": tr["marketplace"],
                           "sku": tr["sku"], "date": tr["date"], "units": tr["sales_units"],
                           "in_stock": tr["stockout"] == 0})
     prev = daily.groupby(["marketplace", "sku"])["in_stock"].shift(1, fill_value=True)
     daily["censored"] = ~daily["in_stock"] | ~prev.astype(bool)
-    so = pd.read_csv(TRUTH / "stockouts.csv", parse_dates=["start", "end"])
+    so = pd.read_csv(SAMPLE_TRUTH / "stockouts.csv", parse_dates=["start", "end"])
     so["seller_id"] = "sample-seller"
-    curves = R.episode_curves(daily, so)
-    return daily, so, curves
+    return tr, so, R.analyse(daily, so)
 
 
 def test_sample_planted_recovery(sample):
-    _, so, curves = sample
-    done = so[~so["ongoing"]]
-    planted_deficit = 1 - done["recovery_initial_multiplier"].mean()      # about 0.4
-    reg = R.recovery_regression(curves).set_index("outcome")
-    pooled = R.pooled_ramp(curves).iloc[0]
-    # The sample's SKUs sell 0.05-2 units a day, so ~960 units follow the 86 restocks.
-    # Stated tolerances: deficit within 0.12 of the planted mean and its 95 % interval holds
-    # it; the slope on stockout length has an interval containing 0 (planted independent);
-    # recovery days within 7 of the planted mean (~18).
-    assert abs(pooled["deficit"] - planted_deficit) <= 0.12
-    d = reg.loc["deficit"]
-    assert d["mean_lo"] <= planted_deficit <= d["mean_hi"]
-    assert d["slope_lo"] <= 0 <= d["slope_hi"]
-    assert abs(reg.loc["recovery_days", "mean"] - done["recovery_days"].mean()) <= 7
-    r = reg.loc["recovery_days"]
-    assert r["slope_lo"] <= 0 <= r["slope_hi"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Budget arithmetic and the rule-of-thumb prior
-# ---------------------------------------------------------------------------------------------
-
-def _reg(episodes):
-    # deficit 0.4 and recovery 20 days at every length (slope 0), seen for lengths 1..40
-    base = dict(seller_id="s", episodes=episodes, slope_per_day=0.0, length_min=1.0,
-                length_max=40.0)
-    return pd.DataFrame([dict(base, outcome="deficit", intercept=0.4),
-                         dict(base, outcome="recovery_days", intercept=20.0)])
-
-
-TARGET = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "sku": ["A"],
-                       "length_days": [10], "restock_date": [pd.Timestamp("2026-11-01")],
-                       "baseline_units_per_day": [10.0]})
-RATES = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "sku": ["A"], "cpc": [1.0],
-                      "cvr": [0.1], "units_per_order": [1.0], "daily_spend": [10.0],
-                      "currency": ["USD"], "rates_source": ["sku"]})
-
-
-def test_budget_plan_by_hand():
-    plan = R.budget_plan(TARGET, _reg(10), RATES, "2026-11-01", target_days=10, weeks=2,
-                         min_episodes=8)
-    # natural m_k = 1 - 0.4 (1 - k/20); target p_k = 1 - 0.4 (1 - k/10) for k <= 10, else 1
-    # gap p - m = 0.4 (k/10 - k/20) = 0.02 k (k <= 10); k > 10: 0.4 (1 - k/20)
-    # week 1 (k 0..6): 10 * 0.02 * 21 = 4.2 units; week 2 (k 7..13): 10 * (0.02 * (7 + 8 + 9
-    # + 10) + 0.4 * (0.45 + 0.4 + 0.35)) = 10 * (0.68 + 0.48) = 11.6 units
-    assert plan["extra_units"].round(9).tolist() == [4.2, 11.6]
-    # clicks = units / (0.1 * 1); budget = clicks * 1.0
-    assert plan["extra_clicks"].round(9).tolist() == [42.0, 116.0]
-    assert plan["extra_budget"].round(9).tolist() == [42.0, 116.0]
-    assert (plan["prior_weight"] == 0).all() and plan["basis"].str.startswith("own").all()
-    # the rule is reported beside it: 0.37 x 70 a week (stockout 10 > 7 days)
-    assert plan["rule_extra_budget"].round(9).tolist() == [25.9, 25.9]
-    chk = R.rule_of_thumb_check(plan)
-    assert chk["own_pct_of_spend"].round(9).iloc[0] == round(158 / 140, 9)
-    assert chk["rule_pct_of_spend"].round(9).iloc[0] == 0.37
-
-
-def test_budget_plan_thin_data_uses_rule_as_prior():
-    plan = R.budget_plan(TARGET, _reg(2), RATES, "2026-11-01", target_days=10, weeks=2,
-                         min_episodes=8)
-    # 2 of 8 episodes: w = 0.25; total = 0.25 * 158 + 0.75 * 51.8 = 39.5 + 38.85 = 78.35,
-    # spread like the own plan (42 : 116)
-    assert plan["prior_weight"].tolist() == [0.75, 0.75]
-    assert round(plan["extra_budget"].sum(), 9) == 78.35
-    assert round(plan["extra_budget"].iloc[0], 9) == round(78.35 * 42 / 158, 9)
-    assert plan["basis"].str.contains("prior").all()
-    # no episodes at all: the rule alone, even over the weeks, and said so
-    none = R.budget_plan(TARGET, None, RATES, "2026-11-01", weeks=2)
-    assert none["extra_budget"].round(9).tolist() == [25.9, 25.9]
-    assert none["basis"].str.contains("rule of thumb only").all()
-    # a stockout of 7 days or less: the rule asks for nothing
-    short = R.budget_plan(TARGET.assign(length_days=5), None, RATES, "2026-11-01", weeks=2)
-    assert (short["extra_budget"] == 0).all()
-
-
-def test_budget_plan_starts_at_as_of_for_a_restock_in_the_past():
-    # restocked 7 days before as_of: week 1 is k 7..13 (11.6 units in the hand example)
-    plan = R.budget_plan(TARGET.assign(restock_date=pd.Timestamp("2026-10-25")), _reg(10),
-                         RATES, "2026-11-01", target_days=10, weeks=1)
-    assert round(plan["extra_units"].iloc[0], 9) == 11.6
-    assert plan["week_start"].iloc[0] == pd.Timestamp("2026-11-01")
-
-
-def test_kpis_names_and_values(const):
-    _, _, fits, _ = const
-    plan = R.budget_plan(TARGET, _reg(10), RATES, "2026-11-01", target_days=10, weeks=4)
-    k = {x.name: x for x in R.recovery_kpis(fits, plan, "2026-11-01")}
-    assert set(k) == {"stockout_recovery_days_median", "stockout_sales_deficit_mean",
-                      "stockout_recovery_lost_units", "stockout_extra_ad_budget_next_4w"}
-    assert k["stockout_recovery_days_median"].value == fits["recovery_days"].median()
-    w = fits["expected_units"]
-    assert k["stockout_sales_deficit_mean"].value == pytest.approx(
-        (fits["deficit"] * w).sum() / w.sum())
-    pooled = pd.DataFrame({"seller_id": ["s"], "marketplace": ["US"], "episodes": [40],
-                           "deficit": [0.42]})
-    kp = {x.name: x for x in R.recovery_kpis(fits, None, "2026-11-01", pooled=pooled)}
-    assert kp["stockout_sales_deficit_mean"].value == 0.42
-    assert k["stockout_extra_ad_budget_next_4w"].value == pytest.approx(plan["extra_budget"]
-                                                                        .sum())
-    assert k["stockout_extra_ad_budget_next_4w"].status == "info"
+    tr, so, res = sample
+    p = res.pooled.iloc[0]
+    # planted average deficit over the days the estimate uses (k = 1..27, uncensored, before
+    # any later stockout), from the truth: 1 - sum(demand after rank loss) / sum(demand)
+    c = res.curves[res.curves["used"] & (res.curves["day_after"] < 28)]
+    t = c.merge(tr.rename(columns={"demand_after_rank_loss": "after"})[
+        ["marketplace", "sku", "date", "demand", "after"]], on=["marketplace", "sku", "date"])
+    planted = 1 - t["after"].sum() / t["demand"].sum()
+    assert 0.08 <= planted <= 0.18
+    # the sample carries about 700 counterfactual units in lumps (phi ~ 5 units per unit
+    # of variance): its information bound is sqrt(5 x 700) / 700 = 8.5 points, so the
+    # issue's +-5 points cannot be met by any estimator here. Checked instead: the interval
+    # holds the planted deficit, its width matches that bound, and the recovery time is not
+    # claimed unless identified (then within 5 days of the planted mean).
+    assert p["deficit_lo"] <= planted <= p["deficit_hi"]
+    assert 0.05 <= p["se"] <= 0.12
+    assert p["episodes"] >= 80 and p["placebo_episodes"] >= 500
+    if p["recovery_identified"]:
+        assert abs(p["recovery_days"] - so.loc[~so["ongoing"], "recovery_days"].mean()) <= 5
+    else:
+        assert p["recovery_note"].startswith("not identified")
