@@ -1207,8 +1207,11 @@ def recovery_kpis(res: Recovery, plan: pd.DataFrame | None, as_of, *,
     ``marketplace`` field is the group's marketplace, or ``ALL`` when episodes are pooled
     across marketplaces (the default: the rank loss is Amazon's, not a marketplace's).
 
-    * ``stockout_sales_deficit_mean``: the pooled deficit over the first ``summary_days``
-      after a restock (fraction; denominator = episodes);
+    * ``stockout_sales_deficit_mean``: the share of the counterfactual sales lost over the
+      first ``summary_days`` after a restock, pooled (fraction: numerator = lost units,
+      denominator = counterfactual units; an estimate below 0 - sales above the
+      counterfactual - shows as 0, the signed estimate and its interval are in
+      :attr:`Recovery.pooled`);
     * ``stockout_recovery_days_median``: the pooled recovery time where identified, else no
       data (name kept for schedulers; days);
     * ``stockout_recovery_lost_units``: counterfactual minus sold units over the same days,
@@ -1223,10 +1226,12 @@ def recovery_kpis(res: Recovery, plan: pd.DataFrame | None, as_of, *,
     for _, p in res.pooled.iterrows():
         mp = str(p["marketplace"]) if "marketplace" in res.by else "ALL"
         n = int(p["episodes"]) if pd.notna(p["episodes"]) else 0
+        lost = None if pd.isna(p["lost_units"]) else max(float(p["lost_units"]), 0.0)
         kp.append(KPI.make("stockout_sales_deficit_mean", mp,
-                           None if pd.isna(p["deficit"]) else float(p["deficit"]),
-                           denominator=n, window=f"first {res.summary_days} days after "
-                           "each restock"))
+                           None if lost is None else lost / float(p["counterfactual"]),
+                           numerator=lost, denominator=p["counterfactual"],
+                           window=f"first {res.summary_days} days after each restock, "
+                           f"{n} restocks"))
         kp.append(KPI.make("stockout_recovery_days_median", mp,
                            float(p["recovery_days"]) if p["recovery_identified"] else None,
                            unit="days", denominator=n, window="all episodes"))

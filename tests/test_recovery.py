@@ -125,7 +125,7 @@ def fake_recovery(d0=0.3, rec=20, measurable=True, identified=True, base=10.0, W
                                 recovery_identified=identified, deficit_at_restock=d0,
                                 recovery_days=rec if identified else np.nan,
                                 recovery_note="identified" if identified else "not identified",
-                                deficit=0.1, lost_units=5.0)])
+                                deficit=0.1, lost_units=15.0, counterfactual=150.0)])
     Eb = np.full((50, W), base)
     Ub = Eb * R.ramp(k, 1 - d0, rec)
     boot = {"s": dict(U=Ub, E=Eb, m0=np.full(50, 1 - d0), R=np.full(50, float(rec)),
@@ -200,6 +200,27 @@ def test_budget_zero_out_of_stock_short_cover_or_no_damage():
     assert (p["extra_budget"] == 0).all() and p["basis"].str.startswith("no measurable").all()
     # ... but its interval still says how much might be missing (the replicates' ramp)
     assert (p["extra_budget_hi"] > 0).all()
+
+
+def test_kpis_by_hand():
+    res = fake_recovery()
+    plan = R.budget_plan(res, EPIS, AS_OF, rates=RATES, on_hand=ON_HAND, weeks=4)
+    k = {x.name: x for x in R.recovery_kpis(res, plan, AS_OF)}
+    # pooled across marketplaces: "ALL"; 15 of 150 counterfactual units lost = 10 %
+    assert {x.marketplace for x in k.values()} == {"ALL"}
+    assert k["stockout_sales_deficit_mean"].value == 0.1
+    assert k["stockout_sales_deficit_mean"].numerator == 15.0
+    assert k["stockout_recovery_days_median"].value == 20.0
+    assert k["stockout_recovery_lost_units"].value == 15.0
+    # 12.6 + 5.25 + 0.15 units at 10 each in the 4 weeks (week 4, k = 26..32, misses 0)
+    assert round(k["stockout_extra_ad_budget_next_4w"].value, 9) == 180.0
+    # sales above the counterfactual: a share lost of 0 (the signed estimate is in the
+    # summary table); no recovery time when not identified
+    res.pooled.loc[0, ["lost_units", "recovery_identified"]] = [-6.0, False]
+    k = {x.name: x for x in R.recovery_kpis(res, None, AS_OF)}
+    assert k["stockout_sales_deficit_mean"].value == 0.0
+    assert k["stockout_recovery_days_median"].status == "no_data"
+    assert "stockout_extra_ad_budget_next_4w" not in k
 
 
 # ---------------------------------------------------------------------------------------------
