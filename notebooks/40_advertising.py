@@ -243,6 +243,9 @@ if rres is not None and len(rres.pooled):
     outputs.write_csv(rres.weekly, OUT, "stockout_recovery_weekly")
     outputs.write_csv(rres.episodes[~rres.episodes["placebo"]], OUT, "stockout_recovery_episodes")
     for g, (_, p) in zip(rres.groups, summ.iterrows()):
+        if not p["episodes"]:
+            display(Markdown(f"**{p['seller_id']}**: {p['verdict']} (see the episodes below for why)."))
+            continue
         pl = (f"; placebo range {p['placebo_lo']:.0%} to {p['placebo_hi']:.0%}"
               if pd.notna(p["placebo_lo"]) else "")
         display(Markdown(
@@ -263,6 +266,8 @@ if rres is not None and len(rres.pooled):
                      "deficit_lo", "deficit_hi", "verdict"]].round({"counterfactual": 1, "deficit": 2,
                                                                     "deficit_lo": 2, "deficit_hi": 2})
             .head(MAX_ROWS))
+elif rres is not None:
+    display(Markdown("No SKU has been restocked after a stockout yet: nothing to measure."))
 elif len(LED) and len(T["orders"]):
     display(Markdown("No stockout in the Inventory Ledger: nothing to measure."))
 else:
@@ -274,7 +279,7 @@ else:
 # For SKUs restocked in the last six weeks: the units still missing week by week (counterfactual x measured deficit), priced at the margin: CPC / (CVR x units per order) from the SKU's own last `window_days` of Sponsored Products (CVR shrunk toward the marketplace), capped at target ACoS x price. **Zero** where no damage is measurable, for a SKU still out of stock (no ads until it is back) and for one whose stock covers fewer days than the plan. Each week shows its 95 % interval and the number of past restocks behind it. The sellers' rule of thumb "over 7 days out of stock needs about 37 % more ad budget" has no source (forecasting.md §5.6); it is shown as a comparison only. Written to `stockout_ad_budget_plan.csv`.
 
 # %%
-if rres is not None and len(rres.pooled):
+if rres is not None:
     rates = RC.sku_ad_rates(ADS, AS_OF, window_days=WINDOW) if len(ADS) else None
     now = ron_hand.sort_values("date").groupby(["seller_id", "marketplace", "sku"]).tail(1)
     rplan = RC.budget_plan(rres, repis, AS_OF, rates=rates, unit_costs=UC if len(UC) else None,
@@ -282,9 +287,11 @@ if rres is not None and len(rres.pooled):
     outputs.write_csv(rplan, OUT, "stockout_ad_budget_plan")
     if len(rplan):
         display(Markdown("Basis: " + "; ".join(sorted(set(rplan["basis"])))))
-        show = rplan.assign(budget=lambda x: x["extra_budget"].round(2).astype(str) + " ("
-                            + x["extra_budget_lo"].round(2).astype(str) + " to "
-                            + x["extra_budget_hi"].round(2).astype(str) + ")")
+        show = rplan.assign(budget=lambda x: x["extra_budget"].map("{:.2f}".format) + " ("
+                            + x["extra_budget_lo"].map("{:.2f}".format) + " to "
+                            + x["extra_budget_hi"].map("{:.2f}".format) + "; "
+                            + x["episodes"].astype(str) + " restocks)")
+        show["budget"] = show["budget"].where(show["extra_budget"].notna(), "no ad rates")
         display(show.pivot_table(index=["marketplace", "sku", "status", "length_days"], columns="week",
                                  values="budget", aggfunc="first").head(MAX_ROWS))
         why = rplan[rplan["reason"] != ""].drop_duplicates(["marketplace", "sku"])

@@ -368,17 +368,20 @@ class _Curves:
 
 
 def _episode_table(episodes: pd.DataFrame, placebos: pd.DataFrame | None) -> pd.DataFrame:
+    """Real episodes (ongoing ones kept, flagged: they are reported, not measured) and
+    placebos, one row each (duplicates of a SKU and start dropped)."""
     _need(episodes, [*KEY, "start", "end", "length_days"], "episodes")
     ep = _norm_keys(episodes)
-    if "ongoing" in ep:
-        ep = ep[~ep["ongoing"].astype("boolean").fillna(False).astype(bool)]
-    ep = ep[[*KEY, "start", "end", "length_days"]].assign(placebo=False)
+    ongoing = (ep["ongoing"].astype("boolean").fillna(False).astype(bool) if "ongoing" in ep
+               else pd.Series(False, index=ep.index))
+    ep = ep[[*KEY, "start", "end", "length_days"]].assign(placebo=False, ongoing=ongoing)
     if placebos is not None and len(placebos):
         ep = pd.concat([ep, _norm_keys(placebos)[[*KEY, "start", "end", "length_days"]]
-                        .assign(placebo=True)], ignore_index=True)
+                        .assign(placebo=True, ongoing=False)], ignore_index=True)
     ep["start"] = pd.to_datetime(ep["start"]).astype("datetime64[ns]")
     ep["end"] = pd.to_datetime(ep["end"]).astype("datetime64[ns]")
     ep["length_days"] = ep["length_days"].astype("int64")
+    ep["ongoing"] = ep["ongoing"].astype(bool)
     return ep.drop_duplicates([*KEY, "start", "placebo"]).reset_index(drop=True)
 
 
@@ -393,7 +396,12 @@ def _curves(P: _Panel, ep: pd.DataFrame, *, gap_days: int, origin_step_days: int
     n = len(ep)
     if n == 0:
         z = np.zeros((0, W))
-        return _Curves(ep.assign(episode=pd.Series(dtype="int64")), z, z, z, z.astype(bool))
+        e = ep.assign(episode=pd.Series(dtype="int64"), origin=pd.Series(dtype="datetime64[ns]"),
+                      restock_date=pd.Series(dtype="datetime64[ns]"),
+                      controls=pd.Series(dtype="int64"), runup_units=pd.Series(dtype=float),
+                      runup_counterfactual=pd.Series(dtype=float),
+                      status=pd.Series(dtype=object))
+        return _Curves(e, z, z, z, z.astype(bool))
     i = pd.MultiIndex.from_frame(P.keys).get_indexer(pd.MultiIndex.from_frame(ep[KEY]))
     s = _day_index(P, ep["start"])
     r = _day_index(P, ep["end"]) + 1
@@ -407,6 +415,7 @@ def _curves(P: _Panel, ep: pd.DataFrame, *, gap_days: int, origin_step_days: int
     status[nobs < min_history_days] = (f"fewer than {min_history_days} in-stock days of "
                                        f"history before the forecast origin")
     status[(r >= T)] = "restocked on the last day of the data: nothing after it yet"
+    status[ep["ongoing"].to_numpy(bool)] = "still out of stock at the end of the data"
     status[~known] = "SKU not in the daily table"
     ok = status == "ok"
     k = np.arange(W)
@@ -637,10 +646,13 @@ def analyse(daily: pd.DataFrame, episodes: pd.DataFrame, *, by=("seller_id",),
     placebo distribution, and per group ``by`` the pooled deficit, its weekly profile and
     the recovery time where identified.
 
-    ``episodes.episodes`` (one row per real and placebo episode): ``episode, seller_id,
-    marketplace, sku, start, end, length_days, placebo, origin, restock_date, controls,
-    status, days_used, units, counterfactual, lost_units, deficit, deficit_lo, deficit_hi,
-    z, placebo_pct, verdict`` (over the first ``summary_days`` after the restock).
+    ``episodes`` (one row per real episode - every one given, ongoing and unmeasurable ones
+    with the reason in ``status`` - and per placebo): ``episode, seller_id, marketplace, sku,
+    start, end, length_days, placebo, ongoing, origin, restock_date, controls, status,
+    runup_deviation, days_used, units, counterfactual, lost_units, deficit, deficit_lo,
+    deficit_hi, z, placebo_pct, verdict`` (over the first ``summary_days`` after the
+    restock; ``runup_deviation``: how far the week before the stockout sold above its
+    counterfactual - the selection the estimator avoids).
 
     ``pooled`` (one row per group): ``*by, episodes, placebo_episodes, units,
     counterfactual, lost_units, deficit, deficit_lo, deficit_hi, se, placebo_lo,
@@ -660,7 +672,8 @@ def analyse(daily: pd.DataFrame, episodes: pd.DataFrame, *, by=("seller_id",),
     kw = dict(gap_days=gap_days, window_days=window_days, origin_step_days=origin_step_days,
               min_history_days=min_history_days, history_days=history_days)
     real_eps = _episode_table(episodes, None)
-    plc = placebo_episodes(daily, real_eps, per_sku=placebos_per_sku, seed=seed,
+    plc = placebo_episodes(daily, real_eps[~real_eps["ongoing"]], per_sku=placebos_per_sku,
+                           seed=seed,
                            _panel_cache=P, **kw)
     eps = _episode_table(episodes, plc)
     Yh = None
@@ -747,7 +760,9 @@ def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
         zs = np.sort(ep["z"].to_numpy()[(grp == g) & ep["placebo"].to_numpy(bool) & has])
         sel = (grp == g) & has
         if len(zs):
-            pct[sel] = np.searchsorted(zs, ep["z"].to_numpy()[sel], side="right") / len(zs)
+            zz = ep["z"].to_numpy()[sel]   # mid-rank: ties count half
+            pct[sel] = (np.searchsorted(zs, zz, side="left")
+                        + np.searchsorted(zs, zz, side="right")) / (2 * len(zs))
     ep["placebo_pct"] = pct
     lo_q, hi_q = alpha / 2, 1 - alpha / 2
     ep["verdict"] = np.select(
@@ -868,7 +883,7 @@ def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
              "recovery_identified", "recovery_note", "phi", "kappa"]
     wcols = [*by, "week", "day_from", "day_to", "episodes", "units", "counterfactual",
              "deficit", "deficit_lo", "deficit_hi"]
-    ecols = ["episode", *KEY, "start", "end", "length_days", "placebo", "origin",
+    ecols = ["episode", *KEY, "start", "end", "length_days", "placebo", "ongoing", "origin",
              "restock_date", "controls", "status", "runup_deviation", "days_used", "units",
              "counterfactual", "lost_units", "deficit", "deficit_lo", "deficit_hi", "z",
              "placebo_pct", "verdict"]
@@ -1229,7 +1244,8 @@ def recovery_kpis(res: Recovery, plan: pd.DataFrame | None, as_of, *,
         lost = None if pd.isna(p["lost_units"]) else max(float(p["lost_units"]), 0.0)
         kp.append(KPI.make("stockout_sales_deficit_mean", mp,
                            None if lost is None else lost / float(p["counterfactual"]),
-                           numerator=lost, denominator=p["counterfactual"],
+                           numerator=lost,
+                           denominator=None if lost is None else float(p["counterfactual"]),
                            window=f"first {res.summary_days} days after each restock, "
                            f"{n} restocks"))
         kp.append(KPI.make("stockout_recovery_days_median", mp,

@@ -109,6 +109,26 @@ def test_placebos_fall_in_clean_in_stock_spans_and_are_seeded():
     assert p1["start"].is_unique or p1.groupby("sku")["start"].apply(lambda x: x.is_unique).all()
 
 
+def test_every_real_episode_is_reported_with_a_reason_when_not_measured():
+    units = {s: (lambda t: np.full(len(t), 5)) for s in "ABC"}
+    # A: too early to have 8 weeks of history before its origin; B: still out at the end
+    daily = _flat(list("ABC"), 200, units, {"A": (20, 25), "B": (190, 199)})
+    ep = D.stockout_episodes(daily)
+    res = R.analyse(daily, ep)
+    real = res.episodes[~res.episodes["placebo"]]
+    assert len(real) == len(ep) == 2
+    st = dict(zip(real["sku"], real["status"], strict=True))
+    assert st["A"].startswith("fewer than 56") and st["B"].startswith("still out of stock")
+    assert real["verdict"].str.startswith("not measured").all()
+    p = res.pooled.iloc[0]
+    assert p["episodes"] == 0 and p["verdict"] == "no episode could be measured"
+    assert not p["measurable"] and p["recovery_note"].startswith("not identified")
+    plan = R.budget_plan(res, ep, "2025-07-25", rates=None)
+    assert set(plan["status"]) == {"out_of_stock"} and (plan["extra_budget"] == 0).all()
+    k = {x.name: x for x in R.recovery_kpis(res, plan, "2025-07-25")}
+    assert k["stockout_sales_deficit_mean"].status == "no_data"
+
+
 # ---------------------------------------------------------------------------------------------
 # Budget arithmetic on a hand-built result
 # ---------------------------------------------------------------------------------------------
