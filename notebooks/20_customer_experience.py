@@ -176,7 +176,7 @@ display(sched.head(MAX_ROWS))
 # ## Message templates and Amazon's solicitation policy
 
 # %% [markdown]
-# Each template is checked against Amazon's Customer Solicitation policy (no asking for a positive review, no incentives of any kind, no asking only happy buyers, no diverting unhappy buyers, no asking to change or remove a review). Each finding names the rule and the words that break it. The check knows wording, not intent: a clean result is not a legal opinion. Written to `template_findings.csv`.
+# Each template is checked, in English, German, French, Italian, Spanish and Japanese, against Amazon's review policy (help G201972160: no asking for a positive review, no incentives of any kind, no asking only happy buyers, no steering toward a positive review such as "Loved it? ...", no diverting unhappy buyers, no asking to change or remove a review) and its Communication Guidelines (help G1801: no links other than Amazon's, no e-mail addresses, phone numbers or social-media handles, no marketing, no message that only thanks or confirms shipment). Each finding names the rule, the words that break it and the policy line with its source. The check knows wording, not intent: a clean result is not a legal opinion. Written to `template_findings.csv`.
 
 # %%
 from pathlib import Path
@@ -194,7 +194,8 @@ else:
     flagged = findings["template"].nunique() if len(findings) else 0
     display(Markdown(f"**{n_templates} templates checked, {flagged} with findings.**"))
     if len(findings):
-        display(findings[["template", "rule", "matched_text", "sentence", "source"]])
+        display(findings[["template", "rule", "language", "matched_text", "sentence", "policy",
+                          "source"]])
 
 # %%
 outputs.write_kpis(kpis, OUT, "20_customer_experience")

@@ -3035,7 +3035,7 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 | file | what |
 |---|---|
 | `unit-costs.csv` | our format: sku, marketplace, currency, price, cogs, fba-fee, referral-fee-pct (fraction), other-cost-per-unit; one planted row with an empty cogs |
-| `message-templates/*.txt` | the seller's buyer-message templates (not an export): two compliant, two that break Amazon's solicitation policy on purpose (checked by the customer-experience report) |
+| `message-templates/*.txt` | the seller's buyer-message templates (not an export): two compliant (EN, FR neutral review requests), four that break Amazon's review or communication rules on purpose (shipping notice only; 5-star request with steering, incentive and diverting; DE only happy buyers; JA phone number and e-mail address), checked by the customer-experience report |
 
 ## `sample-seller/US/` and `sample-seller/DE/`
 
@@ -3076,9 +3076,11 @@ def write_readme(out: Path):
 
 
 #: The seller's buyer-message templates (``message-templates/``, checked by the customer
-#: experience report against Amazon's solicitation policy). Two are compliant; two break the
-#: policy on purpose, as the truth README says (positive review; incentive; diverting unhappy
-#: buyers; German: asking only happy buyers).
+#: experience report against Amazon's review and communication rules). Two are compliant
+#: (English and French neutral review requests); four break the rules on purpose: a
+#: shipping-notice-only message (Communication Guidelines), steering and a 5-star request with
+#: an incentive and diverting unhappy buyers, German: asking only happy buyers, Japanese: a
+#: phone number and an e-mail address.
 MESSAGE_TEMPLATES = {
     "shipped-notice.txt": (
         "Hi, your order {order_id} has shipped today with {carrier}. You can follow it with "
@@ -3094,6 +3096,12 @@ MESSAGE_TEMPLATES = {
     "bewertung-de.txt": (
         "Vielen Dank für Ihre Bestellung! Wenn Sie zufrieden sind, hinterlassen Sie bitte eine "
         "Bewertung auf Amazon.\n"),
+    "avis-fr.txt": (
+        "Bonjour, merci pour votre commande. Votre avis aide les autres clients : si vous avez "
+        "un moment, laissez un avis sur le produit sur Amazon.\n"),
+    "review-ja.txt": (
+        "ご注文ありがとうございます。商品についてご不明な点は 03-1234-5678 または "
+        "support@example.jp までご連絡ください。レビューをお待ちしております。\n"),
 }
 
 

@@ -67,12 +67,19 @@ VIOLATING = [
     ("Wir bitten Sie, die Rezension zu löschen.", "change_review", "DE: Rezension löschen"),
 ]
 
+# Communication Guidelines (G1801): a message that only confirms shipment or only thanks (with
+# an offer of help) has no permitted purpose; Amazon sends shipment confirmations itself.
+VIOLATING += [
+    ("Your order has shipped. Your tracking number is 1Z5R89390357567127.",
+     "thanks_or_shipping_only", "shipping notice only"),
+    ("Thank you for your order! Let us know if you have any problem with your order.",
+     "thanks_or_shipping_only", "thanks and an offer of help only"),
+    ("Ihre Bestellung wurde versandt. Bei Fragen stehen wir Ihnen gerne zur Verfügung.",
+     "thanks_or_shipping_only", "DE shipping notice only"),
+]
+
 # (template, why it is compliant) — ordinary service messages and neutral review requests.
 COMPLIANT = [
-    ("Your order has shipped. Your tracking number is 1Z5R89390357567127.",
-     "shipping notice"),
-    ("Thank you for your order! Let us know if you have any problem with your order.",
-     "plain offer of help, no review"),
     ("Please consider leaving a review to help other customers.",
      "neutral review request"),
     ("We'd love to hear your feedback, good or bad. Please consider leaving a review.",
@@ -98,8 +105,6 @@ COMPLIANT = [
      "'if you would like to return' is not 'if you like it'"),
     ("Wir haben Ihnen den Betrag erstattet. Über eine Bewertung würden wir uns freuen.",
      "DE refund done in one sentence, neutral review request in the next: not tied"),
-    ("Ihre Bestellung wurde versandt. Bei Fragen stehen wir Ihnen gerne zur Verfügung.",
-     "DE shipping notice"),
     ("Wir würden uns über eine ehrliche Bewertung freuen.", "DE neutral review request"),
     ("Ihre Rückerstattung wurde veranlasst.", "DE refund notice without review"),
     ("Falls Sie mit dem Produkt nicht zufrieden sind, kontaktieren Sie uns bitte.",
@@ -126,26 +131,37 @@ def test_compliant_template_is_not_flagged(text, why):
 
 def test_rules_are_data_with_sources():
     ids = [r.id for r in s.RULES]
-    assert ids == ["positive_review", "incentive", "happy_only", "divert_unhappy",
-                   "change_review"]
+    assert ids == ["positive_review", "incentive", "happy_only", "steer_positive",
+                   "divert_unhappy", "change_review", "external_link", "email_address",
+                   "phone_number", "social_media", "marketing", "thanks_or_shipping_only"]
     for r in s.RULES:
         assert r.policy and r.source.startswith("https://")
-        assert {p.lang for p in r.patterns} == {"en", "de"}
+        langs = {p.lang for p in r.patterns}
+        # every review rule and the marketing / social rules have patterns in every language;
+        # links, e-mail addresses and phone numbers are language-independent ("*");
+        # thanks_or_shipping_only judges the whole message (THANKS / SHIPPED per language)
+        if r.id in s.MESSAGE_RULES:
+            assert not r.patterns and set(s.THANKS) == set(s.LANGUAGES)
+        elif r.id in ("external_link", "email_address", "phone_number"):
+            assert langs == {"*"}
+        else:
+            assert langs - {"*"} == set(s.LANGUAGES), r.id
 
 
 def test_check_templates_from_list_and_dict():
-    df = s.check_templates(["Your order has shipped.",
+    df = s.check_templates(["Please consider leaving a review.",
                             "If you are happy, please leave a 5-star review."])
     assert df.columns.tolist() == s.FINDING_COLUMNS
     assert set(df["template"]) == {"template_2"}
     assert set(df["rule_id"]) == {"happy_only", "positive_review"}
-    df2 = s.check_templates({"shipped": "Your order has shipped.",
+    df2 = s.check_templates({"neutral": "Please consider leaving a review.",
                              "fix": "Please remove your review."})
     assert df2["template"].tolist() == ["fix"] and df2["rule_id"].tolist() == ["change_review"]
 
 
 def test_check_templates_from_folder(tmp_path):
-    (tmp_path / "a_shipped.txt").write_text("Your order is on its way.", encoding="utf-8")
+    (tmp_path / "a_neutral.txt").write_text("Your opinion helps other buyers: please "
+                                            "consider a review.", encoding="utf-8")
     (tmp_path / "b_review.txt").write_text(
         "Hinterlassen Sie eine Bewertung und erhalten Sie 10 % Rabatt.", encoding="utf-8")
     (tmp_path / "c_cp1252.txt").write_bytes(
@@ -156,7 +172,7 @@ def test_check_templates_from_folder(tmp_path):
     assert df.loc[df["template"] == "b_review.txt", "rule_id"].tolist() == ["incentive"]
     assert "positive_review" in set(df.loc[df["template"] == "c_cp1252.txt", "rule_id"])
     summary = s.template_summary(df, tmp_path)
-    assert summary["template"].tolist() == ["a_shipped.txt", "b_review.txt", "c_cp1252.txt"]
+    assert summary["template"].tolist() == ["a_neutral.txt", "b_review.txt", "c_cp1252.txt"]
     assert summary["findings"].tolist()[0] == 0
 
 
@@ -164,8 +180,9 @@ def test_language_choice():
     text = "Bitte bewerten Sie uns mit 5 Sternen."
     assert s.check_templates([text], languages=("en",)).empty
     assert not s.check_templates([text], languages=("de",)).empty
+    assert not s.check_templates([text], languages=("fr", "de")).empty
     with pytest.raises(ParameterError):
-        s.check_templates([text], languages=("fr",))
+        s.check_templates([text], languages=("xx",))
 
 
 def test_bad_inputs(tmp_path):
