@@ -30,6 +30,7 @@ wismo_hours: float = 12.0  # hours within which a where-is-my-order message must
 return_window_days: int = 90  # window for return rates and reasons, days
 min_units_for_return_rate: int = 30  # SKUs with fewer shipped units are not ranked by return rate
 templates_dir: str = ""  # folder of message templates (.txt) to check; empty means DATA_DIR/<seller>/message-templates if present
+exclude_returned_refunded_claimed: bool = False  # our option, not Amazon's rule: leave returned, refunded and claimed orders out of the Request a Review list (see the note in that section)
 
 # %%
 import matplotlib
@@ -55,8 +56,9 @@ WISMO_H = P.as_float(wismo_hours, 'wismo_hours', minimum=1)
 RET_DAYS = P.as_int(return_window_days, 'return_window_days', minimum=7)
 MIN_UNITS = P.as_int(min_units_for_return_rate, 'min_units_for_return_rate', minimum=1)
 TEMPLATES = P.as_str(templates_dir, 'templates_dir')
+EXCLUDE_UNHAPPY = P.as_bool(exclude_returned_refunded_claimed, "exclude_returned_refunded_claimed")
 inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
-                         tables=["buyer_messages", "orders", "order_promises", "fba_shipments", "returns", "claims", "inventory_ledger", "delivery_events", "shipment_confirmations", "feedback"])
+                         tables=["buyer_messages", "orders", "order_promises", "fba_shipments", "returns", "claims", "inventory_ledger", "delivery_events", "shipment_confirmations", "feedback", "review_requests"])
 display(pd.DataFrame({"value": {
     "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
     "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
@@ -72,10 +74,14 @@ display(pd.DataFrame({"value": {
 # %%
 from postship_analysis import customer
 T = {name: inputs.table(name) for name in ["buyer_messages", "orders", "order_promises", "fba_shipments",
-                                           "returns", "claims", "inventory_ledger"]}
-kpis = customer.customer_kpis(
-    AS_OF, buyer_messages=T["buyer_messages"], orders=T["orders"], order_promises=T["order_promises"],
-    fba_shipments=T["fba_shipments"], returns=T["returns"], claims=T["claims"], wismo_hours=WISMO_H)
+                                           "returns", "claims", "inventory_ledger", "review_requests"]}
+import warnings
+with warnings.catch_warnings():  # the option's note is shown in the Request a Review section
+    warnings.simplefilter("ignore", customer.SelectiveSolicitationWarning)
+    kpis = customer.customer_kpis(
+        AS_OF, buyer_messages=T["buyer_messages"], orders=T["orders"], order_promises=T["order_promises"],
+        fba_shipments=T["fba_shipments"], returns=T["returns"], claims=T["claims"], wismo_hours=WISMO_H,
+        review_requests=T["review_requests"], exclude_returned_refunded_claimed=EXCLUDE_UNHAPPY)
 KPIS = kpi_frame(kpis)
 display(plots.kpi_table(KPIS))
 
@@ -162,12 +168,23 @@ display(pairs.head(MAX_ROWS))
 # %% [markdown]
 # ## Request a Review
 #
-# Orders that may get a review request today: from 5 days after the earliest delivery date to 30 days after the latest one, once per order, never for cancelled, returned, refunded or claimed orders (Amazon's Solicitations API rules). Orders that are not yet eligible show the date they become eligible. Written to `review_requests.csv`.
+# Orders that may get a review request today: shipped, not cancelled, from 5 days after the earliest delivery date to 30 days after the latest one (Amazon's Solicitations API window), and **once per order**: orders in your request log (`Review Requests.csv`: order-id, requested-at, method; see docs/INPUTS.md) are never listed again. Orders that are not yet eligible show the date they become eligible. Returned, refunded and claimed orders stay on the list, marked in their columns: Amazon forbids asking for reviews only from buyers who had a good experience (help G201972160). Written to `review_requests.csv`.
 
 # %%
-sched = customer.review_request_schedule(
-    T["orders"], AS_OF, order_promises=T["order_promises"], fba_shipments=T["fba_shipments"],
-    returns=T["returns"], claims=T["claims"])
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", customer.SelectiveSolicitationWarning)
+    sched = customer.review_request_schedule(
+        T["orders"], AS_OF, order_promises=T["order_promises"], fba_shipments=T["fba_shipments"],
+        returns=T["returns"], claims=T["claims"], review_requests=T["review_requests"],
+        exclude_returned_refunded_claimed=EXCLUDE_UNHAPPY)
+if EXCLUDE_UNHAPPY:
+    display(Markdown("> **Warning.** " + customer.SELECTIVE_NOTE))
+if T["review_requests"].empty:
+    display(Markdown("No request log given (`Review Requests.csv`): orders you already asked cannot be "
+                     "recognised and may be listed again. Keep a log of every request (one per order)."))
+else:
+    display(Markdown(f"**{T['review_requests']['order_id'].nunique():,} orders** in your request log are "
+                     "never listed again."))
 outputs.write_csv(sched, OUT, "review_requests")
 display(sched.groupby(["marketplace", "status"]).size().rename("orders").reset_index())
 display(sched.head(MAX_ROWS))

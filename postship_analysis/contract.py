@@ -482,6 +482,17 @@ _table(
     ],
 )
 _table(
+    "review_requests",
+    "The seller's log of review requests already sent (Request a Review button, Solicitations "
+    "API or a tool). Amazon has no export; this is our CSV (order-id, requested-at, method). "
+    "Amazon allows one request per order: an order in this log is never listed again.",
+    [
+        ("order_id", STR, "Amazon order id"),
+        ("requested_ts", TS, "when the request was sent, UTC (<NaT> = date unknown)"),
+        ("method", STR, "how it was sent: button, api, the tool's name..."),
+    ],
+)
+_table(
     "feedback",
     "Seller feedback (GET_SELLER_FEEDBACK_DATA / Seller Central > Performance > Feedback > "
     "download); comments and rater e-mail are never read.",

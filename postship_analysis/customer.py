@@ -30,6 +30,7 @@ Contents
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -666,6 +667,20 @@ REVIEW_STATUSES = ("eligible", "not_yet_eligible", "expired", "already_requested
                    "cancelled", "returned", "refunded", "claimed", "not_shipped")
 
 
+class SelectiveSolicitationWarning(UserWarning):
+    """Returned, refunded or claimed orders were dropped from the Request a Review list: our
+    option, not Amazon's rule, and close to what Amazon forbids (asking only buyers who had a
+    good experience, help G201972160)."""
+
+
+SELECTIVE_NOTE = (
+    "Returned, refunded and claimed orders are left out of the Request a Review list because "
+    "this option was turned on. This is not an Amazon rule: Amazon's policy forbids asking for "
+    "reviews only from buyers who had a positive experience (sellercentral help G201972160), "
+    "and leaving out the buyers who returned, got a refund or filed a claim comes close to "
+    "that. Amazon's own Request a Review button stays available for these orders.")
+
+
 def _order_level(orders: pd.DataFrame) -> pd.DataFrame:
     _need(orders, "orders", KEYS + ["order_id", "purchase_ts", "order_status", "sku",
                                     "fulfillment_channel"])
@@ -773,8 +788,22 @@ def _delivery_windows(base: pd.DataFrame, order_promises, fba_shipments,
     return b
 
 
+def _requested_ids(requested_order_ids, review_requests) -> pd.DataFrame:
+    """Orders already asked for a review: the seller's request log (table ``review_requests``,
+    dated by ``requested_ts``) and/or a list of order ids."""
+    parts = []
+    if review_requests is not None and len(review_requests):
+        _need(review_requests, "review_requests", ["order_id"])
+        parts.append(_ids(review_requests, "requested_ts"))
+    if requested_order_ids is not None:
+        parts.append(_ids(requested_order_ids, "requested_ts"))
+    parts = [x for x in parts if len(x)]
+    return pd.concat(parts, ignore_index=True) if parts else _ids(None)
+
+
 def _review_base(orders, order_promises, fba_shipments, returns, claims, requested_order_ids,
-                 refunded_order_ids, fallback_delivery_days, start_days, end_days, as_of):
+                 refunded_order_ids, fallback_delivery_days, start_days, end_days, as_of,
+                 review_requests=None):
     base = _order_level(orders)
     base = _delivery_windows(base, order_promises, fba_shipments, fallback_delivery_days)
     base["eligible_from"] = base["earliest_delivery_date"] + int(start_days) * DAY
@@ -792,15 +821,21 @@ def _review_base(orders, order_promises, fba_shipments, returns, claims, request
     base = _flag(base, _ids(rets, "return_ts"), "returned", as_of)
     base = _flag(base, refund_ids, "refunded", as_of)
     base = _flag(base, _ids(claims, "claim_ts"), "claimed", as_of)
-    base = _flag(base, _ids(requested_order_ids), "requested", None)
+    # a request logged on the as-of day itself (after the report ran) is already sent: an
+    # order is never listed again once it is in the log
+    base = _flag(base, _requested_ids(requested_order_ids, review_requests), "requested",
+                 None if as_of is None else as_of + DAY)
     return base
 
 
-def _review_status(b: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
-    conds = [b["all_cancelled"], ~b["shipped"], b["claimed"], b["returned"], b["refunded"],
-             b["requested"], b["eligible_until"] < as_of, b["eligible_from"] > as_of]
-    labels = ["cancelled", "not_shipped", "claimed", "returned", "refunded",
-              "already_requested", "expired", "not_yet_eligible"]
+def _review_status(b: pd.DataFrame, as_of: pd.Timestamp, exclude: bool) -> pd.Series:
+    no = pd.Series(False, index=b.index)
+    conds = [b["all_cancelled"], ~b["shipped"], b["requested"],
+             b["claimed"] if exclude else no, b["returned"] if exclude else no,
+             b["refunded"] if exclude else no, b["eligible_until"] < as_of,
+             b["eligible_from"] > as_of]
+    labels = ["cancelled", "not_shipped", "already_requested", "claimed", "returned",
+              "refunded", "expired", "not_yet_eligible"]
     return pd.Series(np.select([c.to_numpy(dtype=bool) for c in conds], labels,
                                default="eligible"), index=b.index, dtype="string")
 
@@ -812,6 +847,8 @@ def review_request_schedule(orders: pd.DataFrame, as_of, *,
                             claims: pd.DataFrame | None = None,
                             requested_order_ids: pd.DataFrame | Iterable[str] | None = None,
                             refunded_order_ids: pd.DataFrame | Iterable[str] | None = None,
+                            review_requests: pd.DataFrame | None = None,
+                            exclude_returned_refunded_claimed: bool = False,
                             fallback_delivery_days: tuple[int, int] = FALLBACK_DELIVERY_DAYS,
                             start_days: int = REVIEW_START_DAYS,
                             end_days: int = REVIEW_END_DAYS,
@@ -820,14 +857,24 @@ def review_request_schedule(orders: pd.DataFrame, as_of, *,
 
     Rule (domain.md §3; Solicitations API guide): a request may be sent from ``start_days``
     (5) days after the order's earliest delivery date to ``end_days`` (30) days after its
-    latest delivery date, both inclusive, in marketplace-local days; one request per order.
-    An order is ``eligible`` on ``as_of`` when, in this order of precedence, it is not
-    ``cancelled`` (every item cancelled), is shipped (status Shipped / Delivered, else
-    ``not_shipped``: Amazon waits for Shipped), has no A-to-z claim filed before the as-of
-    moment (``claimed``; any claim status -- our choice), no return (``returned``), no refund
-    (``refunded``: a return with a refunded amount, or ``refunded_order_ids``), is not in
-    ``requested_order_ids`` (``already_requested``), and ``eligible_from <= as_of <=
-    eligible_until`` (else ``not_yet_eligible`` or ``expired``).
+    latest delivery date, both inclusive, in marketplace-local days; **one request per order**
+    ("Send only one productReviewAndSellerFeedback or free form proactive message per order",
+    Solicitations API model). An order is ``eligible`` on ``as_of`` when, in this order of
+    precedence, it is not ``cancelled`` (every item cancelled), is shipped (status Shipped /
+    Delivered, else ``not_shipped``: Amazon waits for Shipped), has not been asked already
+    (``already_requested``: in the seller's request log ``review_requests`` -- any request
+    dated up to the end of the as-of day, or undated -- or in ``requested_order_ids``; such an
+    order is never listed again), and ``eligible_from <= as_of <= eligible_until`` (else
+    ``not_yet_eligible`` or ``expired``).
+
+    **Returned, refunded and claimed orders stay on the list by default.** Amazon forbids
+    asking for reviews only from buyers who had a good experience (help G201972160), and
+    Amazon's own button asks every buyer. ``exclude_returned_refunded_claimed=True`` drops
+    orders with an A-to-z claim (``claimed``, any status), a return (``returned``) or a refund
+    (``refunded``: a return with a refunded amount, or ``refunded_order_ids``) known before the
+    as-of moment; it is our option, not Amazon's rule, and raises
+    :class:`SelectiveSolicitationWarning` (text :data:`SELECTIVE_NOTE`). Either way the
+    columns ``returned, refunded, claimed`` show what is known about each order.
 
     Delivery dates (``dates_source``): ``promise`` = the order flat file's earliest / latest
     delivery dates (``order_promises``, seller-fulfilled); ``fba_estimated_arrival`` = the
@@ -836,22 +883,25 @@ def review_request_schedule(orders: pd.DataFrame, as_of, *,
     ``fallback_delivery_days`` (default 2 and 5 days; FBA orders without shipment rows). The
     fallback is our assumption: Amazon's own dates may differ by a day or two at each end.
 
-    Returns one row per order (multi-item orders: SKUs joined with ``"; "``), ready for CSV:
-    ``seller_id, marketplace, order_id, sku, fulfillment_channel, earliest_delivery_date,
-    latest_delivery_date, dates_source, eligible_from, eligible_until, status,
-    days_until_eligible`` (0 when eligible; days to wait when not yet eligible). By default
-    only ``eligible`` and ``not_yet_eligible`` orders (the action list: eligible first, the
-    soonest to expire first; then the others by the date they become eligible);
-    ``include_ineligible=True`` gives every order with its status.
+    Returns one row per order (multi-item orders: SKUs joined with ``"; "``; an order is
+    never listed twice), ready for CSV: ``seller_id, marketplace, order_id, sku,
+    fulfillment_channel, earliest_delivery_date, latest_delivery_date, dates_source,
+    eligible_from, eligible_until, status, days_until_eligible`` (0 when eligible; days to
+    wait when not yet eligible), ``returned, refunded, claimed``. By default only ``eligible``
+    and ``not_yet_eligible`` orders (the action list: eligible first, the soonest to expire
+    first; then the others by the date they become eligible); ``include_ineligible=True``
+    gives every order with its status.
 
     Example: a US order with earliest delivery 2026-10-20 and latest 2026-10-24 can be asked
     from 2026-10-25 to 2026-11-23; as of 2026-11-01 it is ``eligible``.
     """
     as_of = _as_day(as_of)
+    if exclude_returned_refunded_claimed:
+        warnings.warn(SELECTIVE_NOTE, SelectiveSolicitationWarning, stacklevel=2)
     b = _review_base(orders, order_promises, fba_shipments, returns, claims,
                      requested_order_ids, refunded_order_ids, fallback_delivery_days,
-                     start_days, end_days, as_of)
-    b["status"] = _review_status(b, as_of)
+                     start_days, end_days, as_of, review_requests)
+    b["status"] = _review_status(b, as_of, exclude_returned_refunded_claimed)
     b["days_until_eligible"] = np.where(
         b["status"] == "not_yet_eligible", (b["eligible_from"] - as_of) / DAY,
         np.where(b["status"] == "eligible", 0, np.nan))
@@ -863,8 +913,11 @@ def review_request_schedule(orders: pd.DataFrame, as_of, *,
     b = b.sort_values(KEYS + ["_o", "_k", "order_id"])
     cols = KEYS + ["order_id", "sku", "fulfillment_channel", "earliest_delivery_date",
                    "latest_delivery_date", "dates_source", "eligible_from", "eligible_until",
-                   "status", "days_until_eligible"]
-    return b[cols].reset_index(drop=True)
+                   "status", "days_until_eligible", "returned", "refunded", "claimed"]
+    out = b[cols].reset_index(drop=True)
+    if out.duplicated(KEYS + ["order_id"]).any():  # one row per order, by construction
+        raise AssertionError("review_request_schedule listed an order twice")
+    return out
 
 
 def review_requests_trend(orders: pd.DataFrame, start, end, *,
@@ -874,29 +927,38 @@ def review_requests_trend(orders: pd.DataFrame, start, end, *,
                           claims: pd.DataFrame | None = None,
                           requested_order_ids: pd.DataFrame | Iterable[str] | None = None,
                           refunded_order_ids: pd.DataFrame | Iterable[str] | None = None,
+                          review_requests: pd.DataFrame | None = None,
+                          exclude_returned_refunded_claimed: bool = False,
                           fallback_delivery_days: tuple[int, int] = FALLBACK_DELIVERY_DAYS,
                           start_days: int = REVIEW_START_DAYS,
                           end_days: int = REVIEW_END_DAYS) -> pd.DataFrame:
     """Daily count of orders eligible for a review request, for each day in ``[start, end]``.
 
     Same rule as :func:`review_request_schedule`; an order counts on day ``d`` when ``d`` is in
-    its eligibility window and no return, refund or claim has a local date before ``d`` (one
-    dated ``d`` itself happens after ``d``'s as-of moment, as in the schedule). Cancellation,
-    shipped status and ``requested_order_ids`` are taken as they are in the data (not
-    back-dated). Vectorised with day-difference arrays. Columns: ``seller_id, marketplace,
+    its eligibility window and it was not requested before ``d`` (a request dated ``d`` is sent
+    during ``d``: the order still counts that morning). With
+    ``exclude_returned_refunded_claimed`` (our option, off by default, warns) a return, refund
+    or claim with a local date before ``d`` also takes it out. Cancellation and shipped status
+    are taken as they are in the data (not back-dated); an undated request takes the order out
+    from the start. Vectorised with day-difference arrays. Columns: ``seller_id, marketplace,
     as_of, eligible``.
     """
     start, end = _as_day(start), _as_day(end)
     if end < start:
         raise ParameterError(f"trend end {end.date()} is before start {start.date()}")
+    if exclude_returned_refunded_claimed:
+        warnings.warn(SELECTIVE_NOTE, SelectiveSolicitationWarning, stacklevel=2)
     b = _review_base(orders, order_promises, fba_shipments, returns, claims,
                      requested_order_ids, refunded_order_ids, fallback_delivery_days,
-                     start_days, end_days, None)
+                     start_days, end_days, None, review_requests)
     days = pd.date_range(start, end, freq="D")
     nd = len(days)
-    ok = (~b["all_cancelled"] & b["shipped"] & ~b["requested"]).to_numpy(dtype=bool).copy()
+    ok = (~b["all_cancelled"] & b["shipped"]).to_numpy(dtype=bool).copy()
     stop = b["eligible_until"] + DAY
-    for f in ("claimed", "returned", "refunded"):
+    ok &= ~b["requested_undated"].to_numpy(dtype=bool)
+    d = b["requested_date"]
+    stop = stop.where(d.isna() | (d + DAY >= stop), d + DAY)  # out from the next day
+    for f in (("claimed", "returned", "refunded") if exclude_returned_refunded_claimed else ()):
         d = b[f"{f}_date"]
         ok &= ~b[f"{f}_undated"].to_numpy(dtype=bool)
         stop = stop.where(d.isna() | (d + DAY >= stop), d + DAY)  # out from the next day
@@ -938,6 +1000,8 @@ def customer_kpis(as_of, *, buyer_messages: pd.DataFrame | None = None,
                   claims: pd.DataFrame | None = None,
                   requested_order_ids: pd.DataFrame | Iterable[str] | None = None,
                   refunded_order_ids: pd.DataFrame | Iterable[str] | None = None,
+                  review_requests: pd.DataFrame | None = None,
+                  exclude_returned_refunded_claimed: bool = False,
                   wismo_hours: float = WISMO_HOURS,
                   pending: str = "exclude",
                   targets: dict[str, Target] | None = None) -> list[KPI]:
@@ -982,7 +1046,10 @@ def customer_kpis(as_of, *, buyer_messages: pd.DataFrame | None = None,
         sched = review_request_schedule(orders, as_of, order_promises=order_promises,
                                         fba_shipments=fba_shipments, returns=returns,
                                         claims=claims, requested_order_ids=requested_order_ids,
-                                        refunded_order_ids=refunded_order_ids)
+                                        refunded_order_ids=refunded_order_ids,
+                                        review_requests=review_requests,
+                                        exclude_returned_refunded_claimed=(
+                                            exclude_returned_refunded_claimed))
         counts = (sched["status"] == "eligible").groupby(
             [sched["seller_id"], sched["marketplace"]]).sum()
         for g in _groups(orders).itertuples(index=False):

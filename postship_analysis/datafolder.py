@@ -255,6 +255,7 @@ OVERLAP_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "account_health": (("marketplace_id", "metric", "fulfillment_channel", "window_from",
                         "window_to"), None),
     "buyer_messages": (("thread_id",), None),
+    "review_requests": (("order_id", "requested_ts"), None),
     "unit_costs": (("sku",), None),
     "stock_levels": (("sku",), None),
     "feedback": (("order_id", "feedback_date", "rating"), None),
@@ -319,7 +320,8 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("claims", "orders"), ("buyer_messages", "delivery_events", "order_promises")),
     "Customer experience: buyer-message response times": (("buyer_messages",), ("orders",)),
     "Customer experience: returns and wrong items": (("returns",), ("orders",)),
-    "Customer experience: Request a Review list": (("orders", "order_promises"), ("returns",)),
+    "Customer experience: Request a Review list": (("orders", "order_promises"),
+                                                   ("review_requests", "returns", "claims")),
     "Inventory and restock": (("orders",), ("inventory_snapshots", "inventory_ledger", "restock")),
     "Advertising": (("ads",), ("unit_costs", "sales_traffic")),
 }
@@ -440,6 +442,9 @@ DOWNLOAD_GUIDE: dict[str, str] = {
     "sales_traffic": "weekly (by date) and monthly (by child ASIN)",
     "account_health": "weekly",
     "buyer_messages": "weekly, from your helpdesk tool (no Amazon export exists)",
+    "review_requests": "after each batch of review requests: append the orders you asked "
+                       "(no Amazon export exists); keep the whole history, one request per "
+                       "order",
     "unit_costs": "when costs or fees change",
     "stock_levels": "when you count stock",
 }

@@ -77,3 +77,10 @@ def as_float(value, name: str, *, minimum: float | None = None,
     if minimum is not None and value < minimum or maximum is not None and value > maximum:
         raise ParameterError(f"parameter {name!r} = {value} is outside [{minimum}, {maximum}]")
     return float(value)
+
+
+def as_bool(value, name: str) -> bool:
+    """``true`` / ``false`` (a YAML or papermill boolean; not a string or a number)."""
+    if not isinstance(value, bool):
+        raise ParameterError(f"parameter {name!r} must be true or false, got {value!r}")
+    return value

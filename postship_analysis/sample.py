@@ -2611,6 +2611,31 @@ def write_seller_performance(w: World, root: Path):
         write_json(root / mp / "seller-performance.json", doc, indent=2)
 
 
+def write_review_requests(w: World, root: Path):
+    """Review Requests.csv (our format, comma): order-id, requested-at (local ISO 8601 with
+    offset), method -- the seller's log of Request a Review clicks. Own random stream
+    (``default_rng([seed, 14, ...])``, changes nothing else): 30 % of the shipped orders
+    purchased 2026-08-01 .. 2026-10-15 were asked 7 to 12 days after purchase."""
+    w.mfn["review_requested"] = np.zeros(len(w.mfn), dtype=np.int64)
+    for mp in MPS:
+        tz = MP[mp]["tz"]
+        sel = ((w.mfn["mp"] == mp) & w.mfn["shipped"] & (w.mfn["state"] != "Cancelled")
+               ).to_numpy()
+        o = w.mfn[sel]
+        day = DAYS[o["day"].to_numpy()]
+        rng = np.random.default_rng([w.seed, 14, len(mp)])
+        pick = ((day >= "2026-08-01") & (day <= "2026-10-15")) & (rng.random(len(o)) < 0.3)
+        at = o["purchase"].to_numpy() + rng.integers(7 * 86400, 12 * 86400, len(o))
+        idx = np.nonzero(sel)[0][pick]
+        w.mfn.iloc[idx, w.mfn.columns.get_loc("review_requested")] = at[pick]
+        log = pd.DataFrame({"t": at[pick], "order-id": o["order_id"].to_numpy()[pick]})
+        log = log.sort_values(["t", "order-id"])
+        log["requested-at"] = iso_local(log["t"].to_numpy(), tz)
+        log["method"] = "button"
+        write_table(root / mp / "Review Requests.csv", ["order-id", "requested-at", "method"],
+                    log[["order-id", "requested-at", "method"]], sep=",")
+
+
 def write_buyer_messages(w: World, root: Path):
     """Buyer Messages.csv (our format): thread-id, order-id, received-at, first-response-at
     (empty = unanswered), category; local ISO 8601 with offset."""
@@ -2896,6 +2921,7 @@ def write_truth(w: World, truth: Path):
         "confirmed": np.where(mfn & o["shipped"], ts("confirm"), ""),
         "ship_date_typed": np.where(mfn & o["shipped"], ts("typed_ship"), ""),
         "backdated": (o["backdated"] & mfn).astype(int),
+        "review_requested": ts("review_requested"),
         "delivered": np.where(mfn, ts("delivered"), ""),
         "late_shipment": (o["late_shipment"] & mfn).astype(int),
         "cancelled_by_seller": (o["status"] == "seller_cancel").astype(int),
@@ -2979,7 +3005,7 @@ bytes. Everything here was *planted* by the generator; analytics are checked aga
 | `confusable_pairs.csv` | the planted confusable SKU pairs (wrong-item / SWITCHEROO returns) |
 | `daily.csv.gz` | per day, marketplace and SKU (from launch): true demand before censoring, rank-loss multiplier, demand after rank loss, units sold, end-of-day fulfillable stock (FBA), stockout flag |
 | `stockouts.csv` | FBA stockout episodes: start, end, length, lost units, planted or not, ongoing at the end, recovery initial multiplier and recovery days, units lost during recovery |
-| `orders.csv.gz` | per order: status, promises, confirmation time (`confirmed`: when Amazon got it) and the ship-date typed in the confirmation file (`ship_date_typed`; `backdated` = confirmed after the ship-by but typed before it), delivery time, late shipment (by confirmation time), cancelled by seller / buyer, declared and true carrier, tracking problem (missing, invalid_check_digit, wrong_carrier, other_carrier, reused, never_scanned), VTR-valid, late delivery, A-to-z claim filed (`a_to_z_claim`) with its status (granted, denied, pending, withdrawn_after_grant, withdrawn_before_decision), whether it counts in the ODR (`claim_counts`), what planted it (`claim_driver`: base, late_delivery, late_response, random) and when it was filed; `late_response` (a buyer message on the order whose first response came more than 24 h after it arrived, or none 24 h later, that mark falling before the claim if any); negative feedback that counts (1-2 stars, not removed), `feedback_rating`, `feedback_removed`; service chargeback (counts) and `chargeback_fraud` (does not); `order_defect` (any counting defect) |
+| `orders.csv.gz` | per order: status, `review_requested` (when the seller asked for a review, empty = never), promises, confirmation time (`confirmed`: when Amazon got it) and the ship-date typed in the confirmation file (`ship_date_typed`; `backdated` = confirmed after the ship-by but typed before it), delivery time, late shipment (by confirmation time), cancelled by seller / buyer, declared and true carrier, tracking problem (missing, invalid_check_digit, wrong_carrier, other_carrier, reused, never_scanned), VTR-valid, late delivery, A-to-z claim filed (`a_to_z_claim`) with its status (granted, denied, pending, withdrawn_after_grant, withdrawn_before_decision), whether it counts in the ODR (`claim_counts`), what planted it (`claim_driver`: base, late_delivery, late_response, random) and when it was filed; `late_response` (a buyer message on the order whose first response came more than 24 h after it arrived, or none 24 h later, that mark falling before the claim if any); negative feedback that counts (1-2 stars, not removed), `feedback_rating`, `feedback_removed`; service chargeback (counts) and `chargeback_fraud` (does not); `order_defect` (any counting defect) |
 | `defects.csv` | every record written to `Feedback.txt`, `A-to-z Claims.csv` and `Chargebacks.csv`: marketplace, order, kind, detail (rating / claim status / fraud or service), removed, `counts_in_odr`, local time |
 | `input_defects.csv` | the planted bad input rows and how the readers must treat them (see below) |
 | `returns.csv` | every return row: channel, reason, disposition, the SKU actually returned for wrong-item returns |
@@ -3057,6 +3083,7 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 | `BusinessReport-by-child.csv` | Business Report "Detail Page Sales and Traffic By Child Item" (comma, UTF-8 BOM) | October 2026; money and percentages as strings |
 | `sales-and-traffic.json` | GET_SALES_AND_TRAFFIC_REPORT | DAY granularity, whole period; CHILD ASINs; money `{amount, currencyCode}`, percentages 0-100; cancelled lines excluded from ordered sales |
 | `seller-performance.json` | GET_V2_SELLER_PERFORMANCE_REPORT | rates as fractions; `lateShipmentRateList` for 10 and 30 days; computed from the planted orders |
+| `Review Requests.csv` | our format (comma): order-id, requested-at, method | the seller's log of Request a Review clicks (30 % of the shipped orders of 2026-08-01 .. 2026-10-15, asked 7-12 days after purchase); these orders are never listed again |
 | `Buyer Messages.csv` | our format (comma): thread-id, order-id, received-at, first-response-at, category | first-response-at empty = unanswered; pre-sale product questions have no order id; 3 planted bad rows (response before receipt) |
 | `Feedback.txt` | GET_SELLER_FEEDBACK_DATA (tab): Date, Rating, Comments, Response, Order ID, Rater Email (+ `Removed` in US, `Status` in DE) | US dates `MM/DD/YY`, DE `DD.MM.YY` and `Your Response`; comments canned synthetic phrases, rater e-mail empty |
 | `A-to-z Claims.csv` | A-to-z Guarantee claims, our documented layout (comma): Claim ID, Order ID, Claim Date, Reason, Status, Decision Date, Amount, Currency, Funded By | Granted / Denied / Pending / Withdrawn (with a decision date = withdrawn after grant); local date-times |
@@ -3131,6 +3158,7 @@ def generate(out, truth, seed: int = DEFAULT_SEED) -> World:
     write_business_reports(w, root)
     write_seller_performance(w, root)
     write_buyer_messages(w, root)
+    write_review_requests(w, root)
     write_defect_files(w, root)
     write_unit_costs(w, root)
     write_message_templates(root)

@@ -339,10 +339,22 @@ def test_review_request_schedule_by_hand():
         "r05": "expired",           # latest 10-01 -> until 10-31
         "r06": "eligible",          # FBA, no dates: purchase 10-20 + 2 / + 5 -> 10-27..11-24
         "r07": "not_yet_eligible",  # FBA estimated arrival 10-30 -> from 11-04
-        "r08": "cancelled", "r09": "returned", "r10": "claimed",
-        "r11": "already_requested", "r12": "not_shipped", "r13": "refunded",
+        "r08": "cancelled", "r11": "already_requested", "r12": "not_shipped",
+        # returned, claimed, refunded: kept by default (Amazon forbids asking only buyers with
+        # a good experience, G201972160); the columns say what is known
+        "r09": "eligible", "r10": "eligible", "r13": "eligible",
     }
     assert s["status"].to_dict() == want
+    assert (bool(s.loc["r09", "returned"]), bool(s.loc["r10", "claimed"]),
+            bool(s.loc["r13", "refunded"])) == (True, True, True)
+    assert not bool(s.loc["r01", "returned"])
+    t = _review_tables()
+    with pytest.warns(customer.SelectiveSolicitationWarning, match="not an Amazon rule"):
+        x = customer.review_request_schedule(t.pop("orders"), AS_OF, include_ineligible=True,
+                                             exclude_returned_refunded_claimed=True, **t)
+    x = x.set_index("order_id")
+    assert (x.loc["r09", "status"], x.loc["r10", "status"], x.loc["r13", "status"]) == (
+        "returned", "claimed", "refunded")
     assert s.loc["r01", "eligible_from"] == pd.Timestamp("2026-10-25")
     assert s.loc["r01", "eligible_until"] == pd.Timestamp("2026-11-23")
     assert s.loc["r02", "eligible_from"] == pd.Timestamp("2026-11-01")
@@ -355,22 +367,83 @@ def test_review_request_schedule_by_hand():
     assert s.loc["r06", "sku"] == "A; B"  # one request per order, several items
     t = _review_tables()
     action = customer.review_request_schedule(t.pop("orders"), AS_OF, **t)
-    # eligible, soonest to expire first (r04 11-01, r01 11-23, r06 11-24, r02 10-29 + 30 =
-    # 11-28), then the not yet eligible by start date (r03 11-02, r07 11-04)
-    assert action["order_id"].tolist() == ["r04", "r01", "r06", "r02", "r03", "r07"]
+    # eligible, soonest to expire first (r04 11-01; r01 r09 r10 r13 11-23; r06 11-24; r02
+    # 10-29 + 30 = 11-28), then the not yet eligible by start date (r03 11-02, r07 11-04)
+    assert action["order_id"].tolist() == ["r04", "r01", "r09", "r10", "r13", "r06", "r02",
+                                           "r03", "r07"]
+    assert not action["order_id"].duplicated().any()
 
 
 def test_review_requests_trend_by_hand():
     t = _review_tables()
     tr = customer.review_requests_trend(t.pop("orders"), "2026-10-27", "2026-11-01", **t)
     n = tr.set_index("as_of")["eligible"]
-    # 10-27: r01 r04 r05 r06, r09 (returned 10-30 11:00 local), r10 (claim 10-28 11:00) = 6;
-    # a claim or return counts from the next day's as-of moment: 10-28 still 6,
-    # 10-29: r10 out -> 5; 10-31: r09 out -> r01 r04 r05 r06 = 4
-    # 11-01: r05 expired (until 10-31), r02 starts -> r01 r02 r04 r06 = 4
+    # default (returns, claims, refunds kept): r01 r04 r05 r06 r09 r10 r13 = 7 every day from
+    # 10-27 to 10-31 (r11 was already asked); 11-01: r05 expired, r02 starts -> 7
+    assert n.tolist() == [7, 7, 7, 7, 7, 7]
+    t = _review_tables()
+    with pytest.warns(customer.SelectiveSolicitationWarning):
+        tr = customer.review_requests_trend(t.pop("orders"), "2026-10-27", "2026-11-01",
+                                            exclude_returned_refunded_claimed=True, **t)
+    n = tr.set_index("as_of")["eligible"]
+    # with the option: 10-27: r01 r04 r05 r06, r09 (returned 10-30 11:00 local), r10 (claim
+    # 10-28 11:00) = 6 (r13's refund is undated: out from the start); a claim or return
+    # counts from the next day's as-of moment: 10-28 still 6, 10-29: r10 out -> 5;
+    # 10-31: r09 out -> r01 r04 r05 r06 = 4; 11-01: r05 expired, r02 starts -> 4
     assert n.to_dict() == {pd.Timestamp("2026-10-27"): 6, pd.Timestamp("2026-10-28"): 6,
                            pd.Timestamp("2026-10-29"): 5, pd.Timestamp("2026-10-30"): 5,
                            pd.Timestamp("2026-10-31"): 4, pd.Timestamp("2026-11-01"): 4}
+
+
+def test_review_request_log_never_lists_an_order_twice():
+    """Amazon allows one request per order (Solicitations API model: "Send only one
+    productReviewAndSellerFeedback or free form proactive message per order"). An order in
+    the seller's request log is never listed again, whatever else is true of it."""
+    t = _review_tables()
+    t.pop("requested_order_ids")
+    log = contract.conform(pd.DataFrame({
+        "seller_id": "s1", "marketplace": "US",
+        "order_id": ["r01", "r09", "r03", "r04"],
+        # r01 asked 10-28 09:00 PDT; r09 (returned) asked 10-26; r03 asked with no date known;
+        # r04 asked later on the as-of day itself (after the report ran): already sent
+        "requested_ts": pd.to_datetime(["2026-10-28T16:00Z", "2026-10-26T16:00Z", None,
+                                        "2026-11-01T20:00Z"], utc=True),
+        "method": ["button", "button", "tool", "api"]}), "review_requests")
+    orders = t.pop("orders")
+    s = customer.review_request_schedule(orders, AS_OF, review_requests=log,
+                                         include_ineligible=True, **t).set_index("order_id")
+    for o in ("r01", "r09", "r03", "r04"):
+        assert s.loc[o, "status"] == "already_requested", o
+    action = customer.review_request_schedule(orders, AS_OF, review_requests=log, **t)
+    assert not set(action["order_id"]) & {"r01", "r09", "r03", "r04"}
+    # eligible: r10 r11 r13 (11-23; r11 is not in this log), r06 (11-24), r02 (11-28); not
+    # yet: r07 (r03 is in the log)
+    assert action["order_id"].tolist() == ["r10", "r11", "r13", "r06", "r02", "r07"]
+    # a past as-of (10-27) sees only the requests sent by the end of that day: r09 (10-26)
+    # and the undated r03, not r01 (10-28)
+    past = customer.review_request_schedule(orders, pd.Timestamp("2026-10-27"),
+                                            review_requests=log, include_ineligible=True,
+                                            **t).set_index("order_id")
+    assert past.loc["r01", "status"] == "eligible"
+    assert past.loc["r09", "status"] == "already_requested"
+    # the trend drops each order from the day after its request: r01 (asked 10-28) counts on
+    # 10-28, not 10-29
+    tr = customer.review_requests_trend(orders, "2026-10-28", "2026-10-29", review_requests=log,
+                                        **t).set_index("as_of")["eligible"]
+    # 10-28: r01 r04 r05 r06 r10 r11 r13 = 7 (r09 asked 10-26, r03 undated); 10-29: r01 out
+    assert tr.tolist() == [7, 6]
+
+
+def test_review_request_log_is_read(write):
+    from postship_analysis.readers.messages import read_review_requests
+    p = write("Review Requests.csv", "order-id,requested-at,method\n"
+              "113-1,2026-10-27 09:10:00,button\n113-2,,api\n113-1,2026-10-27 09:10:00,"
+              "button\n")
+    r = read_review_requests(p, marketplace="US")
+    assert r.data["order_id"].tolist() == ["113-1", "113-2"]
+    assert r.data["requested_ts"].iloc[0] == pd.Timestamp("2026-10-27T16:10:00Z")  # PDT
+    assert pd.isna(r.data["requested_ts"].iloc[1])
+    assert r.rows_read == 3 and r.accepted + r.rejected == 3  # duplicate quarantined
 
 
 def test_customer_kpis():
@@ -385,7 +458,8 @@ def test_customer_kpis():
     assert lr.marketplace == "US"
     assert by["wismo_answered_within_12h_30d"].status == "no_data"  # no WISMO message
     rr = by["review_requests_eligible_today"]
-    assert (rr.value, rr.unit) == (4, "count")
+    # r01 r02 r04 r06 and the returned / claimed / refunded r09 r10 r13 (kept by default)
+    assert (rr.value, rr.unit) == (7, "count")
 
 
 def test_bad_as_of():
@@ -465,3 +539,29 @@ def test_sample_return_rates_recover_planted(sample):
     se = np.sqrt(m["return_rate_true"] * (1 - m["return_rate_true"]) / m["units_shipped"])
     # 3 standard errors, plus 0.005 for returns of the last weeks' sales not yet back
     assert (abs(m["return_rate"] - m["return_rate_true"]) <= 3 * se + 0.005).all()
+
+
+def test_sample_review_schedule_respects_the_log_and_keeps_returns():
+    """The sample's request log (planted: data/sample_truth orders.csv.gz review_requested) is
+    honoured exactly, and returned orders stay on the list by default."""
+    from postship_analysis import datafolder
+    if not (ROOT / "data" / "sample").is_dir():
+        pytest.skip("data/sample absent")
+    d = datafolder.load(ROOT / "data" / "sample",
+                        tables=["orders", "order_promises", "fba_shipments", "returns",
+                                "claims", "review_requests"])
+    truth = pd.read_csv(ROOT / "data" / "sample_truth" / "orders.csv.gz", dtype=str,
+                        keep_default_na=False)
+    asked = set(truth.loc[truth["review_requested"] != "", "order_id"])
+    assert len(asked) > 500
+    kw = dict(order_promises=d.table("order_promises"), fba_shipments=d.table("fba_shipments"),
+              returns=d.table("returns"), claims=d.table("claims"),
+              review_requests=d.table("review_requests"))
+    every = customer.review_request_schedule(d.table("orders"), AS_OF, include_ineligible=True,
+                                             **kw)
+    assert set(every.loc[every["status"] == "already_requested", "order_id"]) == asked
+    action = customer.review_request_schedule(d.table("orders"), AS_OF, **kw)
+    assert not set(action["order_id"]) & asked
+    assert not action["order_id"].duplicated().any()
+    kept = action[action["returned"] & (action["status"] == "eligible")]
+    assert len(kept) > 0  # returned orders are not silently dropped

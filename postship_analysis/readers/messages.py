@@ -1,4 +1,5 @@
-"""Buyer-message threads (report type ``buyer_messages``, table ``buyer_messages``).
+"""Buyer-message threads (report type ``buyer_messages``, table ``buyer_messages``) and the
+seller's log of review requests (report type ``review_requests``, table ``review_requests``).
 
 **Amazon has no export of buyer messages** (the SP-API Messaging API only sends; see
 ``../shared/domain.md`` §7), so this is our own CSV, one row per thread, typically exported from
@@ -158,5 +159,47 @@ def read_buyer_messages(path, *, seller_id="default", marketplace=None,
     return res
 
 
-__all__ = ["BUYER_MESSAGES", "CATEGORIES", "CATEGORY_SPELLINGS", "normalise_categories",
-           "read_buyer_messages"]
+# ---------------------------------------------------------------------------------------------
+# The seller's log of review requests (our CSV)
+# ---------------------------------------------------------------------------------------------
+
+REVIEW_REQUESTS = register(ReportSpec(
+    report_type="review_requests",
+    title="Review request log (CSV)",
+    table="review_requests",
+    where="our own CSV (order-id, requested-at, method): the orders you asked for a review "
+          "(Request a Review button, Solicitations API or a tool's log); Amazon has no export. "
+          "Append to it after each batch: an order in it is never listed again",
+    key=("order_id", "requested_ts"),
+    fields=(
+        Field("order_id", ("order-id", "amazon-order-id", "order id"), required=True,
+              notnull=True),
+        Field("requested_ts", ("requested-at", "requested-date", "request-date",
+                               "review-requested-at", "solicitation-date", "sent-at",
+                               "sent-date"), "ts", required=True),
+        Field("method", ("method", "channel", "sent-by")),
+    ),
+))
+
+
+@reader("review_requests")
+def read_review_requests(path, *, seller_id="default", marketplace=None,
+                         columns=None) -> ReadResult:
+    """Read the seller's review-request log to ``review_requests``::
+
+        order-id,requested-at,method
+        113-1234567-1234567,2026-10-27 09:10:00,button
+        113-7654321-7654321,,api
+
+    ``requested-at`` may be blank (date unknown: the order still counts as asked);
+    naive times are marketplace-local. The same order and time twice: the second row is
+    quarantined as a duplicate.
+
+    >>> # read_review_requests("Review Requests.csv", marketplace="US").data
+    """
+    return read_with_checks(path, REVIEW_REQUESTS, seller_id=seller_id, marketplace=marketplace,
+                            columns=columns)
+
+
+__all__ = ["BUYER_MESSAGES", "CATEGORIES", "CATEGORY_SPELLINGS", "REVIEW_REQUESTS",
+           "normalise_categories", "read_buyer_messages", "read_review_requests"]
