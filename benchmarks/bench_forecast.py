@@ -19,7 +19,18 @@ no stockout in the holdout, so holdout sales = true demand) and prints, per N:
   when statsforecast is installed (optional: ``pip install statsforecast``), else skipped with a
   message. Their long-frame build time is printed separately.
 
-Run: ``python benchmarks/bench_forecast.py [--n 1000 10000] [--sm-sample 100]``.
+**Speed at every size** (``--speed``, issue 10 Deliver 4): for N from 500 to 100,000 series of
+the same generator, the wall time of our ``forecast(auto)`` path — the fit with its 8-origin
+backtest and per-SKU choice, the mean path and the lead-time quantiles — against one
+statsforecast model (SESOpt, the model our default competes with, and CrostonSBA), n_jobs=1, on
+the same series in the same run. Two comparisons: arrays in (our ``Panel``; statsforecast's
+prepared long frame), and tables in (our long daily table through ``to_panel``; statsforecast's
+frame built from the arrays). statsforecast runs in a child process of an interpreter that has
+it (``--sf-python``, as in bench_realdata.py: it is not a project dependency).
+
+Run: ``python benchmarks/bench_forecast.py [--n 1000 10000] [--sm-sample 100]`` or
+``python benchmarks/bench_forecast.py --speed [--sizes 500 2000 10000 100000]
+--sf-python /work/venv-sf/bin/python``.
 Threads: set OPENBLAS_NUM_THREADS=1 etc. for comparable figures (done below if unset).
 """
 
@@ -36,7 +47,10 @@ for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from postship_analysis import forecast as FC  # noqa: E402
+try:
+    from postship_analysis import forecast as FC  # noqa: E402
+except ImportError:   # the statsforecast worker runs under another interpreter, without it
+    FC = None
 
 TRAIN, H = 730, 28
 START = pd.Timestamp("2023-03-01")
@@ -268,12 +282,137 @@ def run(n: int, sm_sample: int):
               f"CrostonSBA {res['CrostonSBA'][1] / o['t_full']:.2f}x")
 
 
+def _sf_times(train, dates, models, repeats):
+    """{model: (best seconds of forecast(), seconds to build the long frame)}, n_jobs=1."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import CrostonSBA, SimpleExponentialSmoothingOptimized
+
+    T, n = train.shape
+    t = time.perf_counter()
+    df = pd.DataFrame({"unique_id": np.tile(np.arange(n, dtype=np.int64), T),
+                       "ds": np.repeat(np.asarray(dates), n), "y": train.ravel()})
+    t_build = time.perf_counter() - t
+    make = {"SESOpt": SimpleExponentialSmoothingOptimized, "CrostonSBA": CrostonSBA}
+    out = {}
+    for name in models:
+        sf = StatsForecast(models=[make[name]()], freq="D", n_jobs=1)
+        sf.forecast(df=df[df["unique_id"] < 5], h=H)      # warm-up
+        best = np.inf
+        for _ in range(repeats):
+            t = time.perf_counter()
+            sf.forecast(df=df, h=H)
+            best = min(best, time.perf_counter() - t)
+        out[name] = (best, t_build)
+    return out
+
+
+def _sf_worker(src, dst):
+    z = np.load(src, allow_pickle=False)
+    res = _sf_times(z["train"], pd.DatetimeIndex(z["dates"]), list(z["models"]),
+                    int(z["repeats"]))
+    import json
+    with open(dst, "w") as fh:
+        json.dump(res, fh)
+
+
+def sf_speed(train, dates, sf_python, repeats, models=("SESOpt", "CrostonSBA")):
+    try:
+        import statsforecast  # noqa: F401
+        return _sf_times(train, dates, models, repeats)
+    except ImportError:
+        pass
+    if not sf_python:
+        return None
+    import json
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = f"{tmp}/in.npz", f"{tmp}/out.json"
+        np.savez(src, train=train, dates=np.asarray(dates, dtype="datetime64[ns]"),
+                 models=np.array(models), repeats=repeats)
+        r = subprocess.run([sf_python, __file__, "--sf-worker", src, dst], capture_output=True,
+                           text=True)
+        if r.returncode:
+            print("  statsforecast worker failed: " + r.stderr[-1500:])
+            return None
+        with open(dst) as fh:
+            return {k: tuple(v) for k, v in json.load(fh).items()}
+
+
+def speed(sizes, sf_python):
+    print("\n=== speed: ours forecast(auto) (fit + 8-origin backtest + per-SKU choice + mean + "
+          "28-day lead-time quantiles) vs one statsforecast model, n_jobs=1, same series ===")
+    print(f"  {'N':>7} {'ours arrays':>12} {'sf SESOpt':>10} {'ratio':>6} {'sf SBA':>8} "
+          f"{'ratio':>6} | {'ours table':>11} {'sf SESOpt+frame':>16} {'ratio':>6}")
+    for n in sizes:
+        dates, kind, D, sales, cens, recent = make_panel(n)
+        train = sales[:TRAIN]
+        keys = pd.DataFrame({"seller_id": "b", "marketplace": "US",
+                             "sku": [f"S{i:06d}" for i in range(n)]})
+        P = FC.Panel(keys, dates[:TRAIN], train, ~cens[:TRAIN])
+        as_of = dates[TRAIN]
+        repeats = 3 if n <= 20000 else 1
+
+        def full(P=P, as_of=as_of):
+            f = FC.fit(P, as_of=as_of, horizon=H, lead_time_days=H)
+            mean = f.mean_path()
+            v, _ = f.lead_time_variance(H)
+            return FC._quantiles(mean.sum(0), v, (0.9, 0.95), f.group == "count")
+
+        full()                                        # warm-up (lazy imports)
+        t_ours = min(_wall(full) for _ in range(repeats))
+        long = pd.DataFrame({"seller_id": "b", "marketplace": "US",
+                             "sku": np.tile(keys["sku"].to_numpy(), TRAIN),
+                             "date": np.repeat(dates[:TRAIN].to_numpy(), n),
+                             "units": train.ravel(), "censored": cens[:TRAIN].ravel()})
+
+        def table(long=long, as_of=as_of):
+            f = FC.fit(long, as_of=as_of, horizon=H, lead_time_days=H)
+            mean = f.mean_path()
+            v, _ = f.lead_time_variance(H)
+            return FC._quantiles(mean.sum(0), v, (0.9, 0.95), f.group == "count")
+
+        t_table = min(_wall(table) for _ in range(max(1, repeats - 1)))
+        del long
+        sf = sf_speed(train, dates[:TRAIN], sf_python, repeats)
+        if sf is None:
+            print(f"  {n:>7} {t_ours:11.3f}s  (statsforecast not available: --sf-python)")
+            continue
+        ses, sba = sf["SESOpt"][0], sf["CrostonSBA"][0]
+        build = sf["SESOpt"][1]
+        print(f"  {n:>7} {t_ours:11.3f}s {ses:9.3f}s {ses / t_ours:5.2f}x {sba:7.3f}s "
+              f"{sba / t_ours:5.2f}x | {t_table:10.3f}s {ses + build:15.3f}s "
+              f"{(ses + build) / t_table:5.2f}x")
+    print("  ratio = statsforecast time / ours (above 1: ours is faster)")
+
+
+def _wall(fn):
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def main():
+    import sys
+    if len(sys.argv) == 4 and sys.argv[1] == "--sf-worker":
+        _sf_worker(sys.argv[2], sys.argv[3])
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--sm-sample", type=int, default=100,
                     help="SKUs in the statsmodels loop (time extrapolated to N)")
+    ap.add_argument("--speed", action="store_true",
+                    help="only the speed sweep against statsforecast over --sizes")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 10000, 100000])
+    ap.add_argument("--sf-python", default=os.environ.get("POSTSHIP_SF_PYTHON"),
+                    help="interpreter with statsforecast (default $POSTSHIP_SF_PYTHON)")
     a = ap.parse_args()
+    if a.speed:
+        print(f"numpy {np.__version__}, pandas {pd.__version__}, cores {os.cpu_count()}, "
+              f"load average {os.getloadavg()[0]:.1f}")
+        speed(a.sizes, a.sf_python)
+        print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+        return
     print(f"numpy {np.__version__}, pandas {pd.__version__}, cores {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.1f} (times are the best of 3-5 calls; a loaded "
           "machine inflates them)")

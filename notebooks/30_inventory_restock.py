@@ -81,6 +81,8 @@ display(pd.DataFrame({"value": {
                    f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -116,9 +118,13 @@ if not HAVE:
                      "report and Manage FBA Inventory / FBA Inventory (and ideally the Inventory Ledger); see "
                      "docs/INPUTS.md."))
 else:
+    n_cens = int(DAILY["censored"].sum())
+    n_part = int((DAILY["censored"] & (DAILY["in_stock_share"] >= forecast.MIN_SHARE)).sum())
     display(Markdown(f"Demand history: {DAILY['sku'].nunique():,} SKUs, {len(DAILY):,} SKU-days, "
-                     f"{int(DAILY['censored'].sum()):,} censored (stock-out or restock day); daily stock from "
-                     f"{OH_SOURCE}."))
+                     f"{n_cens:,} censored (a stock-out, sell-out or restock day); daily stock from {OH_SOURCE}. "
+                     f"Of the censored days, {n_part:,} were in stock for at least {forecast.MIN_SHARE:.0%} of their "
+                     f"usual demand (from the order times) and count as lower bounds corrected for the hours without "
+                     f"stock; the other {n_cens - n_part:,} are left out of the forecast."))
 
 # %% [markdown]
 # ## Headline KPIs
@@ -133,7 +139,9 @@ if HAVE:
     OVR = pd.read_csv(OVR_CSV, dtype={"sku": "string", "marketplace": "string"}) if OVR_CSV else None
     PROT = max(1, int(np.ceil(SUP + SEL + INB + REV)))       # protection period: lead time + review period
     HZ = max(28, PROT)
-    FIT = forecast.fit(DAILY, as_of=AS_OF, horizon=HZ, lead_time_days=PROT)
+    with warnings.catch_warnings():   # the report shows numbers, not library warnings
+        warnings.simplefilter("ignore", RuntimeWarning)
+        FIT = forecast.fit(DAILY, as_of=AS_OF, horizon=HZ, lead_time_days=PROT)
     FC = forecast.forecast(DAILY, as_of=AS_OF, horizon=HZ, fitted=FIT)
     LTD = forecast.lead_time_demand(DAILY, as_of=AS_OF, lead_time_days=PROT, service_levels=(0.9, 0.95, SL),
                                     fitted=FIT)
@@ -172,7 +180,7 @@ if HAVE:
 # %% [markdown]
 # ## Forecast fan charts
 #
-# Bars: daily units sold (grey = censored day: the SKU closed or opened the day without stock, so sales understate demand and are not used as demand). Line: forecast mean; shaded: median to 80th and to 95th percentile of daily demand. First the best sellers, then the SKUs most at risk of running out.
+# Bars: daily units sold (blue = in stock all day; light blue = a sell-out or restock day used with its sales corrected for the hours without stock; grey = censored and left out: out of stock for most of the day, so sales understate demand). Line: forecast mean; shaded: median to 80th and to 95th percentile of daily demand. First the best sellers, then the SKUs most at risk of running out.
 
 # %%
 def fan(keys, title):
@@ -185,7 +193,9 @@ def fan(keys, title):
         h = DAILY[(DAILY["seller_id"] == s) & (DAILY["marketplace"] == mp) & (DAILY["sku"] == sku)
                   & (DAILY["date"] >= AS_OF - pd.Timedelta(days=120))]
         f = FC[(FC["seller_id"] == s) & (FC["marketplace"] == mp) & (FC["sku"] == sku)].head(56)
-        ax.bar(h["date"], h["units"], width=1, color=np.where(h["censored"], "lightgrey", "tab:blue"))
+        used = h["censored"] & (h["in_stock_share"] >= forecast.MIN_SHARE)
+        ax.bar(h["date"], h["units"], width=1,
+               color=np.where(used, "lightsteelblue", np.where(h["censored"], "lightgrey", "tab:blue")))
         ax.fill_between(f["date"], f["q50"], f["q95"], alpha=0.15, color="tab:orange", step="mid")
         ax.fill_between(f["date"], f["q50"], f["q80"], alpha=0.3, color="tab:orange", step="mid")
         ax.plot(f["date"], f["mean"], color="tab:orange")
@@ -203,6 +213,40 @@ if HAVE:
     risk = PLAN[PLAN["status"].isin(["out_of_stock", "late", "reorder_now"]) & (PLAN["daily_demand"] > 0)]
     risk = risk.sort_values(["projected_stockout_date", "daily_demand"], ascending=[True, False])
     fan(risk[KEY].itertuples(index=False, name=None), "At risk: out of stock, late or at the reorder point")
+
+# %% [markdown]
+# ## Censoring correction
+#
+# Sales on a day that ran out of stock are a lower bound on that day's demand, not the demand. The forecast masks days without stock, and uses a sell-out or restock day with its sales corrected for the hours without stock (the share of the day's usual order profile that fell in hours with stock, from the order times). Below: the same forecast three ways, summed over the SKUs that had a censored day in the last 90 days — treating censored days as normal days (what naive velocity does), masking them whole, and the correction used in this report — and what each SKU's forecast rests on.
+
+# %%
+if HAVE:
+    recent = DAILY[(DAILY["date"] >= AS_OF - pd.Timedelta(days=90)) & DAILY["censored"]]
+    hit = recent[KEY].drop_duplicates()
+    if len(hit):
+        sub = DAILY.merge(hit, on=KEY)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ways = {"censored days as normal days": sub.drop(columns="in_stock_share").assign(censored=False),
+                    "censored days masked whole": sub.drop(columns="in_stock_share"),
+                    "sell-out / restock days corrected (this report)": sub}
+            tot = {k: forecast.forecast(v, as_of=AS_OF, horizon=28, quantiles=(0.5,))["mean"].sum()
+                   for k, v in ways.items()}
+        display(Markdown(f"**{len(hit)} SKUs** with a censored day in the last 90 days; forecast demand over the next "
+                         "28 days:"))
+        display(pd.DataFrame({"units, next 28 days": tot}).round(0))
+    else:
+        display(Markdown("_No censored day in the last 90 days._"))
+    basis = FIT.keys.groupby("basis").size().rename("SKUs").to_frame()
+    display(Markdown("What each SKU's forecast rests on:"))
+    display(basis)
+    notes = [FIT.extra.get("note", "")]
+    rej = FIT.extra.get("rejected")
+    if rej is not None and len(rej):
+        notes.append(f"{len(rej)} SKU-days not used: " + ", ".join(
+            f"{v} {k}" for k, v in rej["reason"].value_counts().items()))
+    display(Markdown("Forecast notes: " + "; ".join(n for n in notes if n) + "."))
+
 
 # %% [markdown]
 # ## Stock-out timeline
@@ -259,7 +303,7 @@ if HAVE:
     display(Markdown(f"**{len(todo)} SKUs** to restock, {int(todo['recommended_qty'].sum()):,} units; "
                      f"service level {SL:.0%}, lead time {SUP + SEL + INB:g} days (supplier {SUP:g} + you {SEL:g} + "
                      f"FBA inbound {INB:g}), review period {REV:g} days."))
-    cols = ["marketplace", "sku", "status", "overdue_days", "demand_class", "daily_demand", "available", "inbound",
+    cols = ["marketplace", "sku", "status", "overdue_days", "demand_class", "forecast_basis", "daily_demand", "available", "inbound",
             "reserved", "days_of_supply", "projected_stockout_date", "stockout_before_arrival", "safety_stock",
             "reorder_point", "order_up_to", "recommended_qty", "reorder_date", "order_date", "ship_by_date", "arrival_date"]
     cols += [c for c in ["amazon_qty", "amazon_ship_date", "difference_explained"] if c in PLAN]

@@ -34,6 +34,31 @@ The in-stock / censored rule (daily data, end-of-day on-hand ``on_hand_d``)
   censored: without evidence of a stockout the sales are taken as demand. Seller-fulfilled
   (MFN) SKUs have no FBA history and are therefore all in stock.
 
+How much of a censored day was in stock (``in_stock_share``)
+-------------------------------------------------------------
+A censored day's sales are a lower bound on its demand, not a missing value: on real data most
+stockouts are sell-outs late in the day, and a sell-out day sells *more* than an average day
+(forecasting.md, "A lesson from real data with stockout flags"). Masking it whole keeps only
+the quieter days and biases the forecast low. So each day gets the share of its usual demand
+that fell in hours with stock, from an **intraday demand profile** (the share of a day's units
+sold in each local hour, estimated from the order times of fully in-stock days, per
+marketplace and weekday, shrunk toward the marketplace's all-week profile and that toward flat;
+:func:`intraday_profile`):
+
+* a day that opened and closed with stock: 1;
+* a sell-out day (opened with stock, closed without): the profile's cumulative share up to the
+  **last order** of the day (the stock ran out with that sale);
+* a restock day (opened without stock, closed with it): 1 - the cumulative share up to the
+  **first order** after the restock (an upper bound on the restock time, so the share is a
+  lower bound and the corrected demand, if anything, high);
+* a day out of stock all day, or a censored day without any order: 0 (no information).
+
+Where a seller has intraday stock status (an optional hourly table ``seller_id, marketplace,
+sku, date, hour, in_stock``, e.g. from an inventory system with event times), the share is
+``sum_h profile_h * in_stock_h`` for the days it covers instead (:func:`in_stock_share`). The
+forecaster then reads ``units / in_stock_share`` as the day's demand where the share is large
+enough, and masks the rest (``postship_analysis.forecast``).
+
 Units are counted from non-cancelled order lines (``order_status`` and ``item_status`` not
 ``Cancelled``) by the marketplace-local purchase date (``contract.local_date``); Pending orders
 count (they are demand).
@@ -59,7 +84,10 @@ from . import contract
 from .errors import ParameterError
 
 KEY = ["seller_id", "marketplace", "sku"]
-DAILY_COLUMNS = [*KEY, "date", "units", "in_stock", "censored"]
+DAILY_COLUMNS = [*KEY, "date", "units", "in_stock", "censored", "in_stock_share"]
+#: Intraday profile: units per local hour on fully in-stock days are shrunk toward the pooled
+#: profile with weight units / (units + PROFILE_PRIOR_UNITS) (ours, like the weekday index).
+PROFILE_PRIOR_UNITS = 200.0
 
 #: Syntetos, Boylan & Croston (2005), JORS 56:495-503: ADI and CV^2 cut-offs.
 ADI_CUTOFF = 1.32
@@ -74,6 +102,35 @@ def _need(df: pd.DataFrame, cols, what: str) -> None:
 
 def _day(value, what: str) -> pd.Timestamp:
     return contract.as_of_day(value, what)
+
+
+def _local_ts(ts: pd.Series, mp: pd.Series) -> pd.Series:
+    """Marketplace-local wall-clock time (naive) of UTC timestamps, row by row."""
+    out = pd.Series(pd.NaT, index=ts.index, dtype="datetime64[ns]")
+    for code in pd.unique(mp.dropna()):
+        m = (mp == code).to_numpy()
+        out.loc[m] = (ts[m].dt.tz_convert(contract.marketplace(code).tz).dt.tz_localize(None)
+                      .astype("datetime64[ns]"))
+    return out
+
+
+def _order_lines(orders: pd.DataFrame) -> pd.DataFrame:
+    """Non-cancelled order lines with ``date`` (local day), ``hour`` (local time in hours,
+    fractional) and ``units``."""
+    _need(orders, [*KEY, "purchase_ts", "quantity"], "orders")
+    o = orders
+    keep = o["sku"].notna() & o["purchase_ts"].notna() & o["marketplace"].notna()
+    for col in ("order_status", "item_status"):
+        if col in o:
+            st = o[col].astype("string").str.strip().str.lower()
+            keep &= ~st.eq("cancelled").fillna(False)
+    o = o.loc[keep, [*KEY, "purchase_ts", "quantity"]]
+    ts = pd.to_datetime(o["purchase_ts"], utc=True)
+    loc = _local_ts(ts, o["marketplace"].astype("string"))
+    day = loc.dt.normalize()
+    hour = ((loc - day).dt.total_seconds() / 3600.0).to_numpy()
+    return o[KEY].assign(date=day.astype("datetime64[ns]"), hour=hour,
+                         units=o["quantity"].astype("Float64").fillna(0).astype("int64"))
 
 
 def _order_units(orders: pd.DataFrame) -> pd.DataFrame:
@@ -92,7 +149,8 @@ def _order_units(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def daily_demand(orders: pd.DataFrame, inventory_history: pd.DataFrame | None = None, *,
-                 start=None, end=None) -> pd.DataFrame:
+                 start=None, end=None, intraday: pd.DataFrame | None = None,
+                 profile_prior_units: float = PROFILE_PRIOR_UNITS) -> pd.DataFrame:
     """Daily units per SKU and marketplace-local day, with in-stock and censored flags.
 
     Parameters
@@ -104,14 +162,21 @@ def daily_demand(orders: pd.DataFrame, inventory_history: pd.DataFrame | None = 
     start, end : optional first and last local day (inclusive). Default: per SKU from its first
         order or first on-hand day, to the last day seen in the orders or the history of its
         seller and marketplace.
+    intraday : optional hourly stock status ``seller_id, marketplace, sku, date, hour,
+        in_stock`` (and optionally ``units``, whose fully in-stock days then give the intraday
+        profile): for the SKU-days it covers, ``in_stock_share`` comes from it instead of the
+        order times.
+    profile_prior_units : shrinkage of the intraday profile (:func:`intraday_profile`).
 
     Returns
     -------
-    DataFrame ``seller_id, marketplace, sku, date, units, in_stock, censored``, one row per
-    SKU and day (every calendar day of the SKU's span, zero-sale days included), sorted.
-    ``units`` int64; ``in_stock`` = the day closed with stock (``on_hand > 0``); ``censored`` =
-    not in stock, or opened with no stock (previous day's ``on_hand <= 0``). See the module
-    docstring for the rule and its source.
+    DataFrame ``seller_id, marketplace, sku, date, units, in_stock, censored,
+    in_stock_share``, one row per SKU and day (every calendar day of the SKU's span, zero-sale
+    days included), sorted. ``units`` int64; ``in_stock`` = the day closed with stock
+    (``on_hand > 0``); ``censored`` = not in stock, or opened with no stock (previous day's
+    ``on_hand <= 0``); ``in_stock_share`` (0-1) = the share of the day's usual demand that fell
+    in hours with stock (1 on uncensored days; from the order times or ``intraday`` on censored
+    ones). See the module docstring for the rules and their sources.
 
     Example
     -------
@@ -124,8 +189,11 @@ def daily_demand(orders: pd.DataFrame, inventory_history: pd.DataFrame | None = 
     >>> d = daily_demand(o, h)
     >>> d[["units", "in_stock", "censored"]].values.tolist()
     [[3, True, False], [2, False, True], [0, False, True], [0, True, True]]
+    >>> d["in_stock_share"].round(2).tolist()  # sold out after the 11:00 order; no sale later
+    [1.0, 0.45, 0.0, 0.0]
     """
-    units = _order_units(orders)
+    lines = _order_lines(orders)
+    units = lines.groupby([*KEY, "date"], sort=False, observed=True)["units"].sum().reset_index()
     frames = [units[[*KEY, "date"]]]
     hist = None
     if inventory_history is not None:
@@ -159,6 +227,7 @@ def daily_demand(orders: pd.DataFrame, inventory_history: pd.DataFrame | None = 
         units[c] = units[c].astype("string")
     out = out.merge(units, on=[*KEY, "date"], how="left")
     out["units"] = out["units"].fillna(0).astype("int64")
+    opened_out = closed_out = np.zeros(len(out), bool)
     if hist is not None:
         for c in KEY:
             hist[c] = hist[c].astype("string")
@@ -176,8 +245,185 @@ def daily_demand(orders: pd.DataFrame, inventory_history: pd.DataFrame | None = 
     else:
         out["in_stock"] = True
         out["censored"] = False
-    out = out[DAILY_COLUMNS].astype({"in_stock": "bool", "censored": "bool"})
+    out["in_stock_share"] = _share_from_orders(out, lines, opened_out, closed_out,
+                                               profile_prior_units)
+    if intraday is not None and len(intraday):
+        src = intraday
+        if "units" not in src:
+            src = None
+        prof = intraday_profile(src if src is not None else _lines_hourly(lines, out),
+                                prior_units=profile_prior_units)
+        sh = in_stock_share(intraday, prof)
+        for c in KEY:
+            sh[c] = sh[c].astype("string")
+        sh["date"] = pd.to_datetime(sh["date"]).astype("datetime64[ns]")
+        m = out[[*KEY, "date"]].merge(sh, on=[*KEY, "date"], how="left")["in_stock_share"]
+        out["in_stock_share"] = np.where(m.notna(), m.to_numpy(dtype=float),
+                                         out["in_stock_share"].to_numpy())
+    out = out[DAILY_COLUMNS].astype({"in_stock": "bool", "censored": "bool",
+                                     "in_stock_share": "float64"})
     return out.sort_values([*KEY, "date"], kind="stable").reset_index(drop=True)
+
+
+def _lines_hourly(lines: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
+    """Order lines with the day's stock state, for :func:`intraday_profile`."""
+    for c in KEY:
+        lines[c] = lines[c].astype("string")
+    flag = daily[[*KEY, "date", "censored"]]
+    m = lines.merge(flag, on=[*KEY, "date"], how="left")
+    return m.assign(day_in_stock=~m["censored"].fillna(False).astype(bool))
+
+
+def _share_from_orders(out: pd.DataFrame, lines: pd.DataFrame, opened_out, closed_out,
+                       prior_units: float) -> np.ndarray:
+    """In-stock share of each day from the first / last order time (module docstring)."""
+    share = np.where(out["censored"].to_numpy(bool), 0.0, 1.0)
+    cens = out["censored"].to_numpy(bool)
+    if not cens.any() or lines.empty:
+        return share
+    prof = intraday_profile(_lines_hourly(lines, out), prior_units=prior_units)
+    t = lines.groupby([*KEY, "date"], sort=False, observed=True)["hour"].agg(["min", "max"])
+    t = t.reset_index()
+    for c in KEY:
+        t[c] = t[c].astype("string")
+    m = out.loc[cens, [*KEY, "date"]].merge(t, on=[*KEY, "date"], how="left")
+    has = m["min"].notna().to_numpy()
+    mps = sorted(pd.unique(out["marketplace"].astype("string").dropna()))
+    cube = _profile_cube(prof, mps)
+    code = {mp: i for i, mp in enumerate(mps)}
+    mi = m["marketplace"].astype("string").map(code).to_numpy(dtype=np.int64)
+    wd = pd.DatetimeIndex(m["date"]).day_of_week.to_numpy()
+    c_first = _cum_at(cube, mi, wd, m["min"].to_numpy(dtype=float))
+    c_last = _cum_at(cube, mi, wd, m["max"].to_numpy(dtype=float))
+    op, cl = np.asarray(opened_out)[cens], np.asarray(closed_out)[cens]
+    val = np.select([~op & cl, op & ~cl, op & cl],
+                    [c_last, 1.0 - c_first, c_last - c_first], 1.0)
+    share[cens] = np.where(has, np.clip(val, 0.0, 1.0), 0.0)
+    return share
+
+
+def intraday_profile(hourly: pd.DataFrame, *, prior_units: float = PROFILE_PRIOR_UNITS
+                     ) -> pd.DataFrame:
+    """Share of a day's demand per local hour, per marketplace and weekday.
+
+    ``hourly``: ``marketplace, sku, date, hour, units`` (``hour`` 0-23, or fractional hours
+    from order times) and optionally ``in_stock`` (per hour) or ``day_in_stock`` (the whole
+    day; default True). Only SKU-days in stock in every hour count (a sell-out hour would bend
+    the profile). Per marketplace and weekday ``w``: ``p_w(h) = units in hour h / units``,
+    shrunk toward the marketplace's all-week profile ``p(h)`` with weight ``U_w / (U_w + k)``,
+    and ``p(h)`` toward flat (1/24) with ``U / (U + k)``; ``k = prior_units``.
+
+    Returns ``marketplace, weekday, hour, share`` (24 rows per marketplace and weekday,
+    summing to 1).
+
+    Example
+    -------
+    >>> h = pd.DataFrame({"marketplace": "US", "sku": "A", "hour": [9, 10],
+    ...     "date": pd.Timestamp("2026-10-05"), "units": [300, 100]})
+    >>> p = intraday_profile(h, prior_units=0.0)
+    >>> p[(p["weekday"] == 0) & p["hour"].isin([9, 10])]["share"].round(3).tolist()
+    [0.75, 0.25]
+    """
+    _need(hourly, ["marketplace", "date", "hour", "units"], "hourly")
+    h = hourly
+    ok = pd.Series(True, index=h.index)
+    if "in_stock" in h:
+        day_ok = h.groupby([c for c in (*KEY, "date") if c in h], sort=False)["in_stock"] \
+            .transform("all").astype(bool)
+        ok &= day_ok
+    if "day_in_stock" in h:
+        ok &= h["day_in_stock"].astype(bool)
+    h = h.loc[ok & h["hour"].notna()]
+    mps = sorted(pd.unique(hourly["marketplace"].astype("string").dropna()))
+    rows = []
+    hr = np.clip(np.floor(h["hour"].to_numpy(dtype=float)), 0, 23).astype(np.int64)
+    wd = pd.DatetimeIndex(h["date"]).day_of_week.to_numpy()
+    u = pd.to_numeric(h["units"]).to_numpy(dtype=float)
+    mpv = h["marketplace"].astype("string").to_numpy()
+    flat = np.full(24, 1 / 24)
+    for mp in mps:
+        sel = mpv == mp
+        by = np.zeros((7, 24))
+        np.add.at(by, (wd[sel], hr[sel]), np.maximum(u[sel], 0))
+        tot = by.sum(1)
+        allw = by.sum(0)
+        U = allw.sum()
+        pool = allw / U if U > 0 else flat
+        w = U / (U + prior_units) if U + prior_units > 0 else 0.0
+        pool = w * pool + (1 - w) * flat
+        for d in range(7):
+            raw = by[d] / tot[d] if tot[d] > 0 else pool
+            wd_w = tot[d] / (tot[d] + prior_units) if tot[d] + prior_units > 0 else 0.0
+            prof = wd_w * raw + (1 - wd_w) * pool
+            rows.append(pd.DataFrame({"marketplace": mp, "weekday": d, "hour": np.arange(24),
+                                      "share": prof / prof.sum()}))
+    if not rows:
+        return pd.DataFrame({"marketplace": pd.Series(dtype="string"),
+                             "weekday": pd.Series(dtype="int64"),
+                             "hour": pd.Series(dtype="int64"),
+                             "share": pd.Series(dtype="float64")})
+    out = pd.concat(rows, ignore_index=True)
+    out["marketplace"] = out["marketplace"].astype("string")
+    return out
+
+
+def _profile_cube(profile: pd.DataFrame, mps) -> np.ndarray:
+    """(len(mps), 7, 25) cumulative profile: cum[..., h] = share of the day before hour h."""
+    cube = np.tile(np.r_[0.0, np.cumsum(np.full(24, 1 / 24))], (len(mps), 7, 1))
+    if profile is None or profile.empty:
+        return cube
+    for i, mp in enumerate(mps):
+        p = profile[profile["marketplace"] == mp]
+        if p.empty:
+            continue
+        m = np.zeros((7, 24))
+        m[p["weekday"].to_numpy(), p["hour"].to_numpy()] = p["share"].to_numpy(dtype=float)
+        cube[i] = np.concatenate([np.zeros((7, 1)), np.cumsum(m, 1)], 1)
+    return cube
+
+
+def _cum_at(cube: np.ndarray, mp_idx: np.ndarray, wd: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Cumulative profile share at local time ``t`` (hours), linear within the hour."""
+    t = np.clip(np.nan_to_num(t, nan=0.0), 0, 24)
+    h0 = np.minimum(np.floor(t).astype(np.int64), 23)
+    lo = cube[mp_idx, wd, h0]
+    hi = cube[mp_idx, wd, h0 + 1]
+    return lo + (hi - lo) * (t - h0)
+
+
+def in_stock_share(hourly: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
+    """Share of each SKU-day's demand profile that fell in in-stock hours.
+
+    ``hourly``: ``seller_id, marketplace, sku, date, hour, in_stock`` (hour 0-23; an hour
+    missing from the table counts as in stock). ``profile``: :func:`intraday_profile`.
+    ``in_stock_share = sum_h profile(marketplace, weekday, h) * in_stock_h``.
+
+    Returns ``seller_id, marketplace, sku, date, in_stock_share``.
+
+    Example
+    -------
+    >>> prof = pd.DataFrame({"marketplace": "US", "weekday": np.repeat(np.arange(7), 24),
+    ...                      "hour": np.tile(np.arange(24), 7), "share": 1 / 24})
+    >>> h = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A",
+    ...     "date": pd.Timestamp("2026-10-05"), "hour": np.arange(24),
+    ...     "in_stock": np.arange(24) < 18})
+    >>> in_stock_share(h, prof)["in_stock_share"].round(6).tolist()
+    [0.75]
+    """
+    _need(hourly, [*KEY, "date", "hour", "in_stock"], "hourly")
+    h = hourly[[*KEY, "date", "hour", "in_stock"]].copy()
+    mps = sorted(pd.unique(h["marketplace"].astype("string").dropna()))
+    cube = _profile_cube(profile, mps)
+    dens = np.diff(cube, axis=2)                           # (mp, 7, 24)
+    code = {m: i for i, m in enumerate(mps)}
+    mi = h["marketplace"].astype("string").map(code).to_numpy(dtype=np.int64)
+    wd = pd.DatetimeIndex(h["date"]).day_of_week.to_numpy()
+    hr = np.clip(h["hour"].to_numpy(dtype=np.int64), 0, 23)
+    out_w = dens[mi, wd, hr] * (~h["in_stock"].astype(bool).to_numpy())
+    h["_lost"] = out_w
+    g = h.groupby([*KEY, "date"], sort=True, observed=True)["_lost"].sum().reset_index()
+    g["in_stock_share"] = np.clip(1.0 - g["_lost"].to_numpy(), 0.0, 1.0)
+    return g.drop(columns="_lost")
 
 
 def stockout_episodes(daily: pd.DataFrame, *, baseline_days: int = 56) -> pd.DataFrame:

@@ -87,6 +87,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
+from .forecast import count_quantile
 
 _KEY = ["seller_id", "marketplace", "sku"]
 
@@ -169,51 +170,6 @@ def safety_stock_normal(d, sigma_d, lead_time, sigma_lead_time, service_level):
     var = (np.asarray(lead_time, dtype=float) * np.asarray(sigma_d, dtype=float) ** 2
            + d ** 2 * np.asarray(sigma_lead_time, dtype=float) ** 2)
     return z_value(service_level) * np.sqrt(var)
-
-
-def count_quantile(mean, var, q, max_k: int | None = None) -> np.ndarray:
-    """Quantile of a count distribution with the given mean and variance (vectorised).
-
-    Negative binomial ``NB(r = mean^2 / (var - mean), p = mean / var)`` when ``var > mean``,
-    Poisson(mean) otherwise; the smallest integer ``k`` with ``P(X <= k) >= q``. Computed by the
-    pmf recursion ``p(k+1) = p(k) (k + r) / (k + 1) (1 - p)`` (Poisson: ``p(k) mean / (k+1)``),
-    all SKUs at once. Equals ``scipy.stats.nbinom.ppf(q, r, p)`` (checked in the tests).
-
-    >>> count_quantile([2.0], [2.0], 0.95).tolist()  # Poisson(2): P(X<=4) = 0.947, P(X<=5) = 0.983
-    [5.0]
-    """
-    mean = np.atleast_1d(np.asarray(mean, dtype=float))
-    var = np.atleast_1d(np.asarray(var, dtype=float))
-    mean, var = np.broadcast_arrays(mean, var)
-    q = np.broadcast_to(np.asarray(q, dtype=float), mean.shape)
-    out = np.full(mean.shape, np.nan)
-    ok = np.isfinite(mean) & np.isfinite(var) & (mean >= 0)
-    out[ok & (mean == 0)] = 0.0
-    live = ok & (mean > 0)
-    if not live.any():
-        return out
-    m, v, qq = mean[live], var[live], q[live]
-    nb = v > m * (1 + 1e-9)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(nb, m * m / (v - m), np.inf)
-        p = np.where(nb, m / v, 1.0)
-        log_p0 = np.where(nb, r * np.log(p), -m)
-    pk = np.exp(log_p0)
-    cdf = pk.copy()
-    res = np.where(cdf >= qq, 0.0, np.nan)
-    top = max_k or int(np.ceil(np.max(m + 12 * np.sqrt(v) + 20)))
-    for k in range(top):
-        todo = np.isnan(res)
-        if not todo.any():
-            break
-        with np.errstate(invalid="ignore"):
-            step = np.where(nb, (k + r) / (k + 1) * (1 - p), m / (k + 1))
-        pk = pk * step
-        cdf = cdf + pk
-        hit = todo & (cdf >= qq - 1e-12)
-        res[hit] = k + 1
-    out[live] = res
-    return out
 
 
 def round_order_qty(raw, case_pack=1, moq=0, max_qty=np.inf) -> np.ndarray:
@@ -314,7 +270,7 @@ def _forecast_matrix(fc: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Timestamp):
     if f.empty:
         n = len(keys)
         return np.zeros((n, 1)), np.zeros((n, 1)), np.zeros(n, dtype=bool), \
-            pd.Series([""] * n, dtype="string")
+            pd.Series([""] * n, dtype="string"), pd.Series([""] * n, dtype="string")
     h = (f["date"] - as_of).dt.days.to_numpy()
     H = int(h.max()) + 1
     n = len(keys)
@@ -329,14 +285,19 @@ def _forecast_matrix(fc: pd.DataFrame, keys: pd.DataFrame, as_of: pd.Timestamp):
     has = np.zeros(n, dtype=bool)
     has[row] = True
     meth = pd.Series([""] * n, dtype="string")
+    basis = pd.Series([""] * n, dtype="string")
+    first = f.drop_duplicates("index")
     if "method" in f:
-        first = f.drop_duplicates("index")
         meth.iloc[first["index"].to_numpy()] = first["method"].astype("string").to_numpy()
-    # fill gaps within the horizon with the SKU's horizon mean
-    mu = np.nanmean(np.where(np.isnan(mean), np.nan, mean), axis=1, keepdims=True) \
-        if has.any() else np.zeros((n, 1))
-    mean = np.where(np.isnan(mean), np.nan_to_num(mu), mean)
-    return mean, sd, has, meth
+    if "basis" in f:
+        basis.iloc[first["index"].to_numpy()] = first["basis"].astype("string").to_numpy()
+    # fill gaps within the horizon with the SKU's horizon mean (no warning for SKUs without
+    # any forecast row: their mean is 0)
+    known = ~np.isnan(mean)
+    mu = (np.where(known, mean, 0.0).sum(1, keepdims=True)
+          / np.maximum(known.sum(1, keepdims=True), 1))
+    mean = np.where(known, mean, mu)
+    return mean, sd, has, meth, basis
 
 
 def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *, as_of,
@@ -371,7 +332,9 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     Returns
     -------
     DataFrame, CSV-ready (see the module docstring for every formula): ``seller_id,
-    marketplace, sku, demand_class, method, daily_demand, demand_sd, available, reserved,
+    marketplace, sku, demand_class, method, forecast_basis`` (what the SKU's forecast rests on,
+    from the forecast's ``basis`` column: in-stock history, in-stock hours of partly censored
+    days, earlier history, or sales in censored days as a lower bound), ``daily_demand, demand_sd, available, reserved,
     inbound_working, inbound_shipped, inbound_receiving, inbound, inventory_position,
     days_of_supply, total_days_of_supply, projected_stockout_date, lead_time_days,
     lead_time_sd_days, review_days, service_level, safety_stock, safety_stock_method,
@@ -409,7 +372,7 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
     if ((sl < 0.5) | (sl >= 1)).any():
         raise ParameterError("service_level overrides must be in [0.5, 1)")
 
-    mean, sdm, has, meth = _forecast_matrix(forecast, pos, as_of)
+    mean, sdm, has, meth, basis = _forecast_matrix(forecast, pos, as_of)
     H = mean.shape[1]
     cum = np.cumsum(mean, axis=1)
     # mean daily demand over the protection period (extrapolated beyond the horizon)
@@ -424,6 +387,7 @@ def restock_plan(snapshots_or_position: pd.DataFrame, forecast: pd.DataFrame, *,
 
     plan = pos.copy()
     plan["method"] = meth.to_numpy()
+    plan["forecast_basis"] = basis.to_numpy()
     plan["demand_class"] = _demand_class(plan, classes).to_numpy()
     inter = (plan["demand_class"] == "intermittent").to_numpy()
 

@@ -59,6 +59,75 @@ def test_censoring_rule_sell_out_out_and_restock_days():
     assert d["censored"].tolist() == [False, True, True, True, False, False]
 
 
+# --- in-stock share of censored days ---------------------------------------------------------
+
+def test_in_stock_share_from_order_times_by_hand():
+    # 1-7 Oct in stock, one unit ordered at every local hour (US = UTC-7 in October): a flat
+    # intraday profile for every weekday (no shrinkage: profile_prior_units=0). 8 Oct: sold out after the last order at 14:30 local -> share 14.5 / 24
+    # = 0.6042. 9 Oct: out all day, no order -> 0. 10 Oct: opened at 0, restocked; first order
+    # at 16:00 -> share 1 - 16 / 24 = 0.3333. 11 Oct: in stock -> 1.
+    rows = []
+    for day in range(1, 8):
+        for hr in range(24):
+            t = pd.Timestamp(f"2026-10-{day:02d} {hr:02d}:00") + pd.Timedelta(hours=7)
+            rows.append(("US", "A", t.isoformat() + "Z", 1, "Shipped"))
+    local = {"2026-10-08 10:00": 1, "2026-10-08 14:30": 1, "2026-10-10 16:00": 1,
+             "2026-10-10 20:00": 2, "2026-10-11 12:00": 1}
+    for t, q in local.items():
+        rows.append(("US", "A", (pd.Timestamp(t) + pd.Timedelta(hours=7)).isoformat() + "Z", q,
+                     "Shipped"))
+    h = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A",
+                      "date": pd.date_range("2026-10-01", periods=11),
+                      "on_hand": [50] * 7 + [0, 0, 9, 8]})
+    d = demand.daily_demand(orders(rows), h, profile_prior_units=0.0).set_index("date")
+    assert d["censored"].tolist() == [False] * 7 + [True, True, True, False]
+    assert d["in_stock_share"].iloc[:7].tolist() == [1.0] * 7
+    assert d.loc["2026-10-08", "in_stock_share"] == pytest.approx(14.5 / 24)
+    assert d.loc["2026-10-09", "in_stock_share"] == 0.0
+    assert d.loc["2026-10-10", "in_stock_share"] == pytest.approx(1 - 16 / 24)
+    assert d.loc["2026-10-11", "in_stock_share"] == 1.0
+
+
+def test_intraday_profile_shrinkage_by_hand():
+    # Mondays: 300 units at 9:00, 100 at 10:00 (U = 400); no other day sold. Prior k = 100.
+    # Pool (all week) = 0.75 / 0.25 at 9 / 10, shrunk toward flat with 400 / 500 = 0.8:
+    #   hour 9: 0.8 * 0.75 + 0.2 / 24; the Monday profile = 0.8 * raw + 0.2 * pool.
+    h = pd.DataFrame({"marketplace": "US", "sku": "A", "hour": [9, 10],
+                      "date": pd.Timestamp("2026-10-05"), "units": [300, 100]})
+    p = demand.intraday_profile(h, prior_units=100.0)
+    pool9 = 0.8 * 0.75 + 0.2 / 24
+    mon = p[p["weekday"] == 0].set_index("hour")["share"]
+    assert mon[9] == pytest.approx(0.8 * 0.75 + 0.2 * pool9)
+    assert mon.sum() == pytest.approx(1.0)
+    # a weekday without sales takes the pool
+    tue = p[p["weekday"] == 1].set_index("hour")["share"]
+    assert tue[9] == pytest.approx(pool9)
+    # hours of a day that sold out do not shape the profile (in_stock False on any hour)
+    h2 = pd.concat([h, pd.DataFrame({"marketplace": "US", "sku": "B", "hour": [20, 21],
+                                     "date": pd.Timestamp("2026-10-05"), "units": [900, 0],
+                                     "in_stock": [True, False]})])
+    h2["in_stock"] = h2["in_stock"].fillna(True).astype(bool)
+    p2 = demand.intraday_profile(h2, prior_units=100.0)
+    assert p2[(p2.weekday == 0) & (p2.hour == 20)]["share"].iloc[0] == pytest.approx(
+        mon[20])
+
+
+def test_intraday_stock_status_input_overrides_order_times():
+    # 8 Oct is a sell-out day; an hourly stock table says stock ran out from 18:00 (6 of 24
+    # flat hours out) -> share 0.75 instead of the order-time estimate.
+    o = orders([("US", "A", "2026-10-07T18:00Z", 2, "Shipped"),
+                ("US", "A", "2026-10-08T17:00Z", 3, "Shipped")])     # 10:00 local
+    h = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A",
+                      "date": pd.date_range("2026-10-07", periods=2), "on_hand": [5, 0]})
+    hourly = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A",
+                           "date": pd.Timestamp("2026-10-08"), "hour": np.arange(24),
+                           "in_stock": np.arange(24) < 18})
+    d = demand.daily_demand(o, h, intraday=hourly, profile_prior_units=1e12)
+    assert d["in_stock_share"].tolist() == pytest.approx([1.0, 0.75])
+    d0 = demand.daily_demand(o, h, profile_prior_units=1e12)        # flat profile, 10:00
+    assert d0["in_stock_share"].tolist() == pytest.approx([1.0, 10 / 24])
+
+
 def test_stockout_episodes_by_hand():
     d = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A",
                       "date": pd.date_range("2026-10-01", periods=10),

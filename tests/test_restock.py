@@ -441,3 +441,46 @@ def test_sample_restock_report_days_of_supply(sample):
     # out-of-stock alerts agree
     oos_am = m["amazon_alert"].astype("string").eq("out_of_stock").fillna(False)
     assert ((m["status"] == "out_of_stock") | (m["status"] == "no_demand"))[oos_am].all()
+
+
+def test_always_censored_sku_that_sells_gets_a_restock_and_says_why():
+    # Issue 10: a SKU censored on every day (it sells out within hours of each restock) had a
+    # zero forecast, so no restock. Now its forecast is its sales rate (a lower bound on demand)
+    # and the plan names that basis. A SKU without any forecast row plans nothing, silently
+    # (no "Mean of empty slice" warning).
+    import warnings
+
+    from postship_analysis import forecast as FC
+
+    dates = pd.date_range("2026-08-01", "2026-10-31")
+    n = len(dates)
+    d = pd.DataFrame({"seller_id": "s", "marketplace": "US",
+                      "sku": np.repeat(["HOT", "CALM"], n), "date": np.tile(dates, 2),
+                      "units": np.r_[np.full(n, 2.0), np.full(n, 1.0)],
+                      "censored": np.r_[np.ones(n, bool), np.zeros(n, bool)],
+                      "in_stock_share": np.r_[np.full(n, 0.2), np.ones(n)]})
+    fc = FC.forecast(d, as_of=AS_OF, horizon=60)
+    pos = _pos([{"sku": "HOT", "available": 0}, {"sku": "CALM", "available": 200},
+                {"sku": "GONE", "available": 5}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = restock.restock_plan(pos, fc, as_of=AS_OF, params=PW).set_index("sku")
+    assert p.loc["HOT", "daily_demand"] == pytest.approx(2.0)
+    assert p.loc["HOT", "recommended_qty"] > 0
+    assert "lower bound" in p.loc["HOT", "forecast_basis"]
+    assert p.loc["CALM", "forecast_basis"] == "in-stock history"
+    assert p.loc["GONE", "status"] == "no_demand" and p.loc["GONE", "recommended_qty"] == 0
+
+
+def test_count_quantile_large_counts_match_scipy():
+    # large means use bisection on the exact CDF; must equal scipy's ppf too
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(11)
+    mean = rng.uniform(150, 5000, 200)
+    var = mean * rng.uniform(1.0, 8, 200)
+    var[:50] = mean[:50]                                     # Poisson
+    q = rng.choice([0.5, 0.9, 0.95, 0.99], 200)
+    ours = restock.count_quantile(mean, var, q)
+    nbq = stats.nbinom.ppf(q, mean ** 2 / np.maximum(var - mean, 1e-300), mean / var)
+    ref = np.where(var > mean * (1 + 1e-9), nbq, stats.poisson.ppf(q, mean))
+    assert np.array_equal(ours, ref)
