@@ -54,7 +54,7 @@ TREND_DAYS = P.as_int(trend_days, 'trend_days', minimum=7)
 HORIZON_H = P.as_float(at_risk_horizon_hours, 'at_risk_horizon_hours', minimum=1)
 CORR_H = P.as_float(correction_window_hours, 'correction_window_hours', minimum=0)
 inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
-                         tables=["orders", "order_promises", "shipment_confirmations", "delivery_events", "feedback", "claims", "chargebacks"])
+                         tables=["orders", "order_promises", "shipment_confirmations", "delivery_events", "feedback", "claims", "chargebacks", "account_health", "sku_categories"])
 display(pd.DataFrame({"value": {
     "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
     "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
@@ -65,7 +65,8 @@ display(pd.DataFrame({"value": {
 # %%
 from postship_analysis import fulfilment, tracking
 T = {name: inputs.table(name) for name in ["orders", "order_promises", "shipment_confirmations",
-                                           "delivery_events", "feedback", "claims", "chargebacks"]}
+                                           "delivery_events", "feedback", "claims", "chargebacks",
+                                           "account_health", "sku_categories"]}
 START = AS_OF - pd.Timedelta(days=TREND_DAYS)
 END = AS_OF
 if T["order_promises"].empty:
@@ -75,18 +76,49 @@ if T["order_promises"].empty:
 # %% [markdown]
 # ## Headline KPIs
 #
-# Status against Amazon's targets: *pass*, *at risk* (inside our warning band) or *fail*. Outside the US the on-time delivery rate is a 97 % recommendation without penalty: a rate under it is *below recommendation*, never *fail*.
+# Status against Amazon's targets: *pass*, *at risk* (inside our warning band) or *fail*. Outside the US the on-time delivery rate is a 97 % recommendation without penalty: a rate under it is *below recommendation*, never *fail*. Seller Fulfilled Prime orders (those with *is-prime*) are also judged on Amazon's stricter SFP targets (`sfp_` rows, help 202072550). The Order Defect Rate uses Amazon's window (see the note below the table).
 
 # %%
 kpis = fulfilment.fulfilment_kpis(T["orders"], T["order_promises"], T["shipment_confirmations"],
                                   T["delivery_events"], AS_OF)
 from postship_analysis import defects
-# lag_days=1: the 60 order days ending the day before the as-of date, like the other windows here
+ODR_LAG, ODR_LAG_SOURCE = defects.amazon_lag_days(T["account_health"])
 odr = defects.order_defect_rate(T["orders"], T["feedback"], T["claims"], T["chargebacks"], as_of=AS_OF,
-                                lag_days=1)
+                                lag_days=ODR_LAG)
 kpis += defects.odr_kpis(odr)
 KPIS = kpi_frame(kpis)
 display(plots.kpi_table(KPIS))
+if len(odr):
+    w0, w1 = odr["window_start"].iloc[0], odr["window_end"].iloc[0]
+    display(Markdown(f"Order Defect Rate window: orders placed {w0.date()} to {w1.date()}, ending {ODR_LAG} days "
+                     f"before the as-of date, as Amazon does ({ODR_LAG_SOURCE}). The newest orders have not had "
+                     "time to draw claims and feedback: a window ending yesterday would read low against the 1 % bar."))
+
+# %% [markdown]
+# ## Ours beside Amazon's
+#
+# Amazon's own figures from your Seller Performance report (`GET_V2_SELLER_PERFORMANCE_REPORT`) next to ours, recomputed for exactly Amazon's windows, with the difference in percentage points and its likely cause. Written to `amazon_comparison.csv`.
+
+# %%
+from postship_analysis import reconcile
+if T["account_health"].empty:
+    display(Markdown("No Seller Performance report in the data folder: put the `GET_V2_SELLER_PERFORMANCE_REPORT` "
+                     "JSON in the marketplace folder to see Amazon's figures beside ours (see docs/INPUTS.md)."))
+else:
+    cmp_ = reconcile.compare_with_amazon(
+        T["account_health"], orders=T["orders"], order_promises=T["order_promises"],
+        shipment_confirmations=T["shipment_confirmations"], delivery_events=T["delivery_events"],
+        feedback=T["feedback"], claims=T["claims"], chargebacks=T["chargebacks"])
+    outputs.write_csv(cmp_, OUT, "amazon_comparison")
+    display(cmp_[["marketplace", "metric", "window_start", "window_end", "amazon_value", "our_value",
+                  "difference_pp", "amazon_numerator", "amazon_denominator", "our_numerator",
+                  "our_denominator", "likely_cause"]]
+            .rename(columns={"amazon_value": "Amazon", "our_value": "ours", "difference_pp": "difference (pp)"})
+            .style.format({"Amazon": "{:.2%}", "ours": "{:.2%}", "difference (pp)": "{:+.2f}",
+                           "amazon_numerator": "{:,.0f}", "amazon_denominator": "{:,.0f}",
+                           "our_numerator": "{:,.0f}", "our_denominator": "{:,.0f}",
+                           "window_start": "{:%Y-%m-%d}", "window_end": "{:%Y-%m-%d}"}, na_rep="")
+            .hide(axis="index"))
 
 # %% [markdown]
 # ## Late shipment: judged on when the shipment was confirmed
@@ -149,13 +181,42 @@ plots.trend_with_target(otd, "as_of", "value", "marketplace", "Unit on-time deli
                         "(US target shown)", t.value, t.warn);
 
 # %% [markdown]
-# ## Valid tracking by carrier
+# ## Valid tracking by carrier and by product category
 #
-# Valid = a tracking number, a carrier chosen from Amazon's list (not free-text *Other*) and at least one physical carrier scan.
+# Valid = a tracking number, a carrier chosen from Amazon's list (not free-text *Other*) and at least one physical carrier scan. In the US Amazon judges the valid tracking rate **per product category** (help G201817070): a category under 95 % can lose its seller-fulfilled selling privileges even when the overall rate passes.
 
 # %%
 display(fulfilment.valid_tracking_rate(T["shipment_confirmations"], T["delivery_events"],
                                       T["order_promises"], AS_OF, by="carrier"))
+cats = T["sku_categories"]
+has_us = (T["order_promises"]["marketplace"] == "US").any()
+if cats.empty:
+    display(Markdown("No SKU-to-category mapping given (`sku-categories.csv`: sku, category; see docs/INPUTS.md): "
+                     + ("the US valid tracking rate is judged per category by Amazon, so a category can fail while "
+                        "the overall rate shown here passes." if has_us else "only the overall rate is shown.")))
+else:
+    by_cat = fulfilment.valid_tracking_rate(T["shipment_confirmations"], T["delivery_events"], T["order_promises"],
+                                            AS_OF, by="category",
+                                            sku_categories=cats[["sku", "category", "marketplace"]])
+    by_cat = by_cat[by_cat["marketplace"].isin(set(cats["marketplace"]))]
+    display(Markdown("Per product category, in the marketplaces your mapping covers (SKUs without a category are "
+                     "*unmapped*; the per-category rule is Amazon's in the US, elsewhere shown for information):"))
+    display(by_cat[["marketplace", "category", "numerator", "denominator", "value", "target", "status",
+                    "window_start", "window_end"]])
+
+# %% [markdown]
+# ## Seller Fulfilled Prime
+#
+# Orders with *is-prime* are Seller Fulfilled Prime orders, judged on Amazon's own SFP targets over the last 7 days (help 202072550): on-time shipment at least 99 % (the first carrier scan, not the confirmation, must be on or before the ship-by date), cancellation rate no more than 0.5 % (every cancellation counts, also one the buyer asked for by message), on-time delivery at least 97 % (Amazon counts orders shipped outside Buy Shipping; the data do not say which labels were bought through Buy Shipping, so all count). Japan: on-time delivery 96 %, valid tracking 94 %, cancellation 1 %.
+
+# %%
+sfp = fulfilment.sfp_metrics(T["order_promises"], T["shipment_confirmations"], T["delivery_events"], AS_OF,
+                             orders=T["orders"])
+if sfp.empty:
+    display(Markdown("No Seller Fulfilled Prime orders (no order with *is-prime* in the order report)."))
+else:
+    display(sfp[["marketplace", "kpi", "numerator", "denominator", "value", "target", "status", "window_start",
+                 "window_end"]])
 
 # %% [markdown]
 # ## Confirm-shipment latency
@@ -207,7 +268,7 @@ display(recent.head(MAX_ROWS))
 # %% [markdown]
 # ## Action: orders whose address can still be fixed
 #
-# Not yet scanned by the carrier, so they can still be cancelled and re-placed with the right address. Written to `address_fix_candidates.csv`.
+# Not yet scanned by the carrier. **Contact the buyer first; do not cancel on your own**: a cancellation you make counts against your cancellation rate, even when the buyer asked by message. Cancel only after the buyer has requested it through Amazon (Your Orders > Request cancellation), choosing the reason *Buyer canceled* (`BuyerCanceled`), which keeps it out of the rate (help G201722390). For a Seller Fulfilled Prime order send the buyer to Amazon Customer Service instead (help 202072550). The *action* column says what to do for each order. Written to `address_fix_candidates.csv`.
 
 # %%
 addr = fulfilment.address_change_candidates(T["order_promises"], T["shipment_confirmations"],

@@ -550,6 +550,16 @@ _table(
     ],
 )
 _table(
+    "sku_categories",
+    "The seller's SKU-to-category mapping (our CSV: sku, category, optional marketplace), e.g. "
+    "the product categories shown on Seller Central's valid tracking page. In the US Amazon "
+    "applies the valid tracking rate per product category.",
+    [
+        ("sku", STR, "seller SKU"),
+        ("category", STR, "product category (as Amazon names it on the valid tracking page)"),
+    ],
+)
+_table(
     "stock_levels",
     "Stock on hand per SKU without a snapshot date (e.g. a warehouse stock sheet).",
     [

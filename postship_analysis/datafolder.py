@@ -257,6 +257,7 @@ OVERLAP_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "buyer_messages": (("thread_id",), None),
     "review_requests": (("order_id", "requested_ts"), None),
     "unit_costs": (("sku",), None),
+    "sku_categories": (("sku",), None),
     "stock_levels": (("sku",), None),
     "feedback": (("order_id", "feedback_date", "rating"), None),
     "claims": (("claim_id", "order_id"), None),
@@ -313,7 +314,12 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Fulfilment health: late shipment, cancellation, ship-by risk": (
         ("orders", "order_promises", "shipment_confirmations"), ()),
     "Fulfilment health: valid tracking and on-time delivery": (
-        ("orders", "order_promises", "shipment_confirmations", "delivery_events"), ()),
+        ("orders", "order_promises", "shipment_confirmations", "delivery_events"),
+        ("sku_categories",)),
+    "Fulfilment health: ours beside Amazon's Seller Performance report": (
+        ("account_health", "orders"), ("order_promises", "shipment_confirmations",
+                                       "delivery_events", "feedback", "claims",
+                                       "chargebacks")),
     "Order defect rate (60 days, MFN and AFN)": (
         ("orders",), ("feedback", "claims", "chargebacks", "account_health")),
     "Customer experience: A-to-z claims and their drivers": (
@@ -446,6 +452,8 @@ DOWNLOAD_GUIDE: dict[str, str] = {
                        "(no Amazon export exists); keep the whole history, one request per "
                        "order",
     "unit_costs": "when costs or fees change",
+    "sku_categories": "when you add SKUs (US sellers: the valid tracking rate is judged per "
+                      "product category)",
     "stock_levels": "when you count stock",
 }
 

@@ -23,9 +23,15 @@ the same denominator. ODR is reported for all orders and split **MFN** (seller-f
 Our conventions (parameters, stated so they can be changed):
 
 * ``as_of`` is a marketplace-local date. The window is the ``window_days`` local order dates
-  ending ``lag_days`` before ``as_of`` (default 0: "Amazon's metric before Amazon computes
-  it"; Amazon's own ODR window ends about 15 days before the report date, domain.md §1.3, so
-  ``lag_days=15`` imitates the dashboard).
+  ending ``lag_days`` before ``as_of``. **Default: Amazon's convention**
+  (:data:`AMAZON_LAG_DAYS` = 16): Amazon's ODR window ends 15 days before its late-shipment
+  window, which ends the day before the report (Amazon's own example of the seller
+  performance report, accountHealthReport-2020-11-18: ``orderDefectRate`` 2020-09-06 ..
+  2020-11-04 beside ``lateShipmentRate`` 2020-10-21 .. 2020-11-19; domain.md §1.3), so the
+  newest orders have had two weeks to draw claims and feedback; a window ending yesterday
+  reads low against the 1 % bar. Where the seller's own performance report is at hand,
+  :func:`amazon_lag_days` takes the lag from it. ``lag_days=1`` ends the window yesterday
+  (an early warning on the newest orders, not Amazon's number).
 * A defect counts on ``as_of`` only if it was known by then (feedback date, claim filing date,
   chargeback date on or before ``as_of``, local). The *status* of a claim or feedback is the one
   in the file as downloaded (a claim denied later is excluded from every past day as well).
@@ -66,6 +72,14 @@ from .kpi import KPI, TARGETS, Target, status
 
 #: ODR window (domain.md §1.1: 60 days, order-date based)
 WINDOW_DAYS = 60
+#: Amazon's ODR window ends this many days before the as-of (report) day: 15 days before the
+#: late-shipment window, which ends the day before (accountHealthReport schema example:
+#: ODR to 2020-11-04, LSR to 2020-11-19). See :func:`amazon_lag_days`.
+AMAZON_LAG_DAYS = 16
+AMAZON_LAG_SOURCE = (
+    "Amazon's convention: the ODR window ends 15 days before the late-shipment window, which "
+    "ends the day before the report (Amazon's seller performance report example, "
+    "accountHealthReport-2020-11-18; help G200285170: 60 days by order date)")
 #: components, in report order: (count column, rate column, KPI name stem)
 COMPONENTS = (
     ("orders_with_defect", "order_defect_rate", "order_defect_rate"),
@@ -256,7 +270,7 @@ def _interval_counts(keys: pd.DataFrame, start: pd.Series, end: pd.Series, d0: i
 def odr_trend(orders: pd.DataFrame, feedback: pd.DataFrame | None = None,
               claims: pd.DataFrame | None = None, chargebacks: pd.DataFrame | None = None, *,
               start: pd.Timestamp, end: pd.Timestamp, window_days: int = WINDOW_DAYS,
-              lag_days: int = 0, exclude_cancelled: bool = True,
+              lag_days: int = AMAZON_LAG_DAYS, exclude_cancelled: bool = True,
               flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """ODR and its components for every as-of day from ``start`` to ``end`` (local dates).
 
@@ -322,6 +336,34 @@ def odr_trend(orders: pd.DataFrame, feedback: pd.DataFrame | None = None,
     return base[cols].reset_index(drop=True)
 
 
+def amazon_lag_days(account_health: pd.DataFrame | None = None) -> tuple[int, str]:
+    """The ODR lag (days between the window's end and the as-of day) Amazon uses, and where
+    it comes from.
+
+    With the seller's performance report (table ``account_health``): the gap between its
+    ``orderDefectRate`` window end and its ``lateShipmentRate`` window end (the late-shipment
+    window ends the day before the report), plus one day -- the most common value over the
+    marketplaces. Without it: :data:`AMAZON_LAG_DAYS` (16).
+
+    >>> amazon_lag_days()[0]
+    16
+    """
+    if account_health is not None and len(account_health):
+        h = account_health
+        d = h.assign(_to=h["window_to"].dt.tz_convert("UTC").dt.tz_localize(None)
+                     .dt.normalize())
+        odr = d[d["metric"] == "orderDefectRate"].groupby("marketplace")["_to"].max()
+        lsr = d[d["metric"] == "lateShipmentRate"].groupby("marketplace")["_to"].max()
+        gaps = (lsr - odr).dropna().dt.days + 1
+        gaps = gaps[gaps >= 1]
+        if len(gaps):
+            lag = int(gaps.mode().max())
+            return lag, (f"your Seller Performance report: Amazon's ODR window ends {lag - 1} "
+                         "days before its late-shipment window, which ends the day before the "
+                         "report")
+    return AMAZON_LAG_DAYS, AMAZON_LAG_SOURCE
+
+
 def _targets(window_days: int) -> dict[str, Target]:
     """Amazon's ODR target for the overall and the MFN/AFN KPI names."""
     t = TARGETS["order_defect_rate_60d"]
@@ -332,7 +374,7 @@ def _targets(window_days: int) -> dict[str, Target]:
 def order_defect_rate(orders: pd.DataFrame, feedback: pd.DataFrame | None = None,
                       claims: pd.DataFrame | None = None,
                       chargebacks: pd.DataFrame | None = None, *, as_of: pd.Timestamp,
-                      window_days: int = WINDOW_DAYS, lag_days: int = 0,
+                      window_days: int = WINDOW_DAYS, lag_days: int = AMAZON_LAG_DAYS,
                       exclude_cancelled: bool = True,
                       target: Target | None = None) -> pd.DataFrame:
     """ODR and components on one as-of date (see module docstring for the definition).
@@ -400,7 +442,7 @@ ACTIONS = {
 def defective_orders(orders: pd.DataFrame, feedback: pd.DataFrame | None = None,
                      claims: pd.DataFrame | None = None,
                      chargebacks: pd.DataFrame | None = None, *, as_of: pd.Timestamp,
-                     window_days: int = WINDOW_DAYS, lag_days: int = 0,
+                     window_days: int = WINDOW_DAYS, lag_days: int = AMAZON_LAG_DAYS,
                      exclude_cancelled: bool = True) -> pd.DataFrame:
     """Orders that count as defective on ``as_of`` (in the window, defect known by then), plus
     counting defects on orders missing from the ``orders`` table (``in_orders_table`` False:
@@ -664,5 +706,6 @@ def claim_drivers(flags: pd.DataFrame, predictors: Sequence[str] = ("late_delive
 
 __all__ = ["ACTIONS", "COMPONENTS", "ClaimDrivers", "WINDOW_DAYS", "chargeback_counts",
            "claim_counts", "claim_driver_flags", "claim_drivers", "defective_orders",
+           "amazon_lag_days", "AMAZON_LAG_DAYS",
            "negative_feedback_counts", "odr_kpis", "odr_trend", "order_defect_flags",
            "order_defect_rate"]

@@ -1056,28 +1056,64 @@ def at_risk_orders(order_promises: pd.DataFrame, shipment_confirmations: pd.Data
 # Address changes
 # ---------------------------------------------------------------------------------------------
 
+#: what to do about an address to fix, by case (see :func:`address_change_candidates`)
+ADDRESS_ACTIONS = {
+    "buyer_requested": (
+        "The buyer asked Amazon to cancel: confirm with the buyer, then cancel with the reason "
+        "'Buyer canceled' (BuyerCanceled) - it does not count in your cancellation rate "
+        "(help G201722390)."),
+    "sfp": (
+        "Seller Fulfilled Prime order: ask the buyer to contact Amazon Customer Service to "
+        "change the address; do not cancel it yourself - it would count against the 0.5% SFP "
+        "cancellation rate (help 202072550)."),
+    "unshipped": (
+        "Contact the buyer to confirm the address. Do not cancel on your own (a seller "
+        "cancellation counts, even if the buyer asked by message): if the address must change, "
+        "the buyer requests cancellation in Your Orders > Request cancellation and orders "
+        "again; then cancel with the reason 'Buyer canceled' (BuyerCanceled), which keeps it "
+        "out of your cancellation rate (help G201722390)."),
+    "confirmed_not_scanned": (
+        "Already confirmed, not yet scanned: contact the buyer and hold the parcel or have the "
+        "carrier redirect it; a confirmed order can no longer be cancelled (a change now is a "
+        "refund, help 200285210)."),
+}
+
+
 def address_change_candidates(order_promises: pd.DataFrame,
                               shipment_confirmations: pd.DataFrame,
                               delivery_events: pd.DataFrame, as_of, *,
                               orders: pd.DataFrame | None = None, lookback_days: int = 30,
                               carrier_aliases: dict[str, str] | None = None) -> pd.DataFrame:
-    """Orders whose address can still be corrected by cancelling and re-placing: not
-    cancelled and **not yet scanned by the carrier** (no physical scan in ``delivery_events``
-    before the run time; a printed label or a confirmation without a scan does not stop it).
+    """Orders whose address can still be fixed: not cancelled and **not yet scanned by the
+    carrier** (no physical scan in ``delivery_events`` before the run time; a printed label
+    or a confirmation without a scan does not stop it), each with what to do (``action``).
 
-    Amazon does not let the seller edit a buyer's address; the order is cancelled and the
-    buyer orders again, which makes sense only while the parcel has not left. Stage
-    ``unshipped`` can be cancelled in Seller Central as usual; ``confirmed_not_scanned`` is
-    already confirmed (Seller Central no longer offers "Cancel order"), but the parcel is
-    still in the warehouse or at the carrier's counter, so it can be held back and the
-    confirmation handled with Seller Support - the stage column tells the analyst which case
-    applies. ``lookback_days`` (default 30, ours) limits the list to recent orders.
-    The scan is matched by tracking number regardless of carrier here (any scan means the
-    parcel is moving).
+    Amazon does not let the seller edit a buyer's address. **The first step is to contact the
+    buyer**, never to cancel: a cancellation the seller makes counts against the cancellation
+    rate -- even when the buyer asked for it by message -- unless the buyer requested it
+    through Amazon (Your Orders > Request cancellation) and the seller cancels with the reason
+    *Buyer canceled* (reason code ``BuyerCanceled``), which stays out of the rate (help
+    G201722390; help 200285210). ``action`` per order (:data:`ADDRESS_ACTIONS`):
+
+    * ``buyer_requested`` -- the order report flags a buyer cancellation request: cancel with
+      reason ``BuyerCanceled`` (``cancel_reason_code``);
+    * ``sfp`` -- a Seller Fulfilled Prime order: send the buyer to Amazon Customer Service, do
+      not cancel it yourself (help 202072550; SFP cancellations count whatever the reason);
+    * ``unshipped`` -- contact the buyer; cancel only once the buyer has requested it through
+      Amazon, with reason ``BuyerCanceled``;
+    * ``confirmed_not_scanned`` -- already confirmed (it can no longer be cancelled: "Once an
+      order has been ship-confirmed, a decision to accept a return or not ship an item is
+      treated as a refund", help 200285210): contact the buyer, hold the parcel or have the
+      carrier redirect it.
+
+    ``lookback_days`` (default 30, ours) limits the list to recent orders. The scan is matched
+    by tracking number regardless of carrier here (any scan means the parcel is moving).
 
     Columns: ``seller_id, marketplace, order_id, sku, units, purchase_time_local,
-    ship_by_local, stage`` (``unshipped``, ``confirmed_not_scanned``), ``tracking_number,
-    carrier, hours_since_purchase, time_zone``; sorted oldest first.
+    ship_by_local, stage`` (``unshipped``, ``confirmed_not_scanned``), ``is_prime,
+    buyer_requested_cancel, action`` (text), ``cancel_reason_code`` (``BuyerCanceled`` where a
+    cancellation may follow a buyer's request, else empty), ``tracking_number, carrier,
+    hours_since_purchase, time_zone``; sorted oldest first.
     """
     as_of = _as_of(as_of)
     ov = order_view(order_promises, shipment_confirmations, orders)
@@ -1111,7 +1147,16 @@ def address_change_candidates(order_promises: pd.DataFrame,
     d["hours_since_purchase"] = _hours(_instant(as_of, d["marketplace"]) - d["purchase_ts"]) \
         .round(1)
     d["time_zone"] = d["marketplace"].map(lambda m: contract.marketplace(m).tz)
+    d["is_prime"] = d["is_prime"].astype("boolean").fillna(False).astype(bool)
+    case = np.select([d["stage"] == "confirmed_not_scanned", d["buyer_requested_cancel"],
+                      d["is_prime"]], ["confirmed_not_scanned", "buyer_requested", "sfp"],
+                     "unshipped")
+    d["action"] = pd.Series(case, index=d.index).map(ADDRESS_ACTIONS).astype("string")
+    d["cancel_reason_code"] = pd.Series(
+        np.where(np.isin(case, ["buyer_requested", "unshipped"]), "BuyerCanceled", ""),
+        index=d.index, dtype="string")
     cols = KEYS + ["order_id", "sku", "units", "purchase_time_local", "ship_by_local", "stage",
+                   "is_prime", "buyer_requested_cancel", "action", "cancel_reason_code",
                    "tracking_number", "carrier", "hours_since_purchase", "time_zone"]
     return d.sort_values(["purchase_time_local", "order_id"])[cols].reset_index(drop=True)
 
@@ -1144,6 +1189,130 @@ def shipped_within_correction_window(order_promises: pd.DataFrame,
 
 
 # ---------------------------------------------------------------------------------------------
+# Seller Fulfilled Prime
+# ---------------------------------------------------------------------------------------------
+
+#: SFP performance window: "trailing 7 days" (sellercentral.amazon.co.jp help 202072550; the
+#: US/EU pages name no window, an Amazon SFP-performance notice quoted on the US forum judges a
+#: week of Prime orders)
+SFP_DAYS = 7
+
+
+def _first_scans(shipment_confirmations: pd.DataFrame, delivery_events: pd.DataFrame,
+                 inst_of: pd.DataFrame) -> pd.DataFrame:
+    """Per order: the first physical carrier scan (any carrier) of any of its tracking numbers,
+    if before the row's as-of instant. ``inst_of``: KEYS + order_id + inst."""
+    c = _tbl(shipment_confirmations, "shipment_confirmations")
+    e = _tbl(delivery_events, "delivery_events")
+    e = e[e["event"].astype("string").str.lower().isin(PHYSICAL_SCANS) & e["event_ts"].notna()]
+    first = e.assign(tn=_norm_tracking(e["tracking_number"])).groupby(KEYS + ["tn"])[
+        "event_ts"].min().rename("scan_ts").reset_index()
+    ct = c.assign(tn=_norm_tracking(c["tracking_number"]))[KEYS + ["order_id", "tn"]].dropna()
+    x = ct.merge(first, on=KEYS + ["tn"]).merge(inst_of, on=KEYS + ["order_id"])
+    x = x[x["scan_ts"] < x["inst"]]
+    return x.groupby(KEYS + ["order_id"])["scan_ts"].min().rename("first_scan_ts").reset_index()
+
+
+def sfp_metrics(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFrame,
+                delivery_events: pd.DataFrame, as_of, *, orders: pd.DataFrame | None = None,
+                days: int = SFP_DAYS, carrier_aliases: dict[str, str] | None = None,
+                targets: dict[str, Target] | None = None) -> pd.DataFrame:
+    """Seller Fulfilled Prime (SFP) metrics on the orders that carry ``is-prime``, judged on
+    Amazon's SFP targets (help 202072550; :data:`kpi.TARGETS`), over the ``days`` (7) local
+    days before ``as_of``. Seller-fulfilled Prime orders *are* SFP orders.
+
+    * ``sfp_on_time_shipment_rate_7d`` (units, target >= 99 %): SFP units whose first
+      physical carrier scan is on or before the ship-by (Amazon: "Packages are considered
+      shipped when the carrier scans the units for the first time, not when you confirm
+      shipment"), over the units of SFP orders due (ship-by local date) in the window and not
+      cancelled; a unit not scanned by ``as_of`` is late.
+    * ``sfp_cancel_rate_7d`` (units, target no more than 0.5 %; JP 1 %): SFP units cancelled
+      before the as-of instant / SFP units ordered, by order date. Every cancellation counts,
+      also those the buyer asked for by message: Amazon's SFP team tells sellers to send such
+      buyers to Customer Service instead (help 202072550: "If a customer wants to change their
+      shipping address, direct them to contact Customer Service. Do not cancel the order
+      yourself"). All Orders cannot tell a buyer's own cancellation in the first 30 minutes
+      from the seller's, so the value is an upper bound.
+    * ``sfp_on_time_delivery_rate_7d`` (units, target >= 97 %; JP 96 %): tracked SFP units
+      delivered on or before the promised delivery date, by deliver-by local date. Amazon
+      judges this on Prime orders shipped *outside* Buy Shipping; which labels were bought
+      through Buy Shipping is not in the data, so all SFP units count (conservative).
+    * ``sfp_valid_tracking_rate_7d`` (packages; target 94 % in JP only, elsewhere the account
+      valid tracking rate applies, so status ``info``): SFP packages with a valid tracking
+      number (see :func:`package_view`) by deliver-by local date.
+
+    Returns the standard result columns, one row per KPI and seller x marketplace that has SFP
+    orders (none: an empty frame). Buy Shipping use, delivery coverage and weekend operation,
+    also required by Amazon, are not in the data.
+    """
+    as_of = _as_of(as_of)
+    ov = order_view(order_promises, shipment_confirmations, orders)
+    prime = ov[ov["is_prime"].astype("boolean").fillna(False).astype(bool)].reset_index(drop=True)
+    if prime.empty:
+        return pd.DataFrame(columns=KEYS + _RESULT_COLS)
+    groups = _groups(prime, [])
+    start, end = _window(as_of, days)
+    inst = _instant(as_of, prime["marketplace"])
+    units = prime["units"].astype("Float64").fillna(1).astype(float)
+    out = []
+    # on-time shipment
+    fs = _first_scans(shipment_confirmations, delivery_events,
+                      prime[KEYS + ["order_id"]].assign(inst=inst))
+    pr = prime.merge(fs, on=KEYS + ["order_id"], how="left")
+    known_cancel = pr["cancelled"] & (pr["cancel_ts"].isna() | (pr["cancel_ts"] < inst))
+    due = ~known_cancel & (pr["ship_by_ts"] < inst)
+    on_time = due & (pr["first_scan_ts"] <= pr["ship_by_ts"]).fillna(False)
+    f = pr[KEYS + ["ship_by_date"]].assign(num=on_time.astype(float) * units,
+                                          den=due.astype(float) * units)
+    out.append(_rate_frame(f, groups, "ship_by_date", "num", "den", start, end,
+                           f"sfp_on_time_shipment_rate_{days}d", [], targets))
+    # cancellation (units, item level: All Orders rows of a cancelled item or order)
+    p = _tbl(order_promises, "order_promises")
+    p = p[p["is_prime"].astype("boolean").fillna(False).astype(bool)]
+    o = _tbl(orders, "orders")
+    canc = o[_is_cancelled(o["item_status"]) | _is_cancelled(o["order_status"])]
+    canc = canc.groupby(KEYS + ["order_id", "sku"])["last_updated_ts"].max() \
+        .rename("c_ts").reset_index()
+    pi = p.merge(canc, on=KEYS + ["order_id", "sku"], how="left", indicator=True)
+    whole = ov.loc[ov["cancelled"], KEYS + ["order_id", "cancel_ts"]].assign(_w=True)
+    pi = pi.merge(whole, on=KEYS + ["order_id"], how="left")
+    pi["purchase_date"] = contract.local_date(pi["purchase_ts"], pi["marketplace"])
+    pinst = _instant(as_of, pi["marketplace"])
+    ordered = (pi["purchase_ts"] < pinst).fillna(False)
+    item_c = (pi["_merge"] == "both") & (pi["c_ts"].isna() | (pi["c_ts"] < pinst))
+    order_c = pi["_w"].fillna(False).astype(bool) & (pi["cancel_ts"].isna()
+                                                     | (pi["cancel_ts"] < pinst))
+    cancelled = ordered & (item_c | order_c)
+    q = pi["quantity"].astype("Float64").fillna(1).astype(float)
+    f = pi[KEYS + ["purchase_date"]].assign(num=cancelled.astype(float) * q,
+                                           den=ordered.astype(float) * q)
+    out.append(_rate_frame(f, groups, "purchase_date", "num", "den", start, end,
+                           f"sfp_cancel_rate_{days}d", [], targets))
+    # on-time delivery (units) and valid tracking (packages) by deliver-by date
+    pk = package_view(shipment_confirmations, delivery_events, order_promises,
+                      carrier_aliases=carrier_aliases)
+    pk = pk.merge(prime[KEYS + ["order_id"]], on=KEYS + ["order_id"])
+    kinst = _instant(as_of, pk["marketplace"])
+    tracked = pk["valid"] & (pk["first_scan_ts"] < kinst) & (pk["ship_ts"] < kinst)
+    dts = pk["delivered_ts"].where(pk["delivered_ts"] < kinst)
+    ot = tracked & (dts <= pk["deliver_by_ts"]) & (pk["ship_ts"] <= dts)
+    w = pk["units"].fillna(0).astype(float)
+    f = pk[KEYS + ["deliver_by_date"]].assign(num=ot.astype(float) * w,
+                                             den=tracked.astype(float) * w)
+    out.append(_rate_frame(f, groups, "deliver_by_date", "num", "den", start, end,
+                           f"sfp_on_time_delivery_rate_{days}d", [], targets))
+    shipped = pk["ship_ts"] < kinst
+    f = pk[KEYS + ["deliver_by_date"]].assign(num=(tracked & shipped).astype(float),
+                                             den=shipped.astype(float))
+    out.append(_rate_frame(f, groups, "deliver_by_date", "num", "den", start, end,
+                           f"sfp_valid_tracking_rate_{days}d", [], targets))
+    res = pd.concat(out, ignore_index=True)
+    order = {n: i for i, n in enumerate(pd.unique(res["kpi"]))}
+    return res.assign(_o=res["kpi"].map(order)).sort_values(KEYS + ["_o"], kind="stable") \
+        .drop(columns="_o").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
 # convenience for the notebook
 # ---------------------------------------------------------------------------------------------
 
@@ -1154,7 +1323,8 @@ def fulfilment_kpis(orders: pd.DataFrame, order_promises: pd.DataFrame,
                     targets: dict[str, Target] | None = None) -> list[KPI]:
     """The headline fulfilment KPIs per marketplace (and seller), as :class:`KPI` records:
     ``late_shipment_rate_10d``, ``late_shipment_rate_30d``, ``pre_fulfilment_cancel_rate_7d``,
-    ``valid_tracking_rate_30d`` (overall), ``on_time_delivery_rate_14d`` (unit form).
+    ``valid_tracking_rate_30d`` (overall), ``on_time_delivery_rate_14d`` (unit form), and where
+    orders carry ``is-prime`` the Seller Fulfilled Prime KPIs of :func:`sfp_metrics`.
 
     Order: per marketplace in the order above. Marketplaces with no seller-fulfilled data
     give ``no_data`` rows only where a table has them. See each function for definitions.
@@ -1170,6 +1340,9 @@ def fulfilment_kpis(orders: pd.DataFrame, order_promises: pd.DataFrame,
                             lag_days=vtr_lag_days, date_basis=vtr_date_basis, targets=targets),
         unit_on_time_delivery_rate(shipment_confirmations, delivery_events, order_promises,
                                    as_of, targets=targets),
+        # Seller Fulfilled Prime, where orders carry is-prime (empty otherwise)
+        sfp_metrics(order_promises, shipment_confirmations, delivery_events, as_of,
+                    orders=orders, targets=targets),
     ]
     frames = [f for f in frames if not f.empty]
     if not frames:  # an account with no seller-fulfilled data: no KPI rather than a crash

@@ -2768,6 +2768,16 @@ def write_defect_files(w: World, root: Path):
         write_table(root / mp / "Chargebacks.csv", list(cbt.columns), cbt, sep=",")
 
 
+def write_sku_categories(w: World, root: Path):
+    """US/sku-categories.csv (our format, comma): sku, category -- the seller's mapping of the
+    US SKUs to the product categories of Amazon's valid tracking page (in the US the valid
+    tracking rate is judged per category). No random draws."""
+    pr = w.pairs[w.pairs["mp"] == "US"].sort_values("sku")
+    tb = pd.DataFrame({"sku": pr["sku"].to_numpy(),
+                       "category": [CATEGORY["US"][c] for c in pr["cat"].to_numpy()]})
+    write_table(root / "US" / "sku-categories.csv", ["sku", "category"], tb, sep=",")
+
+
 def write_unit_costs(w: World, root: Path):
     """unit-costs.csv (our format): sku, marketplace, currency, price, cogs, fba-fee,
     referral-fee-pct (fraction), other-cost-per-unit; decimal points in both marketplaces."""
@@ -3083,6 +3093,7 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 | `BusinessReport-by-child.csv` | Business Report "Detail Page Sales and Traffic By Child Item" (comma, UTF-8 BOM) | October 2026; money and percentages as strings |
 | `sales-and-traffic.json` | GET_SALES_AND_TRAFFIC_REPORT | DAY granularity, whole period; CHILD ASINs; money `{amount, currencyCode}`, percentages 0-100; cancelled lines excluded from ordered sales |
 | `seller-performance.json` | GET_V2_SELLER_PERFORMANCE_REPORT | rates as fractions; `lateShipmentRateList` for 10 and 30 days; computed from the planted orders |
+| `sku-categories.csv` (US only) | our format (comma): sku, category | the seller's SKU-to-category mapping (Kitchen, Home) for the US valid tracking rate per category |
 | `Review Requests.csv` | our format (comma): order-id, requested-at, method | the seller's log of Request a Review clicks (30 % of the shipped orders of 2026-08-01 .. 2026-10-15, asked 7-12 days after purchase); these orders are never listed again |
 | `Buyer Messages.csv` | our format (comma): thread-id, order-id, received-at, first-response-at, category | first-response-at empty = unanswered; pre-sale product questions have no order id; 3 planted bad rows (response before receipt) |
 | `Feedback.txt` | GET_SELLER_FEEDBACK_DATA (tab): Date, Rating, Comments, Response, Order ID, Rater Email (+ `Removed` in US, `Status` in DE) | US dates `MM/DD/YY`, DE `DD.MM.YY` and `Your Response`; comments canned synthetic phrases, rater e-mail empty |
@@ -3161,6 +3172,7 @@ def generate(out, truth, seed: int = DEFAULT_SEED) -> World:
     write_review_requests(w, root)
     write_defect_files(w, root)
     write_unit_costs(w, root)
+    write_sku_categories(w, root)
     write_message_templates(root)
     write_readme(out)
     write_truth(w, truth)

@@ -92,7 +92,7 @@ def fixture():
 
 
 def test_odr_hand_worked(fixture):
-    r = defects.order_defect_rate(*fixture, as_of=AS_OF).set_index("fulfillment_channel")
+    r = defects.order_defect_rate(*fixture, as_of=AS_OF, lag_days=0).set_index("fulfillment_channel")
     # in the window and not cancelled: A C D E F G H I L N + 6 fillers = 16 (B, M outside, J
     # cancelled). Defective: A (feedback + claim, counted once), E (service chargeback),
     # H (withdrawn after grant), I (pending). Not: C (denied), D (fraud), F (removed),
@@ -111,7 +111,7 @@ def test_odr_hand_worked(fixture):
 
 
 def test_trend_moves_the_window_and_learns_late_defects(fixture):
-    tr = defects.odr_trend(*fixture, start=AS_OF, end=pd.Timestamp("2026-04-03"))
+    tr = defects.odr_trend(*fixture, start=AS_OF, end=pd.Timestamp("2026-04-03"), lag_days=0)
     a = tr[tr["fulfillment_channel"] == "all"].set_index("as_of")
     # 3 April: window 2026-02-03..2026-04-03; A left (order date 31 Jan), no order dated 2 or
     # 3 Feb, and N's claim (filed 2 April, 11:00 PDT) is known from 3 April, the first day whose
@@ -121,7 +121,7 @@ def test_trend_moves_the_window_and_learns_late_defects(fixture):
     assert (a.loc["2026-04-02", "orders"], a.loc["2026-04-02", "orders_with_defect"]) == (15, 3)
     # 1 April: window 2026-02-01..: A gone, N's claim not yet known -> 15 orders, E H I = 3
     assert (a.loc["2026-04-01", "orders"], a.loc["2026-04-01", "orders_with_defect"]) == (15, 3)
-    one = defects.order_defect_rate(*fixture, as_of=AS_OF)
+    one = defects.order_defect_rate(*fixture, as_of=AS_OF, lag_days=0)
     assert a.loc[AS_OF, "order_defect_rate"] == one.loc[0, "order_defect_rate"]
 
 
@@ -134,7 +134,7 @@ def test_lag_shifts_the_window(fixture):
 
 
 def test_defective_orders_list(fixture):
-    d = defects.defective_orders(*fixture, as_of=AS_OF).set_index("order_id")
+    d = defects.defective_orders(*fixture, as_of=AS_OF, lag_days=0).set_index("order_id")
     assert sorted(d.index) == ["A", "E", "H", "I"]
     assert d.loc["A", "defects"] == "negative_feedback; a_to_z_claim"
     assert d.loc["A", "n_defects"] == 2
@@ -145,7 +145,7 @@ def test_defective_orders_list(fixture):
 
 def test_kpis_names_split_and_targets(fixture):
     kp = {(k.name, k.marketplace): k for k in
-          defects.odr_kpis(defects.order_defect_rate(*fixture, as_of=AS_OF))}
+          defects.odr_kpis(defects.order_defect_rate(*fixture, as_of=AS_OF, lag_days=0))}
     names = {n for n, _ in kp}
     for stem in ("order_defect_rate_60d", "negative_feedback_rate_60d",
                  "a_to_z_claim_rate_60d", "chargeback_rate_60d"):
@@ -164,7 +164,7 @@ def test_kpis_names_split_and_targets(fixture):
 def sample():
     inp = datafolder.load(SAMPLE, tables=["orders", "feedback", "claims", "chargebacks",
                                           "order_promises", "shipment_confirmations",
-                                          "delivery_events", "buyer_messages"])
+                                          "delivery_events", "buyer_messages", "account_health"])
     return inp.table
 
 
@@ -317,12 +317,39 @@ def test_claim_driver_flags_hand_worked():
 
 def test_a_defect_dated_on_the_as_of_day_is_not_known_yet(fixture):
     # N's claim is filed on 2 April (local): as of 2 April the data end at that day's midnight
-    on_day = defects.order_defect_rate(*fixture, as_of=pd.Timestamp("2026-04-02"))
-    next_day = defects.order_defect_rate(*fixture, as_of=pd.Timestamp("2026-04-03"))
+    on_day = defects.order_defect_rate(*fixture, as_of=pd.Timestamp("2026-04-02"), lag_days=0)
+    next_day = defects.order_defect_rate(*fixture, as_of=pd.Timestamp("2026-04-03"),
+                                          lag_days=0)
     a0 = on_day[on_day["fulfillment_channel"] == "all"].iloc[0]
     a1 = next_day[next_day["fulfillment_channel"] == "all"].iloc[0]
     assert a1["a_to_z_claims"] - a0["a_to_z_claims"] == 1
-    listed = defects.defective_orders(*fixture, as_of=pd.Timestamp("2026-04-02"))["order_id"]
+    listed = defects.defective_orders(*fixture, as_of=pd.Timestamp("2026-04-02"),
+                                      lag_days=0)["order_id"]
     assert "N" not in set(listed)
-    assert "N" in set(defects.defective_orders(*fixture,
-                                               as_of=pd.Timestamp("2026-04-03"))["order_id"])
+    assert "N" in set(defects.defective_orders(*fixture, as_of=pd.Timestamp("2026-04-03"),
+                                               lag_days=0)["order_id"])
+
+
+def test_odr_window_follows_amazon_by_default(sample):
+    """Amazon's ODR window ends 16 days before the report day (15 days before the
+    late-shipment window that ends the day before; Amazon's seller performance report example
+    and the sample's own report): the default reproduces the sample report's window exactly,
+    and the lag is read from the report when it is there."""
+    T = sample
+    r = defects.order_defect_rate(T("orders"), T("feedback"), T("claims"), T("chargebacks"),
+                                  as_of=pd.Timestamp("2026-11-01"))
+    met = json.loads((SAMPLE_TRUTH / "metrics.json").read_text())
+    us = r[(r["marketplace"] == "US") & (r["fulfillment_channel"] == "MFN")].iloc[0]
+    assert [str(us["window_start"].date()), str(us["window_end"].date())] == \
+        met["US"]["odr_mfn"]["window"] == ["2026-08-18", "2026-10-16"]
+    assert (us["orders"], us["orders_with_defect"]) == (met["US"]["odr_mfn"]["orders"],
+                                                        met["US"]["odr_mfn"]["defects"])
+    assert defects.amazon_lag_days() == (16, defects.AMAZON_LAG_SOURCE)
+    lag, src = defects.amazon_lag_days(T("account_health"))
+    assert lag == 16 and "your Seller Performance report" in src
+    # Amazon's schema example: ODR to 2020-11-04, LSR to 2020-11-19 -> 15 + 1 = 16
+    h = pd.DataFrame({"marketplace": ["US", "US"],
+                      "metric": ["orderDefectRate", "lateShipmentRate"],
+                      "window_to": pd.to_datetime(["2020-11-04T23:59Z", "2020-11-19T23:59Z"],
+                                                  utc=True)})
+    assert defects.amazon_lag_days(h)[0] == 16

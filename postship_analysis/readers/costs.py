@@ -70,6 +70,46 @@ from .core import (
 from .shipments import Reject, check_spreadsheet_errors, read_with_checks
 
 # ---------------------------------------------------------------------------------------------
+# Our SKU-to-category CSV (valid tracking rate per category)
+# ---------------------------------------------------------------------------------------------
+
+SKU_CATEGORIES = register(ReportSpec(
+    report_type="sku_categories",
+    title="SKU categories CSV",
+    table="sku_categories",
+    where="our own CSV (sku, category, optional marketplace): your SKUs' product categories as "
+          "Amazon names them on the valid tracking page (in the US the valid tracking rate is "
+          "judged per category)",
+    marketplace_field="marketplace",
+    key=("sku",),
+    fields=(
+        Field("sku", ("sku", "seller-sku", "msku"), required=True, notnull=True),
+        Field("category", ("category", "product-category", "product-type"), required=True,
+              notnull=True),
+        Field("marketplace", ("marketplace", "marketplace-id")),
+    ),
+))
+
+
+@reader("sku_categories")
+def read_sku_categories(path, *, seller_id="default", marketplace=None,
+                        columns=None) -> ReadResult:
+    """Read our SKU-to-category CSV to ``sku_categories``::
+
+        sku,category
+        MUG-01,Kitchen
+        TOWEL-02,Home
+
+    An optional ``marketplace`` column says the marketplace row by row (else the folder's, or
+    US at account level). The same SKU twice: the second row is quarantined as a duplicate.
+
+    >>> # read_sku_categories("sku-categories.csv").data
+    """
+    return read_with_checks(path, SKU_CATEGORIES, seller_id=seller_id, marketplace=marketplace,
+                            columns=columns, pre=[check_spreadsheet_errors])
+
+
+# ---------------------------------------------------------------------------------------------
 # Our unit-cost CSV
 # ---------------------------------------------------------------------------------------------
 
