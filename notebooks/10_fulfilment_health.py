@@ -164,10 +164,11 @@ lsr = fulfilment.late_shipment_rate_trend(T["order_promises"], T["shipment_confi
                                          days=30)
 t = TARGETS["late_shipment_rate_30d"]
 plots.trend_with_target(lsr, "as_of", "value", "marketplace", "Late shipment rate, 30 days", t.value, t.warn);
-pf = fulfilment.pre_fulfilment_cancel_rate_trend(T["orders"], START, END, days=7)
+pf = fulfilment.pre_fulfilment_cancel_rate_trend(T["orders"], START, END, days=7, order_promises=T["order_promises"])
 t = TARGETS["pre_fulfilment_cancel_rate_7d"]
-plots.trend_with_target(pf, "as_of", "value", "marketplace", "Pre-fulfilment cancel rate, 7 days (upper bound: "
-                        "All Orders does not say who cancelled)", t.value, t.warn);
+plots.trend_with_target(pf, "as_of", "value", "marketplace", "Pre-fulfilment cancel rate, 7 days (buyer-requested "
+                        "cancellations flagged in the order report left out; other cancellations count as yours)",
+                        t.value, t.warn);
 
 # %%
 vtr = fulfilment.valid_tracking_rate_trend(T["shipment_confirmations"], T["delivery_events"],
@@ -282,23 +283,23 @@ display(fast)
 # %% [markdown]
 # ## Order defects
 #
-# Order Defect Rate over the 60 order days before the as-of date: orders with negative feedback (1-2 stars, not removed), an A-to-z claim that counts (pending, granted — also when Amazon paid — or withdrawn after the grant; not denied or withdrawn before a decision) or a service chargeback (not fraud), each order counted once, for seller-fulfilled (MFN) and FBA (AFN) orders separately.
+# Order Defect Rate over Amazon's 60-day window of order dates (ending 16 days before the as-of date, or as your Seller Performance report shows): orders with negative feedback (1-2 stars, not removed), an A-to-z claim that counts (pending, granted — also when Amazon paid — or withdrawn after the grant; not denied or withdrawn before a decision) or a service chargeback (not fraud), each order counted once, for seller-fulfilled (MFN) and FBA (AFN) orders separately.
 
 # %%
 display(odr[["marketplace", "fulfillment_channel", "window_start", "window_end", "orders",
              "orders_with_defect", "negative_feedback", "a_to_z_claims", "chargebacks",
              "order_defect_rate", "status"]])
 trend = defects.odr_trend(T["orders"], T["feedback"], T["claims"], T["chargebacks"], start=START, end=END,
-                          lag_days=1)
+                          lag_days=ODR_LAG)
 trend = trend[trend["fulfillment_channel"] == "MFN"]
 t = TARGETS["order_defect_rate_60d"]
 plots.trend_with_target(trend, "as_of", "order_defect_rate", "marketplace",
                         "Order defect rate, 60 days, seller-fulfilled", t.value, t.warn);
 
 # %% [markdown]
-# ### Action: defective orders in the window
+# ### Action: defective orders of the last 60 days
 #
-# What each defect is and what can still be done (ask for feedback removal where the comment is about the product or fulfilment by Amazon, answer open claims). Written to `defective_orders.csv`.
+# What each defect is and what can still be done (ask for feedback removal where the comment is about the product or fulfilment by Amazon, answer open claims). This list covers the 60 order days up to yesterday, so it also shows defects on recent orders that will enter Amazon's window in the coming days. Written to `defective_orders.csv`.
 
 # %%
 bad = defects.defective_orders(T["orders"], T["feedback"], T["claims"], T["chargebacks"], as_of=AS_OF,
