@@ -210,7 +210,7 @@ def daily_demand(orders: pd.DataFrame, inventory_history: pd.DataFrame | None = 
     if seen.empty:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             DAILY_COLUMNS, ["string", "string", "string", "datetime64[ns]", "int64", "bool",
-                            "bool"], strict=True)})
+                            "bool", "float64"], strict=True)})
     spans = seen.groupby(KEY, sort=True)["date"].agg(["min", "max"]).reset_index()
     last = seen.groupby(["seller_id", "marketplace"])["date"].max().rename("mp_last")
     spans = spans.merge(last.reset_index(), on=["seller_id", "marketplace"])

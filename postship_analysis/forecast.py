@@ -141,8 +141,13 @@ DEFAULT = {"smooth": "ses", "erratic": "ses", "intermittent": "ses", "lumpy": "s
 # every day in ``snaps`` (a sorted array of day indices in 0..T).
 # ---------------------------------------------------------------------------------------------
 
-def _share_rows(S, t, N):
-    return np.ones(N) if S is None else S[t]
+def _first_row(A: np.ndarray) -> np.ndarray:
+    """Index of the first True row per column, ``len(A)`` where there is none (also for an
+    empty history)."""
+    T = A.shape[0]
+    if T == 0:
+        return np.zeros(A.shape[1], np.int64)
+    return np.where(A.any(0), np.argmax(A, 0), T)
 
 
 def ses_kernel(X: np.ndarray, M: np.ndarray, alphas, snaps, S: np.ndarray | None = None
@@ -160,7 +165,7 @@ def ses_kernel(X: np.ndarray, M: np.ndarray, alphas, snaps, S: np.ndarray | None
     a = np.asarray(alphas, dtype="float64")[None, :]
     G = a.shape[1]
     full = M if S is None else M & (S >= 1.0 - 1e-9)
-    first = np.where(full.any(0), np.argmax(full, 0), T)
+    first = _first_row(full)
     # updates happen on observed periods after the first full one (precomputed: no per-period
     # bookkeeping in the loop)
     U = M & (np.arange(T)[:, None] > first[None, :])
@@ -169,9 +174,12 @@ def ses_kernel(X: np.ndarray, M: np.ndarray, alphas, snaps, S: np.ndarray | None
     L[has] = X[first[has], np.flatnonzero(has)][:, None]
     sse = np.zeros((N, G))
     snaps = np.asarray(snaps, dtype=np.int64)
-    cs = np.cumsum(U, 0, dtype=np.int32)
-    cnt = np.where(snaps[:, None] > 0, cs[np.maximum(snaps - 1, 0)], 0).astype(np.float64)
-    del cs
+    if T:
+        cs = np.cumsum(U, 0, dtype=np.int32)
+        cnt = np.where(snaps[:, None] > 0, cs[np.maximum(snaps - 1, 0)], 0).astype(np.float64)
+        del cs
+    else:
+        cnt = np.zeros((len(snaps), N))
     out_l = np.zeros((len(snaps), N, G))
     out_s = np.zeros((len(snaps), N, G))
     e = np.empty((N, G))
@@ -201,7 +209,7 @@ def _first(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """First True row per column (T where none) and the columns sorted by it, with the
     slice bounds per day: ``order[cut[t]:cut[t+1]]`` are the columns whose first is ``t``."""
     T = A.shape[0]
-    first = np.where(A.any(0), np.argmax(A, 0), T)
+    first = _first_row(A)
     order = np.argsort(first, kind="stable")
     return first, order, np.searchsorted(first[order], np.arange(T + 2))
 
@@ -607,6 +615,8 @@ class ForecastFit:
         return out
 
     def _chosen_stack(self, d: dict) -> np.ndarray:
+        if not d:
+            return np.full((0, self.H, len(self.chosen)), np.nan)
         first = next(iter(d.values()))
         out = np.full(first.shape, np.nan)
         for m in np.unique(self.chosen):
@@ -958,7 +968,7 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
     # partly censored periods: the moving average reads their sales scaled by the share
     Xc = X if Sh is None else np.where(M, X / np.where(Sh > 0, Sh, 1.0), 0.0)
     # SKUs with a short history: the moving average of what they have (SHORT_HISTORY)
-    first_obs = np.where(M.any(0), np.argmax(M, 0), T)
+    first_obs = _first_row(M)
     span = T - first_obs
     short = (span < SHORT_HISTORY[f]) & M.any(0)
     if method == "auto":
@@ -1037,6 +1047,8 @@ def fit(daily: pd.DataFrame | Panel, *, as_of, horizon: int = 28, lead_time_days
             return np.where(n > 0, val, allv)
         if mm == "naive":
             mm_ = M[:t]
+            if t == 0:
+                return np.zeros(N)
             last = t - 1 - np.argmax(mm_[::-1], axis=0)
             has = mm_.any(0)
             return np.where(has, Xc[np.clip(last, 0, max(t - 1, 0)), np.arange(N)], 0.0)

@@ -243,6 +243,9 @@ def _panel(daily: pd.DataFrame, control_group: str | None) -> _Panel:
     if d.empty:
         raise ParameterError("daily is empty: no sales history to measure a recovery on")
     first, last = d["date"].min(), d["date"].max()
+    # every censored day masked whole (the forecaster would otherwise use sell-out days with
+    # their in-stock share; this estimator counts uncensored days and fits without the share)
+    d = d.drop(columns=["in_stock_share"], errors="ignore")
     P = fc.to_panel(d, last + DAY, history_days=(last - first).days + 1)
     M = P.M.copy()
     bad = np.vstack([np.zeros((1, M.shape[1]), np.int64), np.cumsum(~M, axis=0)])

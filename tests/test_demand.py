@@ -227,3 +227,16 @@ def test_sample_classes_match_planted(sample):
     m = c.astype({"marketplace": object, "sku": object}).merge(sk, on=["marketplace", "sku"])
     # planted classes come from generating parameters; the realised 18 months agree for most
     assert (m["class_x"] == m["class_y"]).mean() >= 0.9
+
+
+def test_empty_orders_give_empty_or_stock_only_days():
+    # no orders at all: an empty table with every column; with an on-hand history, its days,
+    # 0 units and share 0 on days without stock
+    o = orders([("US", "A", "2026-10-01T18:00Z", 1, "Shipped")]).iloc[:0]
+    d = demand.daily_demand(o)
+    assert list(d.columns) == demand.DAILY_COLUMNS and d.empty
+    h = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A",
+                      "date": pd.date_range("2026-10-01", periods=3), "on_hand": [0, 0, 4]})
+    d = demand.daily_demand(o, h)
+    assert d["units"].tolist() == [0, 0, 0]
+    assert d["in_stock_share"].tolist() == [0.0, 0.0, 0.0]       # the restock day sold nothing

@@ -438,3 +438,20 @@ def test_carparts_monthly_real_data():
     assert ours < _rmsse(train, test, np.repeat(train.mean(0)[None], 6, 0))
     assert ours < _rmsse(train, test, train[-12:-6])
     assert abs(F.sum() / test.sum() - 1) < 0.20
+
+
+def test_no_history_before_as_of_and_empty_table():
+    # a SKU whose first sale is after as_of, and an empty table: zero forecasts / no rows, no
+    # exception and no warning, for every method
+    import warnings
+
+    d = pd.DataFrame({"seller_id": "s", "marketplace": "US", "sku": "A",
+                      "date": pd.date_range("2026-01-01", periods=10), "units": 2.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for m in ("auto", *FC.METHODS):
+            f = FC.forecast(d, as_of="2025-12-01", horizon=3, method=m)
+            assert f["mean"].tolist() == [0.0, 0.0, 0.0]
+            FC.lead_time_demand(d, as_of="2025-12-01", lead_time_days=3, method=m)
+        assert len(FC.forecast(d.iloc[:0], as_of="2026-02-01", horizon=3)) == 0
+        assert len(FC.lead_time_demand(d.iloc[:0], as_of="2026-02-01", lead_time_days=3)) == 0
