@@ -69,10 +69,11 @@ display(acc.drop(columns=["warnings"]))
 if inputs.errors:
     display(Markdown("**Files that could not be read:**\n\n" + "\n".join(
         f"- `{p}`: {m}" for p, m in inputs.errors)))
-unrecognised = [str(f.path.relative_to(DATA_DIR)) for f in inputs.files if f.report_type is None]
-if unrecognised:
-    display(Markdown("**Files not recognised as a report (ignored):** " + ", ".join(
-        f"`{u}`" for u in unrecognised)))
+warns = datafolder.warnings_table(inputs, as_of=AS_OF)
+if len(warns):  # a table: file names and values come from outside and are shown escaped
+    display(Markdown("**Warnings:** header-only files, dates that fit day-first and month-first, "
+                     "files that are no report, an as-of date far from the orders."))
+    display(warns)
 
 # %% [markdown]
 # ### Overlapping downloads

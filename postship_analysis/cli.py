@@ -37,8 +37,8 @@ A run writes into folders beside the final ones and swaps them in at the end, so
 either the previous run or this one, never a mix; Ctrl-C (or SIGTERM) leaves OUT as it was.
 One run at a time writes to an OUT: a second one refuses (or waits --wait SECONDS).
 
-Exit code: 0 all reports ran, 1 some failed (see the summary and OUT/index.html), 2 invalid
-parameters or configuration (nothing ran), 3 another run is writing to OUT (nothing ran),
+Exit code: 0 all reports ran, 1 some failed or some accounts could not run (see the summary
+and OUT/index.html), 2 invalid parameters or configuration, every mistake listed (nothing ran), 3 another run is writing to OUT (nothing ran),
 130 interrupted (OUT unchanged).
 """
 
@@ -56,9 +56,11 @@ def _check_data(args) -> int:
     return 1 if len(result["problems"]) else 0
 
 
-def load_config(path: str | Path) -> dict:
+def load_config(path: str | Path, problems: list[str] | None = None) -> dict:
     """A report config file, every scalar as text (YAML ``BaseLoader``): the runner converts
-    values to each parameter's declared type. Raises ParameterError for unknown keys."""
+    values to each parameter's declared type. Raises ParameterError listing every unknown key
+    and every setting of the wrong shape at once; with a ``problems`` list they are added to
+    it instead and the settings returned, so the caller can report the rest too."""
     import yaml
 
     from .errors import ParameterError
@@ -69,14 +71,22 @@ def load_config(path: str | Path) -> dict:
         raise ParameterError(f"config {str(path)!r}: {e}") from None
     if not isinstance(cfg, dict):
         raise ParameterError(f"config {str(path)!r}: expected a mapping of settings")
+    collect, found = problems, []
     unknown = sorted(set(cfg) - CONFIG_KEYS)
     if unknown:
-        raise ParameterError(f"config {str(path)!r}: unknown setting(s) {unknown}; known: "
-                             f"{sorted(CONFIG_KEYS)}")
+        found.append(f"config {str(path)!r}: unknown setting(s) {unknown}; known: "
+                     f"{sorted(CONFIG_KEYS)}")
     for key, typ in (("parameters", dict), ("grid", dict), ("runs", list)):
         if key in cfg and not isinstance(cfg[key], typ):
-            raise ParameterError(f"config {str(path)!r}: {key!r} must be a "
-                                 f"{'mapping' if typ is dict else 'list'}")
+            found.append(f"config {str(path)!r}: {key!r} must be a "
+                         f"{'mapping' if typ is dict else 'list'}")
+    if isinstance(cfg.get("runs"), list) and any(not isinstance(r, dict) for r in cfg["runs"]):
+        found.append(f"config {str(path)!r}: each entry of 'runs' must be a mapping of "
+                     "parameters")
+    if found and collect is None:
+        raise ParameterError("\n".join(found))
+    if collect is not None:
+        collect.extend(found)
     return cfg
 
 
@@ -100,41 +110,62 @@ def _report(args) -> int:
         if not args.quiet:
             print(msg, file=sys.stderr, flush=True)
 
-    try:
-        cfg = load_config(args.config) if args.config else {}
-        pick = (lambda flag, key, default:  # noqa: E731
-                flag if flag is not None else cfg.get(key, default))
-        data = pick(args.data, "data", cfg.get("data_dir", "data/sample"))
-        out = Path(pick(args.out, "out", "reports"))
-        only = pick(args.notebooks, "notebooks", None)
-        if isinstance(only, str):
-            only = [o for o in only.split(",") if o.strip()]
-        notebooks = runner.report_notebooks(args.nb_dir or runner.NOTEBOOK_DIR, only)
-        workers = _int_setting("workers", pick(args.workers, "workers", 1), 1)
-        timeout = _int_setting("timeout", pick(args.timeout, "timeout", 900), 1)
-        start_timeout = _int_setting("start_timeout",
-                                     pick(args.start_timeout, "start_timeout", 120), 1)
-        show_code = args.show_code or str(cfg.get("show_code", "false")).lower() in (
-            "true", "yes", "1", "on")
-        wait = _int_setting("wait", pick(args.wait, "wait", 0), 0)
-        cli = {}
-        for flag, name in ((args.seller, "seller_id"), (args.marketplaces, "marketplaces"),
-                           (args.as_of, "as_of")):
-            if flag is not None:
-                cli[name] = flag
-        for name, value in args.param or []:
-            cli[name] = value
-        runs = cfg.get("runs", [])
-        if any(not isinstance(r, dict) for r in runs):
-            raise ParameterError("config: each entry of 'runs' must be a mapping of parameters")
-        # command-line parameters win over the file's parameters, runs and grid
-        sets = [{**s, **cli} for s in runner.expand({**cfg.get("parameters", {}), **cli}, runs,
-                                                     cfg.get("grid"))]
-        planned = runner.plan(data, out, sets, notebooks,
-                              template=pick(args.out_template, "out_template", None))
-    except ParameterError as e:
-        print(f"error: {e}", file=sys.stderr)
+    # every mistake in the settings is collected and reported at once (exit 2, nothing ran)
+    problems: list[str] = []
+
+    def attempt(fn, default=None):
+        try:
+            return fn()
+        except ParameterError as e:
+            problems.extend(str(e).splitlines())
+            return default
+
+    cfg = attempt(lambda: load_config(args.config, problems), {}) if args.config else {}
+    cfg = {k: v for k, v in cfg.items() if k in CONFIG_KEYS}
+
+    def pick(flag, key, default):
+        return flag if flag is not None else cfg.get(key, default)
+
+    data = pick(args.data, "data", cfg.get("data_dir", "data/sample"))
+    out = Path(pick(args.out, "out", "reports"))
+    only = pick(args.notebooks, "notebooks", None)
+    if isinstance(only, str):
+        only = [o for o in only.split(",") if o.strip()]
+    notebooks = attempt(lambda: runner.report_notebooks(args.nb_dir or runner.NOTEBOOK_DIR,
+                                                        only))
+    workers = attempt(lambda: _int_setting("workers", pick(args.workers, "workers", 1), 1), 1)
+    timeout = attempt(lambda: _int_setting("timeout", pick(args.timeout, "timeout", 900), 1),
+                      900)
+    start_timeout = attempt(lambda: _int_setting(
+        "start_timeout", pick(args.start_timeout, "start_timeout", 120), 1), 120)
+    wait = attempt(lambda: _int_setting("wait", pick(args.wait, "wait", 0), 0), 0)
+    show_code = args.show_code or str(cfg.get("show_code", "false")).lower() in (
+        "true", "yes", "1", "on")
+    cli = {}
+    for flag, name in ((args.seller, "seller_id"), (args.marketplaces, "marketplaces"),
+                       (args.as_of, "as_of")):
+        if flag is not None:
+            cli[name] = flag
+    for name, value in args.param or []:
+        cli[name] = value
+    params = cfg.get("parameters", {}) if isinstance(cfg.get("parameters", {}), dict) else {}
+    runs = [r for r in cfg.get("runs", []) if isinstance(r, dict)] \
+        if isinstance(cfg.get("runs", []), list) else []
+    grid = cfg.get("grid") if isinstance(cfg.get("grid"), dict) else None
+    # command-line parameters win over the file's parameters, runs and grid
+    sets = [{**s, **cli} for s in runner.expand({**params, **cli}, runs, grid)]
+    skipped: list[str] = []
+    planned = None
+    if notebooks is not None:
+        planned = attempt(lambda: runner.plan(
+            data, out, sets, notebooks, template=pick(args.out_template, "out_template", None),
+            skipped=skipped))
+    if problems:
+        for p in problems:
+            print(f"error: {p}", file=sys.stderr)
         return 2
+    for w in skipped + runner.as_of_warnings(planned):
+        print(f"warning: {w}", file=sys.stderr, flush=True)
     try:
         result = runner.run(planned, notebooks, workers=workers,
                             dask_address=pick(args.dask, "dask", None), timeout=timeout,
@@ -153,8 +184,10 @@ def _report(args) -> int:
     failures = runner.format_failures(result)
     if failures:
         print("\n" + failures, file=sys.stderr)
-        return 1
-    return 0
+    if skipped:
+        print(f"{len(skipped)} group(s) of accounts not run (see the warnings above)",
+              file=sys.stderr)
+    return 1 if failures or skipped else 0
 
 
 def _params(args) -> int:

@@ -22,6 +22,8 @@ This module sits above the readers and below the reports: it never computes a me
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +50,7 @@ class FoundFile:
     report_type: str | None
     table: str | None
     problem: str = ""  # why the file could not even be recognised (empty, unreadable...)
+    note: str = ""  # why a readable file is no report we know (the closest one and its gaps)
 
 
 def _marketplace_of(parts: Sequence[str]) -> str | None:
@@ -59,69 +62,102 @@ def _marketplace_of(parts: Sequence[str]) -> str | None:
     return None
 
 
+_CODE_LIKE = re.compile(r"^[A-Za-z]{2}$")
+
+
 def discover(root: str | Path) -> list[FoundFile]:
     """List the files under ``root`` with seller, marketplace and report type.
+
+    Refused (listed with a ``problem``, never read): a link that leads outside ``root``
+    (it could read any file of the machine), and files in a folder named like a marketplace
+    code we do not know (``XX``: reading it as US would put its orders in the wrong
+    marketplace, time zone and currency).
 
     >>> files = discover("data/sample")  # doctest: +SKIP
     """
     root = Path(root)
     if not root.is_dir():
         raise InputFileError(root, "data folder not found", "a folder of exports, see README")
-    files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")
-                   and p.name.lower() not in SKIP_NAMES
+    real_root = root.resolve()
+    files = sorted(p for p in root.rglob("*") if (p.is_file() or p.is_symlink())
+                   and not p.name.startswith(".") and p.name.lower() not in SKIP_NAMES
                    and not set(p.relative_to(root).parts[:-1]) & SKIP_FOLDERS)
     top_is_market = any(_marketplace_of([d.name]) for d in root.iterdir() if d.is_dir())
     out = []
     for p in files:
         rel = p.relative_to(root).parts
         if top_is_market:
-            seller = root.resolve().name
+            seller = real_root.name
             dirs = rel[:-1]
         else:
-            seller = rel[0] if len(rel) > 1 else root.resolve().name
+            seller = rel[0] if len(rel) > 1 else real_root.name
             dirs = rel[1:-1] if len(rel) > 1 else ()
         mp = _marketplace_of(dirs)
+        target = Path(os.path.realpath(p))
+        if not target.is_relative_to(real_root):
+            out.append(FoundFile(p, seller, mp, None, None,
+                                 f"{p}: a link to {target}, outside the data folder: not "
+                                 "read (copy the file into the folder instead)"))
+            continue
+        if not target.is_file():
+            continue
+        unknown = [d for d in (rel[:-1] if top_is_market else dirs)
+                   if _CODE_LIKE.match(d) and _marketplace_of([d]) is None]
+        if unknown:
+            out.append(FoundFile(p, seller, None, None, None,
+                                 f"{p}: folder {unknown[0]!r} is not a marketplace code we know "
+                                 f"({', '.join(contract.MARKETPLACES)}; GB is read as UK): "
+                                 "not read. Rename the folder to its code"))
+            continue
         spec = readers.detect_file(p)
-        problem = ""
+        problem = note = ""
         if spec is None:
-            problem = _why_unrecognised(p)
+            problem, note = _why_unrecognised(p)
         out.append(FoundFile(p, seller, mp, spec.report_type if spec else None,
-                             spec.table if spec else None, problem))
+                             spec.table if spec else None, problem, note))
     return out
 
 
-def _why_unrecognised(p: Path) -> str:
-    """Why a file is no report we know: empty, unreadable, or close to a known report but
-    missing required columns. "" when it simply looks like something else (notes, images)."""
+def _why_unrecognised(p: Path) -> tuple[str, str]:
+    """Why a file is no report we know, as (problem, note): a *problem* when the file is
+    empty, unreadable or close to a known report (3 or more of its columns) but missing
+    required ones; else a *note* naming the closest report type and the columns it lacks,
+    or saying that no column matches any report."""
     from .readers.core import _decode_head, find_header, match_columns
 
     if p.suffix.lower() in (".json", ".gz"):
         try:
             readers.core.load_json(p)
         except InputFileError as e:
-            return str(e)
+            return str(e), ""
         except Exception as e:
-            return f"{p}: not a JSON report we know ({type(e).__name__})"
-        return f"{p}: a JSON file, but not a report we know (see docs/INPUTS.md)"
+            return f"{p}: not a JSON report we know ({type(e).__name__})", ""
+        return "", "a JSON file, but not a report we know (see docs/INPUTS.md)"
     try:
         _, enc, lines = _decode_head(p)
     except InputFileError as e:
-        return str(e)
+        return str(e), ""
     if enc == "zip":
-        return ""
-    best, best_n = None, 0
+        return "", "a workbook (zip) whose sheets match no report layout (see docs/INPUTS.md)"
+    best, best_n, best_hdr, best_score = None, 0, None, (0, 0)
     for spec in REGISTRY.values():
         hdr = find_header(lines, spec)
         if hdr is None:
             continue
-        n = len(match_columns(hdr.names, spec))
-        if n > best_n:
-            best, best_n, best_hdr = spec, n, hdr
-    if best is not None and best_n >= 3:
-        missing = [f.aliases[0] for f in best.required if f.name not in best_hdr.matched]
-        return (f"{p}: looks like a {best.title} but lacks required column(s) "
-                f"{', '.join(repr(m) for m in missing)}")
-    return ""
+        matched = match_columns(hdr.names, spec)
+        score = (sum(f.name in matched for f in spec.required), len(matched))
+        if len(matched) and score > best_score:
+            best, best_n, best_hdr, best_score = spec, len(matched), hdr, score
+    if best is None:
+        first = next((ln.strip() for ln in lines if ln.strip()), "")[:80]
+        return "", f"no column matches any report we know (first line: {first!r})"
+    missing = [f.aliases[0] for f in best.required if f.name not in best_hdr.matched]
+    lacks = (f"lacks required column(s) {', '.join(repr(m) for m in missing)}" if missing
+             else "matches too few of its columns")
+    if best_n >= 3:
+        return f"{p}: closest to the {best.title} ({best.report_type}) but {lacks}", ""
+    return "", (f"closest report: {best.title} ({best.report_type}), {best_n} column(s) "
+                f"match; it {lacks}")
 
 
 @dataclass
@@ -141,6 +177,8 @@ class Inputs:
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: per table: rows stacked from all files, rows superseded by a newer file, rows kept
     overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: what the loader did across files that a reader alone cannot say (plain sentences)
+    notes: list[str] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
         """Rows of a canonical table (an empty table with the right columns if absent)."""
@@ -226,6 +264,16 @@ def load(
         inputs.tables[table] = data
     inputs.overlaps = pd.DataFrame(overlap_rows, columns=["table", "files", "rows_stacked",
                                                           "superseded", "rows_kept"])
+    if "order_promises" in inputs.tables and "shipment_confirmations" in inputs.tables:
+        promises, n = readers.orders.complete_order_level_promises(
+            inputs.tables["order_promises"], inputs.tables["shipment_confirmations"],
+            inputs.tables.get("orders"))
+        if n:
+            inputs.tables["order_promises"] = promises
+            inputs.notes.append(
+                f"{n:,} order-level ship-by row(s) (no order-item-id) were matched to their "
+                "items' shipment confirmations: such an order has shipped when its last item "
+                "has")
     qs = [r.quarantine for r in inputs.results if len(r.quarantine)]
     inputs.quarantine = (pd.concat(qs, ignore_index=True) if qs
                          else readers.core.empty_quarantine())
@@ -344,12 +392,56 @@ def _date_range(df: pd.DataFrame, table: str) -> tuple[str, str]:
     return str(d.min().date()), str(d.max().date())
 
 
+#: an as-of date this many days after an account's newest order leaves the 30-day windows
+#: empty: the reports would show no_data everywhere (warned, not refused)
+AS_OF_GAP_DAYS = 30
+
+
+def warnings_table(inputs: Inputs, as_of=None) -> pd.DataFrame:
+    """What a user should read before trusting the reports, one row per (file, warning):
+    each file's read warnings (a header-only file; dates that fit day-first and month-first
+    alike), what the loader did across files (:attr:`Inputs.notes`), files that are no report
+    we know with the closest report and its missing columns, and with ``as_of`` an as-of
+    date far from an account's orders. ``check-data`` and the data overview show it."""
+    rows = []
+    for r in inputs.results:
+        for w in r.warnings:
+            rows.append({"file": _rel(inputs.root, r.path), "warning": w})
+    rows += [{"file": "", "warning": n} for n in inputs.notes]
+    rows += [{"file": _rel(inputs.root, f.path), "warning": f"not read: {f.note}"}
+             for f in inputs.files if f.report_type is None and f.note]
+    orders = inputs.tables.get("orders")
+    if as_of is not None and orders is not None and len(orders):
+        day = pd.Timestamp(as_of).normalize()
+        local = contract.local_date(orders["purchase_ts"], orders["marketplace"])
+        span = local.groupby(orders["seller_id"]).agg(["min", "max"])
+        for seller, (lo, hi) in span.iterrows():
+            if day - hi > pd.Timedelta(days=AS_OF_GAP_DAYS):
+                rows.append({"file": "", "warning": (
+                    f"as-of {day.date()} is {(day - hi).days} days after the newest order of "
+                    f"account {seller!r} ({hi.date()}): the 7- to 60-day windows hold few or no "
+                    "orders, so most KPIs will read no data. Is the date right, or are recent "
+                    "downloads missing?")})
+            elif day <= lo:
+                rows.append({"file": "", "warning": (
+                    f"as-of {day.date()} is on or before the oldest order of account "
+                    f"{seller!r} ({lo.date()}): no order is known by then, so every KPI will "
+                    "read no data")})
+    return pd.DataFrame(rows, columns=["file", "warning"])
+
+
+def _rel(root: Path, p) -> str:
+    p = Path(p)
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+
+
 def check(root: str | Path) -> dict[str, pd.DataFrame]:
     """What :func:`load` finds: inputs, missing inputs, runnable sections, unreadable files.
 
     Returns DataFrames ``found`` (file, report type, seller, marketplace, date range, rows,
     accepted, rejected), ``sections`` (section, can run, missing tables), ``problems`` (file,
-    problem) and ``unrecognised`` (files that are no report we know).
+    problem), ``unrecognised`` (files that are no report we know, and why) and ``warnings``
+    (:func:`warnings_table`).
     """
     inputs = load(root)
     found_rows = []
@@ -377,15 +469,17 @@ def check(root: str | Path) -> dict[str, pd.DataFrame]:
         [{"table": t, "from_reports": ", ".join(sorted(s.title for s in REGISTRY.values()
                                                        if s.table == t))}
          for t in sorted(all_tables - have)], columns=["table", "from_reports"])
-    unrec = pd.DataFrame([{"file": str(f.path.relative_to(inputs.root))}
+    unrec = pd.DataFrame([{"file": str(f.path.relative_to(inputs.root)), "why": f.note}
                           for f in inputs.files if f.report_type is None and not f.problem],
-                         columns=["file"])
+                         columns=["file", "why"])
     problems = pd.DataFrame([{"file": p, "problem": m} for p, m in inputs.errors] +
                             [{"file": str(f.path), "problem": f.problem}
                              for f in inputs.files if f.problem],
                             columns=["file", "problem"])
+    warns = warnings_table(inputs)
+    warns = warns[~warns["warning"].str.startswith("not read: ")]  # listed as unrecognised
     return {"found": found, "missing": missing_inputs, "sections": pd.DataFrame(sec_rows),
-            "problems": problems, "unrecognised": unrec}
+            "problems": problems, "unrecognised": unrec, "warnings": warns}
 
 
 def format_check(result: dict[str, pd.DataFrame]) -> str:
@@ -416,11 +510,17 @@ def format_check(result: dict[str, pd.DataFrame]) -> str:
             out.append("Files that could not be read:")
             for _, r in p.iterrows():
                 out.append(f"  - {r['problem']}")
+        w = result.get("warnings")
+        if w is not None and len(w):
+            out.append("")
+            out.append("Warnings:")
+            out += [f"  - {r.file + ': ' if r.file else ''}{r.warning}"
+                    for r in w.itertuples()]
         u = result["unrecognised"]
         if len(u):
             out.append("")
             out.append("Files not recognised as any report (ignored):")
-            out += [f"  - {x}" for x in u["file"]]
+            out += [f"  - {r.file}" + (f": {r.why}" if r.why else "") for r in u.itertuples()]
     return "\n".join(out)
 
 

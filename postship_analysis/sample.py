@@ -1524,8 +1524,10 @@ def write_all_orders(w: World, root: Path):
                 k = 10
                 sub = pd.concat([sub.iloc[: k + 1], sub.iloc[k: k + 1], sub.iloc[k + 1:]])
                 w.input_defects.append(dict(
-                    file=f"{SELLER_ID}/{mp}/All Orders {mo}.txt", line=k + 3, column="(all)",
-                    problem=f"exact duplicate of line {k + 2} (order {sub.iloc[k, 0]})",
+                    file=f"{SELLER_ID}/{mp}/All Orders {mo}.txt", line=k + 3,
+                    column="amazon-order-id,order-item-id",
+                    problem=f"exact duplicate of line {k + 2} (order {sub.iloc[k, 0]}, same "
+                            "order-item-id)",
                     expected=f"quarantined by the reader (reason: duplicate of line {k + 2})"))
             write_table(root / mp / f"All Orders {mo}.txt", header, sub, bom=(mp == "DE"))
 
@@ -2050,7 +2052,9 @@ def write_returns(w: World, root: Path):
 
 
 ADS_START = pd.Timestamp("2026-08-01")
-DUPLICATE_LINE_MONTH = "2026-03"  # the All Orders file with a planted duplicate line
+#: the All Orders file with a planted duplicate line: one with order-item-id, the real key that
+#: tells a repeated line from two identical order lines (an order's two units)
+DUPLICATE_LINE_MONTH = "2026-07"
 
 
 def _ads_structure(rng, w: World, mp: str):
@@ -3045,8 +3049,8 @@ So the data overview shows the quarantine at work, a few input rows are bad on p
   `first-response-at` is before its `received-at`; the reader quarantines them.
 * `unit-costs.csv`: one SKU's `cogs` is empty; the reader quarantines the row (that SKU has no
   unit cost in the loaded table).
-* `US/All Orders 2026-03.txt`: one line is repeated right after itself (an exact duplicate, as
-  when a download is pasted twice); the reader quarantines the second copy.
+* `US/All Orders 2026-07.txt`: one line is repeated right after itself (an exact duplicate, as
+  when a download is pasted twice; same order-item-id); the reader quarantines the second copy.
 
 `input_defects.csv` gives the file, physical line, column and expected reader behaviour of each.
 """
@@ -3077,7 +3081,7 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 
 | file | Amazon report / format | notes |
 |---|---|---|
-| `All Orders YYYY-MM.txt` | GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL (tab) | one per month by local order date (US 2026-03 has one planted exact duplicate line); 32-column header (with `url`) before 2025-10, 33-column 2025-2026 header after, `order-item-id` added from 2026-06; dates UTC `+00:00`; `item-price` is the line total; cancelled rows have quantity 0 and no price; DE: decimal comma, UTF-8 with BOM |
+| `All Orders YYYY-MM.txt` | GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL (tab) | one per month by local order date (US 2026-07 has one planted exact duplicate line); 32-column header (with `url`) before 2025-10, 33-column 2025-2026 header after, `order-item-id` added from 2026-06; dates UTC `+00:00`; `item-price` is the line total; cancelled rows have quantity 0 and no price; DE: decimal comma, UTF-8 with BOM |
 | `Order Report YYYY-MM.txt` | seller-fulfilled order flat file (tab) | MFN lines with earliest/latest ship and delivery dates (local time with offset); `latest-ship-date` = ship-by; `is-buyer-requested-cancellation` true for the orders the buyer asked to cancel |
 | `Shipment Confirmations.txt` | POST_FLAT_FILE_FULFILLMENT_DATA (tab, `TemplateType=OrderFulfillment` first line) | one row per shipped MFN order; blank order-item-id/quantity = whole (two-item) order; `ship-date` as typed (back-dated for 40 % of late confirmations; the All Orders `last-updated-date` of an MFN order is its true confirmation time) |
 | `Delivery Events.csv` | our format (comma): tracking-number, carrier, event, event-time | carrier scans of MFN packages: label_created, picked_up, in_transit, exception, out_for_delivery, delivered |

@@ -93,7 +93,7 @@ def test_check_reports_inputs_missing_and_sections(folder):
     assert any("notes.txt" in u for u in res["unrecognised"]["file"])
     assert res["problems"]["problem"].str.contains("broken.txt: the file is empty").any()
     assert res["problems"]["problem"].str.contains(
-        "nosku.txt: looks like a All Orders report but lacks required column.*'sku'").any()
+        "nosku.txt: closest to the All Orders report .all_orders. but lacks required column.*'sku'").any()
 
 
 def test_check_data_command(folder, capsys):

@@ -273,6 +273,17 @@ def test_no_output_spreadsheet_carries_a_live_formula(sample):
     assert any(isinstance(t, str) and t[:2] in ("'=", "'+", "'-", "'@") for t in texts)
 
 
+def test_no_warning_reaches_a_report(sample):
+    """UserWarnings, RuntimeWarnings (``Mean of empty slice``) and kernel noise never show in
+    a report: no cell of any executed notebook writes to stderr."""
+    data, out_root, result = sample
+    for r in result.runs:
+        nb = nbformat.read(r.ipynb, as_version=4)
+        errs = [o.get("text", "")[:200] for c in nb.cells for o in c.get("outputs", [])
+                if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        assert errs == [], (r.notebook, errs)
+
+
 def test_no_report_notebook_ends_with_sys_exit():
     for nb in runner.report_notebooks():
         src = "\n".join(c.source for c in runner.read_notebook(nb).cells

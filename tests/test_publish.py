@@ -159,7 +159,7 @@ def _cli(env, *args):
     data, nbs, out = env
     return [sys.executable, "-m", "postship_analysis.cli", "report", "--data", str(data),
             "--out", str(out), "--nb-dir", str(nbs), "--kernel", "python3", "--seller", "acme",
-            "--as-of", "2026-11-01", *args]
+            "--as-of", "2026-10-20", *args]
 
 
 @pytest.mark.slow
@@ -178,7 +178,7 @@ def test_interrupted_run_leaves_the_previous_reports_and_says_so(env, workers, h
     # wait until the second run is half-way: the quick notebook has written its KPIs into
     # the staging folder while the other one sleeps
     deadline = time.monotonic() + 300
-    while not list((out / "acme").glob(".2026-11-01.partial-*/00_tiny.kpis.json")):
+    while not list((out / "acme").glob(".2026-10-20.partial-*/00_tiny.kpis.json")):
         assert time.monotonic() < deadline and p.poll() is None
         time.sleep(0.2)
     time.sleep(1)

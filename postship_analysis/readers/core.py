@@ -21,8 +21,12 @@ then does the same thing for every report:
    day-first in one row and month-first in the next); naive times are marketplace-local.
 5. **Account for every row.** A row with a wrong number of fields, an unparseable or missing
    required value, a negative quantity or an exact duplicate is *quarantined* with file, line,
-   column and reason. ``accepted + rejected == rows_read`` always holds (checked on
-   construction). Blank lines are not rows; they are counted in ``blank_lines``.
+   column and reason. Duplicates inside one file are judged on the report's real key where
+   it has one (``ReportSpec.unique_key``: All Orders' order-id + order-item-id); a report
+   without one keeps equal lines (two identical order lines are two units); overlapping
+   downloads across files are resolved by :func:`postship_analysis.datafolder.resolve_overlaps`.
+   ``accepted + rejected == rows_read`` always holds (checked on construction). Blank lines
+   are not rows; they are counted in ``blank_lines``.
 
 Whole-file problems raise :class:`~postship_analysis.errors.InputFileError` subclasses.
 """
@@ -68,6 +72,8 @@ class Field:
     required : the column must be in the header (else :class:`MissingColumnsError`).
     notnull : a row with an empty value is quarantined.
     min_value : a row with a smaller value is quarantined (e.g. 0 for quantities).
+    date_format : for ``ts`` / ``date``: the format the report is documented to use (strptime,
+        e.g. ``%m-%d-%y``); it decides dates that fit day-first and month-first alike.
     """
 
     name: str
@@ -76,6 +82,7 @@ class Field:
     required: bool = False
     notnull: bool = False
     min_value: float | None = None
+    date_format: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -96,6 +103,11 @@ class ReportSpec:
     key: tuple[str, ...] = ()
     #: a field whose values say the marketplace row by row (e.g. orders' sales_channel)
     marketplace_field: str | None = None
+    #: duplicates *inside one file*: None = rows equal on ``key`` (or on every column read);
+    #: a tuple = only rows equal on this real key, where every key value is given (All
+    #: Orders: order-id + order-item-id); ``()`` = the report has no real key, so two equal
+    #: lines are two real rows (an order's two identical lines are two units)
+    unique_key: tuple[str, ...] | None = None
 
     def field(self, name: str) -> Field:
         for f in self.fields:
@@ -245,8 +257,9 @@ SAMPLE_BYTES = 1 << 16
 DELIMITERS = ("\t", ",", ";", "|")
 
 
-def detect_encoding(raw: bytes) -> str:
-    """Guess the text encoding of the start of a file (see module docstring)."""
+def detect_encoding(raw: bytes, marketplace: str | None = None) -> str:
+    """Guess the text encoding of (the start of) a file (see module docstring); "" when it is
+    none we read. ``marketplace`` JP means Shift-JIS (cp932) for non-UTF-8 text."""
     if raw.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if raw.startswith(codecs.BOM_UTF16_LE) or raw.startswith(codecs.BOM_UTF16_BE):
@@ -259,12 +272,62 @@ def detect_encoding(raw: bytes) -> str:
             return "utf-8"
         except UnicodeDecodeError:
             continue
+    return legacy_encoding(raw, marketplace)
+
+
+#: single- and double-byte encodings Seller Central writes outside UTF-8 (cp932 is Windows'
+#: Shift-JIS, a superset of shift_jis); latin-1 is deliberately absent: it decodes any bytes,
+#: so it would garble a Japanese file without a word
+LEGACY_ENCODINGS = ("cp1252", "cp932", "euc_jp")
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
+
+
+def _decodes(raw: bytes, enc: str, whole: bool) -> bool:
+    cuts = (0,) if whole else range(3)  # a sample may end inside a two-byte character
+    for cut in cuts:
+        try:
+            raw[: len(raw) - cut].decode(enc)
+            return True
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return False
+
+
+def legacy_encoding(raw: bytes, marketplace: str | None = None, whole: bool = False) -> str:
+    """The encoding of non-UTF-8 text, or "" when none of :data:`LEGACY_ENCODINGS` decodes
+    every byte (the caller then refuses the file rather than garble it).
+
+    Judged on the lines that hold non-ASCII bytes only (up to 256 KB of them), so a file
+    whose first 95 % is ASCII is still recognised by its Japanese or accented rows; in the
+    JP marketplace Shift-JIS (cp932) wins whenever it decodes the bytes. ``whole``: ``raw`` is
+    the whole file (else a sample that may end inside a character).
+    """
+    if marketplace == "JP" and _decodes(raw, "cp932", whole):
+        return "cp932"
+    lines, n = [], 0
+    for m in _NON_ASCII_LINE.finditer(raw):
+        lines.append(m.group())
+        n += len(lines[-1])
+        if n >= 1 << 18:
+            break
+    sample = b"\n".join(lines) or raw
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw, cp_isolation=["cp1252", "shift_jis", "cp932", "euc_jp", "latin_1"]).best()
-    if best is None:
-        return ""
-    return best.encoding
+    ranked = [r.encoding for r in from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS + (
+        "shift_jis",)))]
+    ranked = ["cp932" if e == "shift_jis" else e for e in ranked]
+    for enc in dict.fromkeys([*ranked, *LEGACY_ENCODINGS]):
+        if enc in LEGACY_ENCODINGS and _decodes(raw, enc, whole):
+            return enc
+    return ""
+
+
+def _first_undecodable_line(raw: bytes) -> int:
+    for i, line in enumerate(raw.split(b"\n"), 1):
+        if any(_decodes(line, e, True) for e in ("utf-8", *LEGACY_ENCODINGS)):
+            continue
+        return i
+    return 0
 
 
 def _is_zip(raw: bytes) -> bool:
@@ -300,6 +363,15 @@ def match_columns(names: Iterable[str], spec: ReportSpec) -> dict[str, int]:
     return out
 
 
+def _marketplace_code(marketplace) -> str | None:
+    if not marketplace:
+        return None
+    try:
+        return contract.marketplace(marketplace).code
+    except Exception:
+        return None
+
+
 def find_header(lines: list[str], spec: ReportSpec, max_lines: int = 10) -> _Header | None:
     """Pick the (delimiter, header line) whose cells match most of the spec's fields."""
     best: _Header | None = None
@@ -331,8 +403,11 @@ def _decode_head(path: Path) -> tuple[bytes, str, list[str]]:
         return raw, "zip", []
     enc = detect_encoding(raw)
     if not enc:
-        raise UnreadableFileError(path, "cannot tell the text encoding (binary file?)",
-                                  "a text report in UTF-8, UTF-16, cp1252 or Shift-JIS")
+        line = _first_undecodable_line(raw)
+        where = f" (first bad line {line})" if line else ""
+        raise UnreadableFileError(path, "cannot tell the text encoding: the bytes are not "
+                                  f"UTF-8, UTF-16, cp1252 or Shift-JIS text{where} (binary "
+                                  "file?)", "a text report in UTF-8, UTF-16, cp1252 or Shift-JIS")
     text = raw.decode(enc, errors="replace")
     lines = text.splitlines(keepends=True)
     if len(raw) == SAMPLE_BYTES and len(lines) > 1:
@@ -386,8 +461,23 @@ def _missing_or_wrong(path, spec: ReportSpec, names: list[str], matched: dict[st
                               spec.report_type)
 
 
-def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None = None) -> RawTable:
-    """Read a delimited text report into strings (steps 1-3 of the module docstring)."""
+def _decide_whole(path: Path, whole: bytes, marketplace: str | None) -> str:
+    """The encoding of a whole non-UTF-8 file, or UnreadableFileError naming the first line
+    that no encoding we read can decode (never a silent garble)."""
+    enc = legacy_encoding(whole, marketplace, whole=True)
+    if not enc:
+        line = _first_undecodable_line(whole)
+        raise UnreadableFileError(
+            path, "mixed or unknown text encoding: not UTF-8, and neither cp1252 nor Shift-JIS "
+            f"decodes every line (first bad line {line})",
+            "the file as downloaded, in one encoding (UTF-8, cp1252 or Shift-JIS)")
+    return enc
+
+
+def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None = None,
+              marketplace: str | None = None) -> RawTable:
+    """Read a delimited text report into strings (steps 1-3 of the module docstring).
+    ``marketplace`` JP means Shift-JIS for a file that is not UTF-8."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -430,11 +520,15 @@ def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None 
                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
 
+    mp_code = _marketplace_code(marketplace)
     if enc in ("utf-8", "utf-8-sig"):
         src_factory = lambda: str(path)  # noqa: E731
     else:
+        whole = path.read_bytes()
+        if enc in LEGACY_ENCODINGS:  # decided on the head: decide again on the whole file
+            enc = _decide_whole(path, whole, mp_code)
         try:
-            data = path.read_bytes().decode(enc).encode("utf-8")
+            data = whole.decode(enc).encode("utf-8")
         except (UnicodeDecodeError, LookupError) as e:
             raise UnreadableFileError(path, f"cannot decode as {enc}: {e}") from e
         src_factory = lambda: io.BytesIO(data)  # noqa: E731
@@ -444,13 +538,11 @@ def load_text(path: str | Path, spec: ReportSpec, columns: Sequence[str] | None 
         table = _read(src_factory(), True, bad)
     except pa.ArrowInvalid as e:
         if enc in ("utf-8", "utf-8-sig") and "utf8" in str(e).lower().replace("-", ""):
-            # valid UTF-8 at the start, not further down (a cp1252 product name in row 90,000):
-            # decide the encoding on the whole file and transcode
+            # valid UTF-8 at the start, not further down (a cp1252 product name in row 90,000,
+            # Japanese rows after an ASCII head): decide on the whole file's non-ASCII lines
             whole = path.read_bytes()
-            enc = detect_encoding(whole) or "cp1252"
-            if enc in ("utf-8", "utf-8-sig"):
-                enc = "cp1252"
-            data = whole.decode(enc, errors="replace").encode("utf-8")
+            enc = _decide_whole(path, whole.removeprefix(codecs.BOM_UTF8), mp_code)
+            data = whole.removeprefix(codecs.BOM_UTF8).decode(enc).encode("utf-8")
             src_factory = lambda: io.BytesIO(data)  # noqa: E731
             table = _read(src_factory(), True, bad)
         else:
@@ -660,15 +752,21 @@ OTHER_FORMATS = ["%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "
                  "%Y/%m/%d", "%Y%m%d"]
 
 
-def _formats(day_first: bool) -> list[str]:
+def _formats(day_first: bool, order: str | None = None) -> list[str]:
+    """Candidate formats, ISO first; ``order`` ``"dmy"`` / ``"mdy"`` (decided from the data)
+    drops the numeric formats of the other order."""
     first, second = (DAY_FIRST_FORMATS, MONTH_FIRST_FORMATS) if day_first else \
         (MONTH_FIRST_FORMATS, DAY_FIRST_FORMATS)
+    if order == "dmy":
+        first, second = DAY_FIRST_FORMATS, []
+    elif order == "mdy":
+        first, second = MONTH_FIRST_FORMATS, []
     return ["ISO8601", *first, *second, *OTHER_FORMATS]
 
 
-def _choose_format(sample: pd.Series, day_first: bool) -> str | None:
+def _choose_format(sample: pd.Series, day_first: bool, order: str | None = None) -> str | None:
     best, best_n = None, 0
-    for fmt in _formats(day_first):
+    for fmt in _formats(day_first, order):
         n = int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum())
         if n > best_n:
             best, best_n = fmt, n
@@ -677,19 +775,85 @@ def _choose_format(sample: pd.Series, day_first: bool) -> str | None:
     return best
 
 
-def parse_datetime(s: pd.Series, tz: str, day_first: bool, as_date: bool = False) -> pd.Series:
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})(?:\D|$)")
+
+
+def date_order(values: pd.Series) -> tuple[str | None, list[str]]:
+    """Which of day-first / month-first the numeric dates of a column use, decided from *all*
+    its distinct values: one value with a first field over 12 settles day-first, one with a
+    second field over 12 month-first. Returns (``"dmy"``, ``"mdy"``, ``"mixed"`` when both
+    occur, ``"ambiguous"`` when every value fits both, or None without numeric dates) and up
+    to three example values.
+
+    >>> date_order(pd.Series(["05-01-22", "05-04-22"]))
+    ('ambiguous', ['05-01-22', '05-04-22'])
+    >>> date_order(pd.Series(["06-01-22", "06-20-22"]))[0]
+    'mdy'
+    """
+    u = pd.Series(pd.unique(values.dropna()), dtype="string")
+    parts = u.str.extract(_NUMERIC_DATE.pattern)
+    ok = parts[0].notna()
+    if not ok.any():
+        return None, []
+    a = pd.to_numeric(parts.loc[ok, 0]).to_numpy()
+    b = pd.to_numeric(parts.loc[ok, 1]).to_numpy()
+    dmy, mdy = (a > 12) & (b <= 12), (b > 12) & (a <= 12)
+    if dmy.any() and mdy.any():
+        return "mixed", list(u[ok][dmy | mdy].head(3))
+    if dmy.any():
+        return "dmy", list(u[ok][dmy].head(3))
+    if mdy.any():
+        return "mdy", list(u[ok][mdy].head(3))
+    return "ambiguous", list(u[ok].head(3))
+
+
+def describe_format(fmt: str | None) -> str:
+    """``%m-%d-%y`` -> ``MM-DD-YY`` (for messages).
+
+    >>> describe_format("%d.%m.%Y %H:%M")
+    'DD.MM.YYYY hh:mm'
+    """
+    if not fmt:
+        return "unknown"
+    if fmt == "ISO8601":
+        return "ISO 8601"
+    for a, b in (("%d", "DD"), ("%m", "MM"), ("%Y", "YYYY"), ("%y", "YY"), ("%H", "hh"),
+                 ("%M", "mm"), ("%S", "ss"), ("%b", "Mon"), ("%B", "Month")):
+        fmt = fmt.replace(a, b)
+    return fmt
+
+
+def _family(values: pd.Series) -> pd.Series:
+    """Coarse format family of date texts: ISO (year first) or not."""
+    return values.str.match(r"^\d{4}-\d{1,2}-\d{1,2}", na=False).map(
+        {True: "ISO 8601", False: "other"})
+
+
+def parse_datetime(s: pd.Series, tz: str, day_first: bool, as_date: bool = False,
+                   documented: str | None = None, info: dict | None = None) -> pd.Series:
     """Parse a text column to UTC timestamps (or local dates with ``as_date``).
 
     Values with a UTC offset (``2025-01-15T08:12:33-08:00``, ``...Z``) or a zone abbreviation
-    (``PST``, ``MEZ``) are exact; naive values are local time in ``tz``. For naive values one
-    format is chosen per column from a sample (ISO 8601 first, then day-first or month-first
-    numeric formats in the marketplace's order, then ``Feb 1, 2020``-style); values that do
-    not fit it come back as ``NaT`` for the caller to quarantine.
+    (``PST``, ``MEZ``) are exact; naive values are local time in ``tz``. **One format per
+    column**: for naive values day-first or month-first is decided from all the column's
+    distinct values (:func:`date_order`); where every value fits both, the report's
+    ``documented`` format decides, else the marketplace's convention (``day_first``) and
+    ``info["ambiguous"]`` says so. The format is then chosen (ISO 8601 first); values that do
+    not fit it come back as ``NaT`` for the caller to quarantine, and those that fit another
+    format are marked in ``info["other_format"]`` (a column mixing formats). Values with an
+    offset follow the same rule by family (ISO 8601 or not): the minority family is marked.
+
+    ``info`` (optional dict) receives ``format``, ``order``, ``ambiguous`` (example values,
+    or empty), ``other_format`` (boolean mask).
     """
+    info = {} if info is None else info
+    info.update(format=None, order=None, ambiguous=[], other_format=None, decided_by="")
     st = s.astype("string").str.strip()
     blank = blank_mask(st)
     st = st.where(~blank)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+    other = pd.Series(False, index=s.index)
+    info["other_format"] = other
     nonnull = st.dropna()
     if nonnull.empty:
         return out.dt.tz_convert(tz).dt.tz_localize(None).dt.normalize() if as_date else out
@@ -700,27 +864,65 @@ def parse_datetime(s: pd.Series, tz: str, day_first: bool, as_date: bool = False
         st = st.str.replace(r"\s+([+-]\d{2}:\d{2})$", r"\1", regex=True).str.replace(
             r"^(\d{4}-\d{2}-\d{2}) (\d)", r"\1T\2", regex=True)
         nonnull = st.dropna()
-    sample = nonnull.head(2000)
-    del sample
     # value by value: a column may mix times with and without an offset (this is the tolerant
     # path; clean ISO columns never get here)
     aware = st.str.contains(_OFFSET.pattern, regex=True, na=False)
     if aware.any():
         a = st[aware]
+        fam = _family(a)
+        main = fam.value_counts().idxmax()
+        odd = (fam != main).to_numpy()
         # "2025-01-15 10:00:00 +01:00" style: normalise to ISO before parsing
         parsed = pd.to_datetime(a, format="ISO8601", utc=True, errors="coerce")
         if parsed.isna().any():
             parsed = parsed.fillna(pd.to_datetime(a[parsed.isna()], utc=True, errors="coerce",
                                                   format="mixed"))
+        if odd.any():  # a minority family: another format than the column's
+            other.loc[a.index[odd]] = parsed[odd].notna().to_numpy()
+            parsed[odd] = pd.NaT
         out.loc[aware] = parsed
     naive = ~aware & st.notna()
     if naive.any():
         n = st[naive]
-        fmt = _choose_format(n.head(2000), day_first)
+        order, examples = date_order(n)
+        first = day_first
+        if order == "ambiguous":
+            if documented:
+                info["decided_by"] = "documented"
+            else:
+                info["ambiguous"] = examples
+                info["decided_by"] = "convention"
+            order = "dmy" if day_first else "mdy"
+        elif order == "mixed":  # the order with more distinct values; the rest is quarantined
+            u = pd.Series(pd.unique(n), dtype="string").str.extract(_NUMERIC_DATE.pattern)
+            u = u.dropna()
+            a_, b_ = pd.to_numeric(u[0]), pd.to_numeric(u[1])
+            order = "dmy" if ((a_ > 12) & (b_ <= 12)).sum() >= ((b_ > 12) & (a_ <= 12)).sum() \
+                else "mdy"
+            info["decided_by"] = "majority"
+        if order in ("dmy", "mdy"):
+            first = order == "dmy"
+        info["order"] = order
+        distinct = pd.Series(pd.unique(n), dtype="string")
+        fmt = None
+        if documented and pd.to_datetime(distinct.head(2000), format=documented,
+                                          errors="coerce").notna().all():
+            fmt = documented
+        if fmt is None:
+            fmt = _choose_format(distinct.head(2000), first, order)
+        info["format"] = fmt
         if fmt is not None:
             local = pd.to_datetime(n, format=fmt, errors="coerce")
             if local.dt.tz is not None:
                 local = local.dt.tz_convert(None)
+            miss = local.isna()
+            if miss.any():  # fits another format: a column mixing formats
+                m = n[miss]
+                fits = pd.Series(False, index=m.index)
+                for f2 in _formats(day_first):
+                    if f2 != fmt:
+                        fits |= pd.to_datetime(m, format=f2, errors="coerce").notna()
+                other.loc[m.index] = fits.to_numpy()
             if as_date:
                 res = local.dt.normalize()
                 out_date = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
@@ -839,7 +1041,7 @@ def pa_array(s: pd.Series):
     return a
 
 
-def _slow_parse(s: pd.Series, f: Field, mp, blank: np.ndarray, flag) -> pd.Series:
+def _slow_parse(s: pd.Series, f: Field, mp, blank: np.ndarray, flag, warn=None) -> pd.Series:
     """Value-by-value tolerant parsing (currency symbols, decimal commas, local date formats)."""
     if f.kind in ("int", "money", "float", "pct", "pct100"):
         dec = detect_decimal(s, mp.decimal) if f.kind != "int" else mp.decimal
@@ -858,8 +1060,20 @@ def _slow_parse(s: pd.Series, f: Field, mp, blank: np.ndarray, flag) -> pd.Serie
             v = v.where(~frac & ~huge).round().astype("Int64")
         return v
     if f.kind in ("ts", "date"):
-        v = parse_datetime(s, mp.tz, mp.day_first, as_date=(f.kind == "date"))
-        flag(v.isna().to_numpy() & ~blank, f.name, "unparseable date", s)
+        info: dict = {}
+        v = parse_datetime(s, mp.tz, mp.day_first, as_date=(f.kind == "date"),
+                           documented=f.date_format, info=info)
+        bad = v.isna().to_numpy() & ~blank
+        other = info["other_format"].to_numpy() & bad
+        flag(other, f.name, "date in another format than the rest of the column "
+             f"({describe_format(info['format'])})", s)
+        flag(bad & ~other, f.name, "unparseable date", s)
+        if warn is not None and info["ambiguous"]:
+            order = "day first" if info["order"] == "dmy" else "month first"
+            warn(f"{{column}}: every date fits both day-first and month-first (e.g. "
+                 f"{', '.join(info['ambiguous'])}); read {order}, the {mp.code} marketplace's "
+                 "convention: check these dates (a download that includes a day after the "
+                 "12th settles it)", f.name)
         return v
     if f.kind == "bool":
         v = parse_bool(s)
@@ -943,11 +1157,14 @@ def parse_frame(
     bad: Sequence[tuple[int, str]] = (),
     rows_read: int | None = None,
     source_names: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Parse and validate a frame of strings (canonical column names) into (data, quarantine).
 
     ``lines`` gives each row's line (or record) number for the quarantine; ``bad`` adds rows
-    that were rejected before parsing (line, reason).
+    that were rejected before parsing (line, reason); ``warnings`` (a list) receives what the
+    caller should tell the user about the file as a whole (e.g. dates that fit day-first and
+    month-first alike).
     """
     n = len(raw)
     mp_code = marketplace
@@ -1015,7 +1232,7 @@ def parse_frame(
             else:
                 t, blank_a = _arrow_trimmed(s)
                 blank = blank_a.to_numpy(zero_copy_only=False)
-                v = _slow_parse(s.astype("string"), f, mp, blank, later)
+                v = _slow_parse(s.astype("string"), f, mp, blank, later, warn)
             if f.kind in ("int", "money", "float", "pct", "pct100") and f.min_value is not None:
                 low = (v.notna() & (v < f.min_value)).to_numpy(dtype=bool, na_value=False)
                 later(low, f.name, f"negative value (must be >= {f.min_value:g})"
@@ -1026,7 +1243,15 @@ def parse_frame(
 
     fields = [f for f in spec.fields if f.name in raw.columns]
     header_of = {f.name: (source_names or {}).get(f.name, f.aliases[0]) for f in fields}
-    key = [k for k in (spec.key or tuple(raw.columns)) if k in raw.columns]
+
+    def warn(msg: str, name: str) -> None:
+        if warnings is not None:
+            warnings.append(msg.replace("{column}", f"column {header_of.get(name, name)!r}"))
+
+    if spec.unique_key is None:
+        key = [k for k in (spec.key or tuple(raw.columns)) if k in raw.columns]
+    else:  # a real key, only where the file has every one of its columns
+        key = list(spec.unique_key) if all(k in raw.columns for k in spec.unique_key) else []
     shares_first = None
     if n > 200_000 and len(fields) > 1:  # Arrow kernels release the GIL: use both cores
         from concurrent.futures import ThreadPoolExecutor
@@ -1047,12 +1272,18 @@ def parse_frame(
     # exact duplicates over the key (or every column read), among rows that survived parsing
     # (a good copy of a quarantined row is kept)
     surv = np.flatnonzero(reason == None)  # noqa: E711
+    if key and spec.unique_key:  # rows without the whole key are not duplicates of anything
+        given = np.ones(n, dtype=bool)
+        for k in key:
+            given &= (raw[k].astype("string").str.strip().fillna("") != "").to_numpy()
+        surv = surv[given[surv]]
     if len(surv) > 1 and key:
         dup_pos, first_line = _duplicates(raw, key, surv, lines, shares_first)
         for j, ln in zip(dup_pos, first_line, strict=True):
             i = surv[j]
             reason[i] = f"duplicate of line {ln}"
-            col_of[i] = ",".join(key) if spec.key else "(all)"
+            col_of[i] = (",".join(header_of.get(k, k) for k in key)
+                         if (spec.key or spec.unique_key) else "(all)")
 
     ok = reason == None  # noqa: E711
     if not ok.all():
@@ -1108,12 +1339,13 @@ def read_report(
     columns : canonical columns the caller needs (others are not converted; faster).
     """
     path = Path(path)
-    rt = load_text(path, spec, columns)
+    rt = load_text(path, spec, columns, marketplace=marketplace)
+    warnings: list[str] = []
     data, q = parse_frame(rt.frame, rt.lines, spec, path=str(path), seller_id=seller_id,
-                          marketplace=marketplace, bad=rt.bad, source_names=rt.source_names)
-    warnings = []
+                          marketplace=marketplace, bad=rt.bad, source_names=rt.source_names,
+                          warnings=warnings)
     if rt.rows_read == 0:
-        warnings.append("header only: the report has no data rows")
+        warnings.insert(0, "header only: the report has no data rows")
     return ReadResult(path=str(path), report_type=spec.report_type, table=spec.table, data=data,
                       quarantine=q, rows_read=rt.rows_read, encoding=rt.encoding,
                       delimiter=rt.delimiter, header=rt.header, unknown_columns=rt.unknown_columns,

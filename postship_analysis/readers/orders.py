@@ -17,6 +17,9 @@ ALL_ORDERS = register(ReportSpec(
     marketplace_field="sales_channel",
     key=("order_id", "order_item_id", "sku", "last_updated_ts", "item_status", "quantity",
          "item_price"),
+    # one line per order item: a repeated order-item-id is a duplicate; without the column
+    # (older layouts) two equal lines are two units of one order, never a duplicate
+    unique_key=("order_id", "order_item_id"),
     fields=(
         Field("order_id", ("amazon-order-id",), required=True, notnull=True),
         Field("merchant_order_id", ("merchant-order-id",)),
@@ -58,9 +61,13 @@ SALE_REPORT = register(ReportSpec(
     marketplace_field="sales_channel",
     key=("order_id", "sku", "order_status", "quantity", "item_price", "purchase_ts",
          "item_status"),
+    unique_key=(),  # no line id: equal lines are separate units
     fields=(
         Field("order_id", ("Order ID",), required=True, notnull=True),
-        Field("purchase_ts", ("Date",), "ts", required=True, notnull=True),
+        # the export writes month first (04-30-22); in IN, whose convention is day first,
+        # a download of May 1-4 (05-01-22 .. 05-04-22) would otherwise read as Jan 5 - Apr 5
+        Field("purchase_ts", ("Date",), "ts", required=True, notnull=True,
+              date_format="%m-%d-%y"),
         Field("order_status", ("Status",), required=True, notnull=True),
         Field("fulfillment_channel", ("Fulfilment", "Fulfillment"), required=True),
         Field("sales_channel", ("Sales Channel",)),
@@ -185,3 +192,93 @@ def read_unshipped_orders(path, *, seller_id="default", marketplace=None,
 def is_cancelled(status: pd.Series) -> pd.Series:
     """True where an order status means cancelled (``Cancelled``, ``Canceled``)."""
     return status.str.lower().str.startswith("cancel").fillna(False)
+
+
+#: order_item_id given to the units of an order-level ship-by row that no confirmation covers
+UNCONFIRMED_ITEM = "(unconfirmed units)"
+
+
+def complete_order_level_promises(promises: pd.DataFrame, confirmations: pd.DataFrame,
+                                  orders: pd.DataFrame | None = None
+                                  ) -> tuple[pd.DataFrame, int]:
+    """Give order-level ship-by rows the order items their confirmations name.
+
+    A ship-by file may have one row per *order* (no ``order-item-id``) while the shipment
+    confirmations name each *item* (``order-item-id``, ``quantity``). Such a row matches no
+    confirmation, so every order would count as unconfirmed (late, once its ship-by passed).
+    Rule (Amazon confirms shipment per item; an order has shipped when its last item has):
+    an order-level row whose order has item confirmations and no whole-order confirmation is
+    replaced by one row per item, with the order's ship-by and deliver-by dates. The items
+    are those of All Orders (``orders``, where it has ``order-item-id``; cancelled lines with
+    quantity 0 left out) together with those confirmed; an item's quantity is its ordered
+    quantity (All Orders), else its confirmed quantity. Without All Orders items, an order
+    whose row says more units (``quantity-purchased``) than its items confirm keeps the rest
+    as an item ``(unconfirmed units)``, so a partly shipped order stays unconfirmed.
+
+    Returns the promises (other rows unchanged) and the number of order-level rows
+    completed, which the data-folder loader reports.
+
+    >>> P = pd.DataFrame({"seller_id": "s", "marketplace": "US", "order_id": ["A"],
+    ...     "order_item_id": pd.array([None], dtype="string"), "quantity": pd.array([3], "Int64"),
+    ...     "latest_ship_ts": pd.to_datetime(["2026-10-02T07:00Z"])})
+    >>> C = pd.DataFrame({"seller_id": "s", "marketplace": "US", "order_id": ["A", "A"],
+    ...     "order_item_id": ["i1", "i2"], "quantity": pd.array([1, 2], "Int64"),
+    ...     "ship_ts": pd.to_datetime(["2026-10-01T10:00Z", "2026-10-03T10:00Z"])})
+    >>> out, n = complete_order_level_promises(P, C)
+    >>> n, out["order_item_id"].tolist(), out["quantity"].tolist()
+    (1, ['i1', 'i2'], [1, 2])
+    """
+    from .. import contract
+
+    k = ["seller_id", "marketplace", "order_id"]
+    if promises.empty or confirmations is None or confirmations.empty \
+            or not promises["order_item_id"].isna().any():
+        return promises, 0
+    p = contract.conform(promises, "order_promises")
+    level = p["order_item_id"].isna()
+    c = contract.conform(confirmations, "shipment_confirmations")
+    c = c[c["ship_ts"].notna()]
+    whole = c.loc[c["order_item_id"].isna(), k].drop_duplicates()
+    ci = c[c["order_item_id"].notna()]
+    if ci.empty:
+        return p, 0
+    conf = (ci.assign(_na=ci["quantity"].isna(), quantity=ci["quantity"].astype("Float64"))
+            .groupby(k + ["order_item_id"], sort=False)
+            .agg(conf_qty=("quantity", "sum"), _na=("_na", "any")).reset_index())
+    conf["conf_qty"] = conf["conf_qty"].astype("Float64").mask(conf["_na"])
+    cand = p.loc[level].drop_duplicates(k)
+    cand = cand.merge(conf[k].drop_duplicates(), on=k).merge(
+        whole.assign(_whole=True), on=k, how="left")
+    cand = cand[cand["_whole"].isna()].drop(columns="_whole")
+    if cand.empty:
+        return p, 0
+    items = conf[conf.set_index(k).index.isin(cand.set_index(k).index)]
+    ordered = pd.DataFrame(columns=k + ["order_item_id", "ord_qty", "ord_sku"])
+    if orders is not None and not orders.empty and "order_item_id" in orders \
+            and orders["order_item_id"].notna().any():
+        o = contract.conform(orders, "orders")
+        o = o[o["order_item_id"].notna() & (o["quantity"].fillna(0) > 0)]
+        o = o[o.set_index(k).index.isin(cand.set_index(k).index)]
+        ordered = (o.groupby(k + ["order_item_id"], sort=False)
+                   .agg(ord_qty=("quantity", "sum"), ord_sku=("sku", "first")).reset_index())
+    items = items.merge(ordered, on=k + ["order_item_id"], how="outer")
+    items["item_qty"] = items["ord_qty"].astype("Float64").fillna(items["conf_qty"])
+    # orders whose All Orders lines are unknown: the row's own quantity bounds the items
+    known = ordered[k].drop_duplicates().assign(_known=True)
+    tot = items.groupby(k, sort=False)["item_qty"].agg(lambda s: s.sum() if s.notna().all()
+                                                       else pd.NA).rename("_tot").reset_index()
+    rest = cand[k + ["quantity"]].merge(tot, on=k).merge(known, on=k, how="left")
+    rest = rest[rest["_known"].isna() & rest["quantity"].notna() & rest["_tot"].notna()]
+    rest = rest[rest["quantity"].astype("Float64") > rest["_tot"].astype("Float64")]
+    if len(rest):
+        items = pd.concat([items, pd.DataFrame({
+            **{c: rest[c].to_numpy() for c in k}, "order_item_id": UNCONFIRMED_ITEM,
+            "item_qty": (rest["quantity"].astype("Float64")
+                         - rest["_tot"].astype("Float64")).to_numpy()})], ignore_index=True)
+    expanded = cand.drop(columns=["order_item_id", "quantity"]).merge(
+        items[k + ["order_item_id", "item_qty", "ord_sku"]], on=k)
+    expanded["quantity"] = expanded["item_qty"].round().astype("Int64")
+    expanded["sku"] = expanded["ord_sku"].astype("string").fillna(expanded["sku"])
+    done = p.set_index(k).index.isin(cand.set_index(k).index) & level.to_numpy()
+    out = pd.concat([p.loc[~done], expanded], ignore_index=True)
+    return contract.conform(out, "order_promises"), int(done.sum())

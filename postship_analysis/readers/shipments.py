@@ -156,7 +156,7 @@ def read_with_checks(
     is kept: ``accepted + rejected == rows_read``.
     """
     path = Path(path)
-    rt = load_text(path, spec, columns)
+    rt = load_text(path, spec, columns, marketplace=marketplace)
     raw, lines = rt.frame, rt.lines
     q_phantom = _phantom_rows(path, rt, spec)
     names = _column_names(rt.header, spec)
@@ -168,8 +168,10 @@ def read_with_checks(
         if taken.any():
             raw = raw.loc[~taken].reset_index(drop=True)
             lines = lines[~taken]
+    warnings: list[str] = []
     data, q_core = parse_frame(raw, lines, spec, path=str(path), seller_id=seller_id,
-                               marketplace=marketplace, bad=rt.bad)
+                               marketplace=marketplace, bad=rt.bad, warnings=warnings,
+                               source_names=rt.source_names)
     q_post = empty_quarantine()
     if post and len(data):
         # parse_frame keeps accepted rows in order; each rejected row has one quarantine line
@@ -185,9 +187,8 @@ def read_with_checks(
                 raw_ok = raw_ok.loc[~taken].reset_index(drop=True)
                 lines_ok = lines_ok[~taken]
     rows_read = rt.rows_read + len(q_phantom)
-    warnings = []
     if rows_read == 0:
-        warnings.append("header only: the report has no data rows")
+        warnings.insert(0, "header only: the report has no data rows")
     # name columns as the file does ("SKU Code"), not by the normalised alias ("sku code")
     q_core["column"] = q_core["column"].map(
         lambda c: ",".join(names.get(p, p) for p in str(c).split(","))).astype("string")

@@ -40,6 +40,7 @@ import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,7 +313,14 @@ def accounts(data_dir: str | Path) -> list[str]:
 
 
 def _slug(v) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(v)).strip("-") or "all"
+    """A folder name for a parameter value: letters of any script, digits, ``._-``; other
+    runs of characters become ``-`` (``brand ü`` -> ``brand-ü``, distinct from ``brand-ö``).
+
+    >>> _slug("brand ü"), _slug("US,DE"), _slug("")
+    ('brand-ü', 'US-DE', 'all')
+    """
+    text = unicodedata.normalize("NFC", str(v))
+    return re.sub(r"[^\w.-]+", "-", text).strip("-") or "all"
 
 
 def output_folder(out: Path, template: str, params: dict) -> Path:
@@ -345,13 +353,15 @@ def expand(base: dict, runs: Iterable[dict] = (), grid: dict | None = None) -> l
 
 
 def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebooks: list[Path],
-         template: str | None = None) -> list[ParamSet]:
+         template: str | None = None, skipped: list[str] | None = None) -> list[ParamSet]:
     """Validate and complete parameter sets before anything runs.
 
     ``seller_id`` empty means one set per account in the data folder; ``as_of`` empty means the
     day after the newest order (:func:`default_as_of`, computed once). Raises ParameterError
     (listing every problem, each naming its parameter) when any set is invalid, or when two sets
-    would write to the same folder.
+    would write to the same folder. With a ``skipped`` list, accounts whose folder names give
+    one report folder (``brand  ü`` and ``brand ü``) are left out and said there instead, so
+    the other accounts run.
     """
     out = Path(out)
     specs: dict[str, ParamSpec] = {}
@@ -365,21 +375,38 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
         where = f"parameter set {i}: " if len(param_sets) > 1 else ""
         raw = {"data_dir": str(data_dir), **raw}
         try:
+            # every mistake of the set at once: unknown names, then each value on its own
+            mistakes = []
             unknown = sorted(set(raw) - set(specs))
             if unknown:
-                raise ParameterError(f"unknown parameter(s) {unknown}; the notebooks take "
-                                     f"{sorted(n for n in specs if n not in RUNNER_ONLY)}")
+                mistakes.append(f"unknown parameter(s) {unknown}; the notebooks take "
+                                f"{sorted(n for n in specs if n not in RUNNER_ONLY)}")
             given = [n for n in raw if n in RUNNER_ONLY]
             if given:
-                raise ParameterError(f"parameter {given[0]!r} is set by the runner (use --out "
-                                     "and --out-template)")
-            p = {k: coerce(k, v, specs[k]) for k, v in raw.items()}
-            ddir = Path(p["data_dir"])
-            check_value("data_dir", p["data_dir"], specs["data_dir"])
-            p["data_dir"] = str(ddir.resolve())
+                mistakes.append(f"parameter {given[0]!r} is set by the runner (use --out "
+                                "and --out-template)")
+            p = {}
+            for k, v in raw.items():
+                if k in specs and k not in RUNNER_ONLY:
+                    try:
+                        p[k] = coerce(k, v, specs[k])
+                    except ParameterError as e:
+                        mistakes.append(str(e))
+            ddir = Path(p.get("data_dir", "."))
+            if "data_dir" in p:
+                try:
+                    check_value("data_dir", p["data_dir"], specs["data_dir"])
+                    p["data_dir"] = str(ddir.resolve())
+                except ParameterError as e:
+                    mistakes.append(str(e))
             for k, v in p.items():
                 if k not in ("data_dir", "as_of") or (k == "as_of" and v):
-                    check_value(k, v, specs[k], ddir)
+                    try:
+                        check_value(k, v, specs[k], ddir)
+                    except ParameterError as e:
+                        mistakes.append(str(e))
+            if mistakes:
+                raise ParameterError(f"\n{where}".join(mistakes))
             sellers = [p["seller_id"]] if p.get("seller_id") else accounts(ddir)
             if not sellers:
                 raise ParameterError(f"parameter 'data_dir': no account folders in "
@@ -400,16 +427,58 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
     if template is None:
         template = DEFAULT_TEMPLATE_MP if any(p["marketplaces"] for p in complete) \
             else DEFAULT_TEMPLATE
-    sets, seen = [], {}
-    for i, p in enumerate(complete):
-        folder = output_folder(out, template, p)
-        if folder in seen:
+    # folders compared case-blind: on macOS and Windows 'Brand' and 'brand' are one folder
+    folders = [output_folder(out, template, p) for p in complete]
+    by_folder: dict[str, list[int]] = {}
+    for i, f in enumerate(folders):
+        by_folder.setdefault(str(f).casefold(), []).append(i)
+    drop: set[int] = set()
+    for idx in by_folder.values():
+        if len(idx) < 2:
+            continue
+        sellers = {complete[i]["seller_id"] for i in idx}
+        slugs = {_slug(s).casefold() for s in sellers}
+        # only different account names that give one folder name are skipped; a template
+        # that lacks a field (every account into {as_of}) is the user's error
+        if skipped is None or len(sellers) < len(idx) or len(slugs) > 1:
             raise ParameterError(
-                f"out_template {template!r}: parameter sets {seen[folder] + 1} and {i + 1} would "
-                f"both write to {str(folder)!r}; add the field that tells them apart")
-        seen[folder] = i
-        sets.append(ParamSet(p, folder, i))
+                f"out_template {template!r}: parameter sets {idx[0] + 1} and {idx[1] + 1} would "
+                f"both write to {str(folders[idx[0]])!r}; add the field that tells them apart")
+        names = sorted(sellers)
+        skipped.append(f"accounts {', '.join(repr(n) for n in names)} would share the report "
+                       f"folder {str(folders[idx[0]])!r}: not run; rename one of the account "
+                       "folders (the other accounts run)")
+        drop.update(idx)
+    sets = []
+    for i, p in enumerate(complete):
+        if i not in drop:
+            sets.append(ParamSet(p, folders[i], len(sets)))
+    if not sets and skipped:
+        raise ParameterError("\n".join(skipped))
     return sets
+
+
+def as_of_warnings(sets: list[ParamSet]) -> list[str]:
+    """An as-of date far after an account's newest order or before its oldest
+    (:func:`postship_analysis.datafolder.warnings_table`): said before the run, since the
+    reports would otherwise run "ok" with every KPI ``no_data``. Reads the orders once per
+    data folder."""
+    from .. import datafolder
+
+    out: list[str] = []
+    by_dir: dict[str, list[ParamSet]] = {}
+    for ps in sets:
+        by_dir.setdefault(ps.params["data_dir"], []).append(ps)
+    for ddir, group in by_dir.items():
+        inputs = datafolder.load(ddir, tables=["orders"])
+        orders = inputs.table("orders")
+        for as_of in sorted({ps.params["as_of"] for ps in group}):
+            sellers = {ps.params["seller_id"] for ps in group if ps.params["as_of"] == as_of}
+            inputs.tables = {"orders": orders[orders["seller_id"].isin(sellers)]}
+            inputs.results, inputs.notes, inputs.files = [], [], []
+            w = datafolder.warnings_table(inputs, as_of=as_of)
+            out += [m for m in w["warning"] if m not in out]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -562,7 +631,8 @@ def input_files(data_dir: str, seller_id: str, marketplaces: str = "") -> list[d
             r.update(rows_read=int(a["rows_read"]), accepted=int(a["accepted"]),
                      rejected=int(a["rejected"]))
         elif f.report_type is None and not r["note"]:
-            r["note"] = "not recognised as a report (ignored)"
+            r["note"] = "not recognised as a report (ignored)" + (f": {f.note}" if f.note
+                                                                  else "")
         rows.append(r)
     return rows
 
