@@ -50,6 +50,7 @@ benchmark: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_read_orders.py
 	$(BIN)/python benchmarks/bench_forecast.py
 	$(BIN)/python benchmarks/bench_orders_to_restock.py
+	$(BIN)/python benchmarks/bench_recovery.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
