@@ -148,7 +148,8 @@ MIN_HISTORY_DAYS = 56
 #: history the forecaster sees before an origin (days; 26 weeks: the slowest level, alpha 0.02,
 #: keeps 2.6 % weight on its start)
 HISTORY_DAYS = 182
-#: slow SES grid: a level with a 3-14 week memory does not take a surge as the new level
+#: slow SES grid: a level with a 6-14 week memory ((2 - alpha) / alpha days) does not take a
+#: surge as the new level
 SES_GRID = (0.02, 0.05)
 #: the last days before a stockout whose deviation from the counterfactual may persist
 RUNUP_DAYS = 7
