@@ -78,12 +78,15 @@ if len(warns):  # a table: file names and values come from outside and are shown
 # %% [markdown]
 # ### Overlapping downloads
 #
-# When several files carry the same row (for example weekly *last 30 days* downloads), one copy is kept: the newest version where the report has one, else the newest file. The superseded copies are counted here.
+# When several files carry the same row (for example weekly *last 30 days* downloads), one copy is kept: the newest version where the report has one, else the newest file. A file's date is the report's own creation date where the file records it (Excel downloads), else the last day its data cover, else when the file was modified. Advertising downloads win whole days: the newest file covering a day supplies every row of that day at its report level (Amazon restates conversions after the click). The superseded copies are counted here, with the file that won them.
 
 # %%
 ov = inputs.overlaps
 display(ov if ov["superseded"].sum() else Markdown(
     f"No overlapping rows: {int(ov['rows_kept'].sum()):,} rows in {len(ov)} tables."))
+ovf = inputs.overlap_files
+if len(ovf) and ovf["superseded"].sum():
+    display(ovf[ovf["table"].isin(ovf.loc[ovf["superseded"] > 0, "table"])])
 
 # %% [markdown]
 # ## Quarantine

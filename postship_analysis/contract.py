@@ -402,7 +402,9 @@ _table(
     "spAdvertisedProduct, spSearchTerm) or Advertising console downloads (CSV/XLSX). One row "
     "per entity and day (or per start/end period where the file is not daily).",
     [
-        ("report_level", STR, "campaign, ad_group, advertised_product, targeting, search_term, placement"),
+        ("report_level", STR, "campaign, ad_group, advertised_product, targeting, search_term, "
+         "placement, or over_time (the console's Performance over time report: account totals "
+         "per day, no campaign)"),
         ("start_date", DATE, "first day covered by the row"),
         ("end_date", DATE, "last day covered (= start_date for daily rows)"),
         ("portfolio", STR, "portfolio name"),
@@ -427,7 +429,58 @@ _table(
         ("reported_ctr", FLOAT, "the file's own click-through rate, fraction"),
         ("reported_cpc", FLOAT, "the file's own cost per click"),
         ("reported_acos", FLOAT, "the file's own ACoS, fraction (<NA> where Amazon left it blank)"),
-        ("reported_roas", FLOAT, "the file's own ROAS"),
+        ("reported_roas", FLOAT, "the file's own ROAS (<NA> where spend is 0)"),
+        ("campaign_budget", FLOAT, "the campaign's daily budget where the report carries it "
+         "(console Campaign report Budget, API campaignBudgetAmount); <NA> elsewhere"),
+        ("campaign_state", STR, "the campaign's status where the report carries it (ENABLED, "
+         "PAUSED, ARCHIVED)"),
+        ("bidding_strategy", STR, "the campaign's bidding strategy where the report carries it "
+         "(Dynamic bids - down only, Dynamic bids - up and down, Fixed bid)"),
+    ],
+)
+_table(
+    "ad_entities",
+    "Sponsored Products entities from an Amazon Ads bulk-operations download (bulksheets 2.0, "
+    "'Sponsored Products Campaigns' sheet): one row per campaign, ad group, product ad, "
+    "keyword, product target, negative or bidding adjustment, with the ids an upload needs and "
+    "the current settings (bids, budgets, states, portfolio, end date, bidding strategy).",
+    [
+        ("entity", STR, "Campaign, Ad group, Product ad, Keyword, Negative keyword, Campaign "
+         "negative keyword, Product targeting, Negative product targeting, Bidding adjustment"),
+        ("campaign_id", STR, "bulksheet campaign id"),
+        ("ad_group_id", STR, "bulksheet ad group id"),
+        ("portfolio_id", STR, "portfolio id (campaign rows)"),
+        ("ad_id", STR, "product ad id"),
+        ("keyword_id", STR, "keyword id (keywords and negative keywords)"),
+        ("product_targeting_id", STR, "product targeting id (product targets, auto targeting "
+         "groups and negative product targets)"),
+        ("campaign_name", STR, "campaign name (Campaign Name, else Campaign Name "
+         "(Informational only))"),
+        ("ad_group_name", STR, "ad group name (Ad Group Name, else its informational copy)"),
+        ("portfolio_name", STR, "Portfolio Name (Informational only)"),
+        ("start_date", DATE, "campaign start date"),
+        ("end_date", DATE, "campaign end date (<NA>: runs indefinitely)"),
+        ("targeting_type", STR, "AUTO or MANUAL (campaign rows)"),
+        ("state", STR, "enabled, paused or archived (the row's own entity)"),
+        ("campaign_state", STR, "state of the row's campaign (Campaign State (Informational "
+         "only), or the campaign row's own state)"),
+        ("ad_group_state", STR, "state of the row's ad group"),
+        ("daily_budget", FLOAT, "campaign daily budget"),
+        ("sku", STR, "advertised SKU (product ads)"),
+        ("asin", STR, "advertised ASIN (product ads)"),
+        ("ad_group_default_bid", FLOAT, "the ad group's default bid (on ad group rows; on the "
+         "ad group's children from the informational copy)"),
+        ("bid", FLOAT, "keyword / product target bid (<NA>: the ad group default bid applies)"),
+        ("keyword_text", STR, "keyword text"),
+        ("match_type", STR, "exact, phrase, broad; negativeExact, negativePhrase for negatives"),
+        ("bidding_strategy", STR, "Dynamic bids - down only, Dynamic bids - up and down, "
+         "Fixed bid (campaign rows)"),
+        ("placement", STR, "placement of a bidding adjustment"),
+        ("percentage", FLOAT, "bidding adjustment percentage"),
+        ("product_targeting_expression", STR, "e.g. close-match, asin=\"B0...\", "
+         "category=\"...\""),
+        ("resolved_expression", STR, "Resolved Product Targeting Expression (Informational "
+         "only)"),
     ],
 )
 _table(
@@ -538,7 +591,9 @@ _table(
 _table(
     "unit_costs",
     "Seller-provided unit economics per SKU (our CSV: sku, marketplace, currency, price, cogs, "
-    "fba-fee, referral-fee-pct, other-cost-per-unit).",
+    "fba-fee, referral-fee-pct, other-cost-per-unit, and optionally asin and vat-rate). The "
+    "price is the selling price as listed on Amazon (VAT/GST included where the marketplace's "
+    "prices include it); costs are net of any VAT you reclaim.",
     [
         ("sku", STR, "seller SKU"),
         ("currency", STR, "currency"),
@@ -547,6 +602,9 @@ _table(
         ("fba_fee", FLOAT, "fulfilment fee per unit (0 for seller-fulfilled)"),
         ("referral_fee_pct", FLOAT, "referral fee as a fraction of price"),
         ("other_cost", FLOAT, "other variable cost per unit (packaging, inbound freight...)"),
+        ("asin", STR, "ASIN of the SKU (optional; joins ASIN-only ad reports to the SKU)"),
+        ("vat_rate", FLOAT, "VAT / GST rate included in the price, fraction (optional; blank: "
+         "the marketplace's standard rate, postship_analysis.vat)"),
     ],
 )
 _table(

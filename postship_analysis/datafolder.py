@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import contract, readers
@@ -179,6 +180,9 @@ class Inputs:
     overlaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: what the loader did across files that a reader alone cannot say (plain sentences)
     notes: list[str] = field(default_factory=list)
+    #: per file of a table read from several files: how recent it is (and on what basis), its
+    #: rows, how many a newer file superseded and which file won them
+    overlap_files: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def table(self, name: str) -> pd.DataFrame:
         """Rows of a canonical table (an empty table with the right columns if absent)."""
@@ -253,12 +257,23 @@ def load(
         inputs.results.append(res)
         inputs._read_files.append(f)
         by_table.setdefault(res.table, []).append(res)
-    overlap_rows = []
+    overlap_rows, file_rows = [], []
     for table, results in by_table.items():
-        data, superseded = resolve_overlaps(table, [r.data for r in results])
+        recency = [file_recency(r.path, r.data, table) for r in results]
+        data, per_file, won_by = resolve_overlaps_by_file(
+            table, [r.data for r in results], [k for k, _ in recency])
+        superseded = int(sum(per_file))
         overlap_rows.append({"table": table, "files": len(results),
                              "rows_stacked": sum(len(r.data) for r in results),
                              "superseded": superseded, "rows_kept": len(data)})
+        if len(results) > 1:
+            for i, r in enumerate(results):
+                file_rows.append({
+                    "table": table, "file": _rel(r.path, root), "recency": recency[i][1],
+                    "rows": len(r.data), "superseded": int(per_file[i]),
+                    "kept": len(r.data) - int(per_file[i]),
+                    "superseded_by": ", ".join(_rel(results[j].path, root)
+                                               for j in won_by[i])})
         if wanted_mp and "marketplace" in data:
             data = data[data["marketplace"].isin(wanted_mp)].reset_index(drop=True)
         inputs.tables[table] = data
@@ -274,6 +289,8 @@ def load(
                 f"{n:,} order-level ship-by row(s) (no order-item-id) were matched to their "
                 "items' shipment confirmations: such an order has shipped when its last item "
                 "has")
+    inputs.overlap_files = pd.DataFrame(file_rows, columns=[
+        "table", "file", "recency", "rows", "superseded", "kept", "superseded_by"])
     qs = [r.quarantine for r in inputs.results if len(r.quarantine)]
     inputs.quarantine = (pd.concat(qs, ignore_index=True) if qs
                          else readers.core.empty_quarantine())
@@ -299,6 +316,8 @@ OVERLAP_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "ads": (("report_level", "start_date", "end_date", "campaign_name", "campaign_id",
              "ad_group_name", "targeting", "match_type", "search_term", "advertised_sku",
              "advertised_asin", "placement", "attribution_days"), None),
+    "ad_entities": (("entity", "campaign_id", "ad_group_id", "ad_id", "keyword_id",
+                     "product_targeting_id", "placement"), None),
     "sales_traffic": (("report_date", "parent_asin", "child_asin", "sku"), None),
     "account_health": (("marketplace_id", "metric", "fulfillment_channel", "window_from",
                         "window_to"), None),
@@ -313,43 +332,164 @@ OVERLAP_KEYS: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 
-def resolve_overlaps(table: str, frames: Sequence[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+def _rel(path, root: Path) -> str:
+    p = Path(path)
+    return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
+
+
+def workbook_created(path: str | Path) -> pd.Timestamp | None:
+    """The creation time an XLSX workbook records (``docProps/core.xml`` ``dcterms:created``,
+    UTC, naive): for Advertising-console downloads that is when Amazon generated the report
+    (``dc:creator`` Apache POI), which survives copying and renaming; a later ``modified``
+    stamp is the user's own edit and is not used. ``None`` for other files."""
+    import re
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("docProps/core.xml").decode("utf-8", errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return None
+    m = re.search(r"<dcterms:created[^>]*>([^<]+)</dcterms:created>", xml)
+    if not m:
+        return None
+    try:
+        ts = pd.Timestamp(m.group(1).strip())
+    except ValueError:
+        return None
+    return (ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo else ts)
+
+
+def file_recency(path: str | Path, data: pd.DataFrame, table: str
+                 ) -> tuple[tuple, str]:
+    """How recent a download is, to decide which of two overlapping files wins.
+
+    In order of preference: the report's own creation date recorded in the file (an XLSX
+    workbook's creation time, :func:`workbook_created`); else the day after the last day its
+    rows cover (a download cannot be older than its data); else the file's modification time.
+    Returns a sort key (larger = newer; ties broken by modification time, then path) and a
+    sentence saying what the date is, for the data overview.
+    """
+    from .overview import DATE_COLUMN, local_days
+
+    path = Path(path)
+    try:
+        mtime = pd.Timestamp(path.stat().st_mtime, unit="s")
+    except OSError:
+        mtime = pd.Timestamp(0)
+    created = workbook_created(path) if path.suffix.lower() in (".xlsx", ".xlsm") else None
+    end = pd.NaT
+    col = "end_date" if table == "ads" else DATE_COLUMN.get(table)
+    if created is None and col and col in data.columns and data[col].notna().any():
+        end = (data[col].max() if table == "ads"
+               else local_days(data[data[col].notna()], col).max())
+    if created is not None:
+        when, basis = created, f"report created {created:%Y-%m-%d %H:%M} UTC (in the workbook)"
+    elif pd.notna(end):
+        when, basis = end + pd.Timedelta(days=1), f"data up to {end:%Y-%m-%d}"
+    else:
+        when, basis = mtime, f"file modified {mtime:%Y-%m-%d %H:%M} UTC"
+    return (when, mtime, str(path)), basis
+
+
+def resolve_overlaps(table: str, frames: Sequence[pd.DataFrame],
+                     recency: Sequence | None = None) -> tuple[pd.DataFrame, int]:
+    """Stack the same table from several files, keeping one copy of what several files carry
+    (overlapping downloads). Returns the stacked table and the number of superseded rows
+    (reported, never silent). See :func:`resolve_overlaps_by_file`."""
+    data, per_file, _ = resolve_overlaps_by_file(table, frames, recency)
+    return data, int(sum(per_file))
+
+
+def resolve_overlaps_by_file(table: str, frames: Sequence[pd.DataFrame],
+                             recency: Sequence | None = None
+                             ) -> tuple[pd.DataFrame, list[int], list[list[int]]]:
     """Stack the same table from several files, keeping one copy of rows that several files
     carry (overlapping downloads, e.g. weekly "last 30 days" All Orders files).
 
-    Rows are the same when they agree on the table's key (:data:`OVERLAP_KEYS`, always within
-    ``seller_id`` and ``marketplace``). For each key the copy from one file wins: the one with
-    the newest version column where the table has one (orders: ``last-updated-date``), else the
-    file that sorts last by path (Amazon's download names are increasing report ids, so that is
-    the newest download; re-downloaded ad reports carry restated conversions). Rows repeated
-    *within* one file are not touched here (the reader already quarantined exact duplicates).
+    ``recency`` gives each frame's sort key (:func:`file_recency`; larger = newer); without it
+    later frames count as newer.
 
-    Returns the stacked table and the number of superseded rows (reported, never silent).
+    * Most tables: rows are the same when they agree on the table's key (:data:`OVERLAP_KEYS`,
+      always within ``seller_id`` and ``marketplace``). For each key the copy from one file
+      wins: the one with the newest version column where the table has one (orders:
+      ``last-updated-date``), else the newest file.
+    * ``ads``: a download is a complete account-wide picture of the days it covers, at one
+      report level, and Amazon restates conversions for days after a click, so the newest file
+      wins *every day it covers*: within seller, marketplace, report level and attribution
+      window, a row of an older file whose days overlap the range of a newer file (its first to
+      last day) is superseded, whatever its key. Matching rows by key would add an older
+      file's daily row to a newer file's multi-day row for the same term (the US 2022
+      real-data folder: 4 orders counted twice).
+
+    Rows repeated *within* one file are not touched here (the reader already quarantined exact
+    duplicates). Returns the stacked table, the number of superseded rows per input frame and,
+    per frame, the frames that won its superseded rows.
     """
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return contract.empty(table), 0
-    if len(frames) == 1:
-        return frames[0].reset_index(drop=True), 0
-    stacked = pd.concat([f.assign(_file=i) for i, f in enumerate(frames)], ignore_index=True)
-    key_cols, version = OVERLAP_KEYS.get(table, ((), None))
-    key = ["seller_id", "marketplace"] + [k for k in key_cols if k in stacked.columns]
-    if len(key) == 2:
-        return stacked.drop(columns="_file"), 0
-    k = stacked[key].astype("string").fillna("\x00")
-    # files that carry each key
-    per_file = k.assign(_file=stacked["_file"])
-    if version and version in stacked.columns:
-        per_file = per_file.assign(_v=stacked[version])
-        best = (per_file.sort_values(["_v", "_file"], na_position="first", kind="stable")
-                .drop_duplicates(key, keep="last"))
+    n_in = len(frames)
+    per_file = [0] * n_in
+    won_by: list[list[int]] = [[] for _ in range(n_in)]
+    idx = [i for i, f in enumerate(frames) if len(f)]
+    if not idx:
+        return contract.empty(table), per_file, won_by
+    if len(idx) == 1:
+        return frames[idx[0]].reset_index(drop=True), per_file, won_by
+    rank_of = {}
+    order = sorted(idx, key=(lambda i: recency[i]) if recency is not None else (lambda i: i))
+    for r, i in enumerate(order):
+        rank_of[i] = r  # 0 = oldest
+    stacked = pd.concat([frames[i].assign(_file=i, _rank=rank_of[i]) for i in idx],
+                        ignore_index=True)
+    winner_file = np.full(len(stacked), -1, dtype=np.int64)  # -1: kept
+    if table == "ads":
+        winner_file = _ads_coverage_winners(stacked)
     else:
-        best = per_file.sort_values("_file", kind="stable").drop_duplicates(key, keep="last")
-    winner = k.merge(best[key + ["_file"]].rename(columns={"_file": "_win"}), on=key,
-                     how="left")["_win"].to_numpy()
-    keep = stacked["_file"].to_numpy() == winner
-    out = stacked.loc[keep].drop(columns="_file").reset_index(drop=True)
-    return contract.conform(out, table), int((~keep).sum())
+        key_cols, version = OVERLAP_KEYS.get(table, ((), None))
+        key = ["seller_id", "marketplace"] + [k for k in key_cols if k in stacked.columns]
+        if len(key) > 2:
+            k = stacked[key].astype("string").fillna("\x00")
+            per = k.assign(_file=stacked["_file"], _rank=stacked["_rank"])
+            sort = ["_rank"]
+            if version and version in stacked.columns:
+                per = per.assign(_v=stacked[version])
+                sort = ["_v", "_rank"]
+            best = (per.sort_values(sort, na_position="first", kind="stable")
+                    .drop_duplicates(key, keep="last"))
+            win = k.merge(best[key + ["_file"]].rename(columns={"_file": "_win"}), on=key,
+                          how="left")["_win"].to_numpy()
+            lost = stacked["_file"].to_numpy() != win
+            winner_file = np.where(lost, win, -1)
+    keep = winner_file < 0
+    files = stacked["_file"].to_numpy()
+    for i in idx:
+        mine = (files == i) & ~keep
+        per_file[i] = int(mine.sum())
+        won_by[i] = sorted({int(w) for w in winner_file[mine]})
+    out = stacked.loc[keep].drop(columns=["_file", "_rank"]).reset_index(drop=True)
+    return contract.conform(out, table), per_file, won_by
+
+
+def _ads_coverage_winners(stacked: pd.DataFrame) -> np.ndarray:
+    """For each ads row: the file that supersedes it (the newest file whose date range, at
+    the same seller, marketplace, report level and attribution window, overlaps the row's
+    days), or -1 when no newer file covers any of its days."""
+    win = np.full(len(stacked), -1, dtype=np.int64)
+    grp = ["seller_id", "marketplace", "report_level", "attribution_days"]
+    for _, g in stacked.groupby(grp, dropna=False, sort=False):
+        if g["_file"].nunique() < 2:
+            continue
+        ranges = (g.groupby("_file").agg(first=("start_date", "min"), last=("end_date", "max"),
+                                         rank=("_rank", "first"))
+                  .sort_values("rank", ascending=False))
+        s = g["start_date"].to_numpy()
+        e = g["end_date"].to_numpy()
+        r = g["_rank"].to_numpy()
+        w = np.full(len(g), -1, dtype=np.int64)
+        for f, row in ranges.iterrows():  # newest first: the first newer file to cover wins
+            hit = (w < 0) & (r < row["rank"]) & (s <= row["last"]) & (e >= row["first"])
+            w[hit] = int(f)
+        win[stacked.index.get_indexer(g.index)] = w
+    return win
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,7 +517,8 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Customer experience: Request a Review list": (("orders", "order_promises"),
                                                    ("review_requests", "returns", "claims")),
     "Inventory and restock": (("orders",), ("inventory_snapshots", "inventory_ledger", "restock")),
-    "Advertising": (("ads",), ("unit_costs", "sales_traffic")),
+    "Advertising": (("ads",), ("unit_costs", "ad_entities", "sales_traffic",
+                               "inventory_snapshots", "orders")),
 }
 
 
@@ -545,6 +686,9 @@ DOWNLOAD_GUIDE: dict[str, str] = {
     "returns": "weekly",
     "ads": "weekly, daily rows; re-download the last 14 days each time (Amazon restates "
            "attributed conversions for days after the click)",
+    "ad_entities": "whenever you act on the advertising report: the recommendations become an "
+                   "uploadable bulk file only with a fresh download (its ids, current bids, "
+                   "budgets and states)",
     "sales_traffic": "weekly (by date) and monthly (by child ASIN)",
     "account_health": "weekly",
     "buyer_messages": "weekly, from your helpdesk tool (no Amazon export exists)",

@@ -501,6 +501,8 @@ class World:
     sessions: np.ndarray = None
     buybox: np.ndarray = None
     input_defects: list = field(default_factory=list)  # planted bad input rows (truth)
+    ads_budgets: dict = field(default_factory=dict)     # marketplace -> campaign -> budget
+    bulk: dict = field(default_factory=dict)            # marketplace -> bulk download rows
 
 
 def _multipliers():
@@ -2245,6 +2247,7 @@ def write_ads(w: World, root: Path):
         key_c = t.groupby("campaign", sort=True).ngroup().to_numpy()
         camps = t.groupby(key_c).first()
         budgets = np.round(rng.uniform(10, 60, len(camps))).astype(int)
+        w.ads_budgets[mp] = dict(zip(camps["campaign"], budgets.tolist(), strict=True))
         recs = []
         for j in range(len(camps)):
             sel = key_c == j
@@ -2270,6 +2273,155 @@ def write_ads(w: World, root: Path):
         payload = json.dumps(recs, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         write_gz(root / mp / "spCampaigns.json.gz", payload)
         w.ads[mp] = t
+
+
+#: the Sponsored Products sheet of a bulk-operations download as Amazon writes it (bulksheets
+#: 2.0: the upload columns with informational copies, then the date range's metrics)
+BULK_DOWNLOAD = [
+    "Product", "Entity", "Operation", "Campaign ID", "Ad Group ID", "Portfolio ID", "Ad ID",
+    "Keyword ID", "Product Targeting ID", "Campaign Name", "Ad Group Name",
+    "Campaign Name (Informational only)", "Ad Group Name (Informational only)",
+    "Portfolio Name (Informational only)", "Start Date", "End Date", "Targeting Type", "State",
+    "Campaign State (Informational only)", "Ad Group State (Informational only)",
+    "Daily Budget", "SKU", "ASIN (Informational only)",
+    "Eligibility Status (Informational only)", "Reason for Ineligibility (Informational only)",
+    "Ad Group Default Bid", "Ad Group Default Bid (Informational only)", "Bid", "Keyword Text",
+    "Native Language Keyword", "Native Language Locale", "Match Type", "Bidding Strategy",
+    "Placement", "Percentage", "Product Targeting Expression",
+    "Resolved Product Targeting Expression (Informational only)", "Impressions", "Clicks",
+    "Click-through Rate", "Spend", "Sales", "Orders", "Units", "Conversion Rate", "ACOS", "CPC",
+    "ROAS"]
+#: when the sample's bulk download was "created" (written into the workbook's properties)
+BULK_CREATED = "2026-11-01T07:30:00Z"
+
+
+def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], created: str) -> None:
+    """An XLSX with the given sheets whose bytes depend only on the content: fixed zip entry
+    times and the workbook's created / modified stamps set to ``created`` (openpyxl would
+    write the current time)."""
+    import re
+    import zipfile
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, sheet_name=name, index=False)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(src.namelist()):
+            data = src.read(name)
+            if name == "docProps/core.xml":
+                text = data.decode("utf-8")
+                for tag in ("created", "modified"):
+                    text = re.sub(rf"(<dcterms:{tag}[^>]*>)[^<]*(</dcterms:{tag}>)",
+                                  rf"\g<1>{created}\g<2>", text)
+                data = text.encode("utf-8")
+            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(out.getvalue())
+
+
+def write_bulk_download(w: World, root: Path):
+    """The advertiser's bulk-operations download per marketplace (``Bulk operations
+    <MP>.xlsx``: sheets Portfolios, Sponsored Products Campaigns, Sponsored Brands Campaigns),
+    with the ids of the campaigns, ad groups, product ads, keywords and product targets of the
+    ads reports, their current bids (above the average CPC: bids are ceilings), daily budgets
+    (those of spCampaigns), bidding strategies, one campaign in a portfolio with an end date,
+    and one keyword the seller paused. Its own RNG stream, so nothing else changes."""
+    rng = np.random.default_rng([w.seed, 11])
+    for mp in MPS:
+        t = w.ads[mp]
+        SP = "Sponsored Products"
+        rows = []
+        camps = t.drop_duplicates("campaign").sort_values("campaign")
+        strategies = ["Dynamic bids - down only", "Dynamic bids - up and down", "Fixed bid"]
+        for k, (_, c) in enumerate(camps.iterrows()):
+            in_pf = k == 0
+            rows.append({"Entity": "Campaign", "Campaign ID": c["campaign_id"],
+                         "Portfolio ID": "98765" + ("1" if mp == "US" else "2") if in_pf else "",
+                         "Campaign Name": c["campaign"],
+                         "Campaign Name (Informational only)": c["campaign"],
+                         "Portfolio Name (Informational only)": "Core range" if in_pf else "",
+                         "Start Date": "20260315", "End Date": "20270331" if in_pf else "",
+                         "Targeting Type": "AUTO" if c["kind"] == "auto" else "MANUAL",
+                         "State": "enabled", "Campaign State (Informational only)": "enabled",
+                         "Daily Budget": w.ads_budgets[mp][c["campaign"]],
+                         "Bidding Strategy": strategies[k % 3]})
+            rows.append({"Entity": "Bidding Adjustment", "Campaign ID": c["campaign_id"],
+                         "Campaign Name (Informational only)": c["campaign"],
+                         "Bidding Strategy": strategies[k % 3],
+                         "Placement": "Placement Top", "Percentage": 20})
+        groups = t.drop_duplicates(["campaign", "ad_group"])
+        defaults = {}
+        for _, g in groups.iterrows():
+            cpc = float(t.loc[(t["campaign"] == g["campaign"]) & (t["ad_group"] == g["ad_group"]),
+                              "cpc"].median())
+            bid = round(cpc * float(rng.uniform(1.1, 1.4)), 2)
+            defaults[(g["campaign"], g["ad_group"])] = bid
+            rows.append({"Entity": "Ad Group", "Campaign ID": g["campaign_id"],
+                         "Ad Group ID": g["ad_group_id"], "Ad Group Name": g["ad_group"],
+                         "Campaign Name (Informational only)": g["campaign"],
+                         "Ad Group Name (Informational only)": g["ad_group"],
+                         "State": "enabled", "Campaign State (Informational only)": "enabled",
+                         "Ad Group State (Informational only)": "enabled",
+                         "Ad Group Default Bid": bid,
+                         "Ad Group Default Bid (Informational only)": bid})
+        ads_ = t.drop_duplicates(["campaign", "ad_group", "pair"])
+        for _, a in ads_.iterrows():
+            p = int(a["pair"])
+            rows.append({"Entity": "Product Ad", "Campaign ID": a["campaign_id"],
+                         "Ad Group ID": a["ad_group_id"], "Ad ID": a["adid"],
+                         "Campaign Name (Informational only)": a["campaign"],
+                         "Ad Group Name (Informational only)": a["ad_group"],
+                         "State": "enabled", "Campaign State (Informational only)": "enabled",
+                         "Ad Group State (Informational only)": "enabled",
+                         "SKU": w.pairs["sku"].iat[p],
+                         "ASIN (Informational only)": w.pairs["asin"].iat[p],
+                         "Eligibility Status (Informational only)": "Eligible"})
+        targets = t.drop_duplicates(["campaign", "ad_group", "targeting", "match"])
+        tids = ["4" + x[1:] for x in _unique_numbers(rng, len(targets), 15)]
+        paused_done = False
+        for (_, g), tid in zip(targets.iterrows(), tids, strict=True):
+            cpc = float(t.loc[(t["campaign"] == g["campaign"]) & (t["ad_group"] == g["ad_group"])
+                              & (t["targeting"] == g["targeting"]), "cpc"].mean())
+            kw = g["match"] in ("EXACT", "BROAD", "PHRASE")
+            own_bid = kw or rng.random() < 0.5  # auto targets may inherit the default bid
+            state = "enabled"
+            if kw and g["match"] == "EXACT" and not paused_done:
+                state, paused_done = "paused", True  # the seller paused this keyword
+            base = {"Campaign ID": g["campaign_id"], "Ad Group ID": g["ad_group_id"],
+                    "Campaign Name (Informational only)": g["campaign"],
+                    "Ad Group Name (Informational only)": g["ad_group"], "State": state,
+                    "Campaign State (Informational only)": "enabled",
+                    "Ad Group State (Informational only)": "enabled",
+                    "Ad Group Default Bid (Informational only)": defaults[(g["campaign"],
+                                                                          g["ad_group"])],
+                    "Bid": round(cpc * float(rng.uniform(1.15, 1.5)), 2) if own_bid else ""}
+            if kw:
+                rows.append({**base, "Entity": "Keyword", "Keyword ID": tid,
+                             "Keyword Text": g["targeting"], "Match Type": g["match"].lower()})
+            else:
+                rows.append({**base, "Entity": "Product Targeting", "Product Targeting ID": tid,
+                             "Product Targeting Expression": g["targeting"],
+                             "Resolved Product Targeting Expression (Informational only)":
+                                 g["targeting"]})
+        sheet = pd.DataFrame(rows).reindex(columns=BULK_DOWNLOAD).astype(object).fillna("")
+        sheet["Product"] = SP
+        w.bulk[mp] = sheet
+        portfolios = pd.DataFrame({"Product": ["Portfolio"], "Entity": ["Portfolio"],
+                                   "Operation": [""], "Portfolio ID": [
+                                       "98765" + ("1" if mp == "US" else "2")],
+                                   "Portfolio Name": ["Core range"], "Budget Amount": [""],
+                                   "State": ["enabled"]})
+        sb = pd.DataFrame(columns=["Product", "Entity", "Operation", "Campaign ID",
+                                   "Portfolio ID", "Campaign Name", "Start Date", "End Date",
+                                   "State", "Budget Type", "Budget", "Bid Optimization", "Bid",
+                                   "Keyword Text", "Match Type"])
+        write_xlsx(root / mp / f"Bulk operations {mp}.xlsx",
+                   {"Portfolios": portfolios, "Sponsored Products Campaigns": sheet,
+                    "Sponsored Brands Campaigns": sb}, BULK_CREATED)
 
 
 def _daily_sales(w: World, mp: str):
@@ -3093,6 +3245,7 @@ DD.MM.YYYY or DD/MM/YYYY); orders 2025-05-01 .. 2026-10-31 (marketplace-local); 
 | `FBA customer returns.txt` | GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA (tab, 13 columns) | customer-comments empty |
 | `Returns Report.txt` | GET_FLAT_FILE_RETURNS_DATA_BY_RETURN_DATE (tab, 33 columns) | seller-fulfilled returns; dates YYYY-MM-DD |
 | `Sponsored Products Search term report.csv` | Ads console search term report (comma, daily `Date`) | 2026-08-01 .. 2026-10-31; trailing spaces in `7 Day Total Sales ` etc.; US `$1,234.56`, `12.34%`, dates `Oct 01, 2026`; DE `1.234,56 €`, `12,34%`, dates `01.10.2026`; ACOS blank without sales |
+| `Bulk operations <MP>.xlsx` | Amazon Ads bulk-operations download (bulksheets 2.0), sheets Portfolios, Sponsored Products Campaigns, Sponsored Brands Campaigns | ids of every campaign, ad group, product ad, keyword and product target of the ads reports; current bids (above the average CPC), daily budgets (those of spCampaigns), bidding strategies; the first campaign is in a portfolio with an end date; one exact keyword is paused by the seller |
 | `spAdvertisedProduct.json.gz`, `spCampaigns.json.gz` | Ads API v3 reports (gzipped JSON list) | daily rows, same period; `acosClicks7d` is a ratio |
 | `BusinessReport-by-child.csv` | Business Report "Detail Page Sales and Traffic By Child Item" (comma, UTF-8 BOM) | October 2026; money and percentages as strings |
 | `sales-and-traffic.json` | GET_SALES_AND_TRAFFIC_REPORT | DAY granularity, whole period; CHILD ASINs; money `{amount, currencyCode}`, percentages 0-100; cancelled lines excluded from ordered sales |
@@ -3170,6 +3323,7 @@ def generate(out, truth, seed: int = DEFAULT_SEED) -> World:
     check_ledger(w)
     write_returns(w, root)
     write_ads(w, root)
+    write_bulk_download(w, root)
     write_business_reports(w, root)
     write_seller_performance(w, root)
     write_buyer_messages(w, root)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -163,3 +165,83 @@ def test_check_data_dates_are_marketplace_local_days(tmp_path):
     # 05:00 UTC on 3 Oct is 22:00 on 2 Oct in Los Angeles (PDT, UTC-7); 06:59 UTC on 5 Oct is
     # 23:59 on 4 Oct
     assert (found["from"], found["to"]) == ("2026-10-02", "2026-10-04")
+
+
+ST_COLS = ["Date", "Currency", "Campaign Name", "Ad Group Name", "Targeting", "Match Type",
+           "Customer Search Term", "Impressions", "Clicks", "Spend", "7 Day Total Sales ",
+           "7 Day Total Orders (#)", "7 Day Total Units (#)"]
+
+
+def _st_xlsx(path, rows, created):
+    from postship_analysis.sample import write_xlsx
+
+    df = pd.DataFrame(rows, columns=ST_COLS)
+    write_xlsx(path, {"Search term report": df}, created)
+
+
+def test_ads_overlap_newer_report_wins_whole_days_whatever_the_file_names(tmp_path):
+    """Two search-term downloads of the same days: 'a.xlsx' was created later (restated
+    conversions) than 'b.xlsx', whose name sorts last. The newer one wins every day it covers,
+    including a term only the older file has on that day; days only the older file covers
+    are kept from it. The overview table says which file won and why."""
+    us = tmp_path / "exports" / "acme" / "US"
+    day1, day2, day3 = "2026-10-01", "2026-10-02", "2026-10-03"
+    row = lambda d, term, clicks, spend, sales, orders: [  # noqa: E731
+        d, "USD", "C", "G", "kw", "BROAD", term, 100, clicks, spend, sales, orders, orders]
+    # newer download: days 2-3, conversions settled
+    _st_xlsx(us / "a.xlsx", [row(day2, "mug", 4, 2.0, 30.0, 2), row(day3, "mug", 1, 0.5, 0, 0)],
+             "2026-10-10T08:00:00Z")
+    # older download: days 1-2 (day 2 provisional: 1 order), plus a term on day 2
+    _st_xlsx(us / "b.xlsx", [row(day1, "mug", 2, 1.0, 15.0, 1), row(day2, "mug", 4, 2.0, 15.0, 1),
+                             row(day2, "cup", 1, 0.4, 0, 0)], "2026-10-03T08:00:00Z")
+    inputs = datafolder.load(tmp_path / "exports")
+    ads = inputs.table("ads")
+    # kept: day 1 from b, days 2 and 3 from a
+    assert ads["orders"].sum() == 1 + 2 + 0
+    assert ads["spend"].sum() == pytest.approx(1.0 + 2.0 + 0.5)
+    assert sorted(ads["start_date"].dt.strftime("%d")) == ["01", "02", "03"]
+    f = inputs.overlap_files.set_index("file")
+    b, a = f.loc["acme/US/b.xlsx"], f.loc["acme/US/a.xlsx"]
+    assert (b["rows"], b["superseded"], b["kept"]) == (3, 2, 1)
+    assert b["superseded_by"] == "acme/US/a.xlsx" and a["superseded"] == 0
+    assert "2026-10-10 08:00" in a["recency"] and "created" in a["recency"]
+
+
+def test_file_recency_falls_back_to_data_end_then_mtime(tmp_path):
+    import os
+
+    p = tmp_path / "x.csv"
+    p.write_text("x\n")
+    os.utime(p, (1_700_000_000, 1_700_000_000))
+    data = pd.DataFrame({"end_date": pd.to_datetime(["2026-10-01", "2026-10-05"])})
+    (when, _, _), basis = datafolder.file_recency(p, data, "ads")
+    assert when == pd.Timestamp("2026-10-06") and basis == "data up to 2026-10-05"
+    (when, _, _), basis = datafolder.file_recency(p, data.iloc[:0], "ads")
+    assert when == pd.Timestamp(1_700_000_000, unit="s") and basis.startswith("file modified")
+
+
+def test_real_us_2022_overlapping_downloads_keep_the_newer_workbook():
+    """US 2022 (PROVENANCE.md): 'report2' (created 2022-08-02) covers 2022-08-01 only; the main
+    file (created 2022-08-16) covers 07-17..08-15 with multi-day rows that already include
+    08-01. The newer file wins: totals are the main file's own raw columns."""
+    from conftest import realdata
+
+    folder = realdata("amazon-ads-exports", "us-2022_mannyvv")
+    raw = pd.read_excel(folder / "Sponsored Products Search term report.xlsx")
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        us = Path(tmp) / "seller" / "US"
+        us.mkdir(parents=True)
+        for p in folder.glob("*.xlsx"):
+            shutil.copy(p, us / p.name)
+        inputs = datafolder.load(tmp)
+    ads = inputs.table("ads")
+    assert len(ads) == len(raw)
+    assert ads["orders"].sum() == raw["7 Day Total Orders (#)"].sum()
+    assert ads["spend"].sum() == pytest.approx(raw["Spend"].sum(), abs=1e-6)
+    f = inputs.overlap_files.set_index("file")
+    loser = f.loc["seller/US/Sponsored Products Search term report2.xlsx"]
+    assert loser["superseded"] == loser["rows"] == 50
+    assert loser["superseded_by"] == "seller/US/Sponsored Products Search term report.xlsx"

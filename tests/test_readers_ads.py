@@ -426,13 +426,10 @@ def test_real_reported_rates_match_recomputed(name):
         diff = (d[rep][both] - rc[col][both]).abs()
         assert (diff <= tol[col] * rc[col][both].abs().clip(lower=1)).all(), (col, diff.max())
         checked += int(both.sum())
-        # where Amazon gives a rate the denominator is non-zero, except in the campaign CSV,
-        # which writes "Rs.0.0" CPC for 0 clicks and "0.00%" ACoS for 0 sales
+        # a rate over a zero denominator is undefined: <NA>, even where the campaign CSV
+        # writes "Rs.0.0" CPC for 0 clicks and "0.00%" ACoS for 0 sales
         rep_only = d[rep].notna() & rc[col].isna()
-        if csv_file:
-            assert (d.loc[rep_only, rep] == 0).all()
-        else:
-            assert not rep_only.any(), col
+        assert not rep_only.any(), col
     assert checked > 0
     # Amazon leaves ACoS blank exactly where sales are 0 (xlsx files)
     if not csv_file and d["reported_acos"].notna().any():
@@ -473,3 +470,37 @@ def test_real_match_type_dash_is_na():
     raw = pd.read_excel(path, dtype=object)
     assert r.data["match_type"].isna().sum() == int((raw["Match Type"] == "-").sum())
     assert set(r.data["match_type"].dropna()) <= {"BROAD", "PHRASE", "EXACT"}
+
+
+def test_real_in_campaign_csv_zero_written_for_undefined_is_na():
+    """The IN Campaign CSV writes "0.00%" ACoS where sales are "Rs.0.0" and "Rs.0.0" CPC
+    where clicks are 0: counted from the raw text, every one is <NA> after reading, and the
+    reader says how many it changed."""
+    path = realdata(*ADS_DIR, "in-2020-02_umairnsr87", "Sponsored Products Campaign report.csv")
+    raw = pd.read_csv(path, dtype=str)
+    no_sales = raw["14 Day Total Sales (₹)"].str.strip() == "Rs.0.0"
+    zero_acos = (raw["Total Advertising Cost of Sales (ACoS)"].str.strip() == "0.00%") & no_sales
+    no_clicks = raw["Clicks"].astype(int) == 0
+    r = ads.read_ads_console(path)
+    d = r.data
+    assert zero_acos.sum() > 0 and no_clicks.sum() > 0
+    assert d["reported_acos"].isna().sum() == int(no_sales.sum())
+    assert d["reported_cpc"].isna().sum() == int(no_clicks.sum())
+    assert any(f"reported_acos: {int(zero_acos.sum())} value(s)" in w for w in r.warnings)
+    # the Campaign report has no units column: undefined, not 0
+    assert d["units"].isna().all() and d["sales"].notna().all()
+    # and its settings columns are read: the budget of the first row is Rs.1000.0
+    assert d["campaign_budget"].iloc[0] == 1000.0
+    assert d["campaign_state"].iloc[0] == "ENABLED"
+    assert d["bidding_strategy"].iloc[0] == "Dynamic bids - up and down"
+
+
+def test_real_performance_over_time_is_its_own_level():
+    """The Performance over time report (Date, Clicks, CPC, Spend) holds account totals per
+    day: level over_time, no campaign, sales and orders undefined."""
+    path = realdata(*ADS_DIR, "in-2020-02_umairnsr87",
+                    "Sponsored Products Performance Over Time report (2).xlsx")
+    d = ads.read_ads_console(path).data
+    assert (d["report_level"] == "over_time").all()
+    assert d["campaign_name"].isna().all()
+    assert d["sales"].isna().all() and d["orders"].isna().all()

@@ -6,6 +6,7 @@ data-folder loader know them all.
 
 from . import (  # noqa: F401  (importing registers the specs and reader functions)
     ads,
+    bulk,
     business,
     costs,
     defects,

@@ -29,9 +29,18 @@ Conventions of the resulting table
   product targeting) and the API's ``TARGETING_EXPRESSION*`` become ``<NA>``.
 * ``report_level`` comes from the columns present: a customer search term column means
   ``search_term``, an advertised ASIN/SKU ``advertised_product``, a placement column
-  ``placement``, a targeting/keyword column ``targeting``, an ad group ``ad_group``, else
-  ``campaign`` (the *Performance over time* report, whose rows are account totals per day, is
-  ``campaign`` level with ``campaign_name`` ``<NA>``).
+  ``placement``, a targeting/keyword column ``targeting``, an ad group ``ad_group``, a
+  campaign ``campaign``, else ``over_time`` (the *Performance over time* report: account
+  totals per day, with clicks, CPC and spend only). Each level carries the whole account's
+  spend once: levels are alternatives, never added (:func:`postship_analysis.ads.choose_level`).
+* Undefined stays undefined: a reported rate whose denominator is 0 (ACoS without sales, CPC
+  without clicks, CTR without impressions, ROAS without spend) is ``<NA>`` even where the file
+  wrote ``0.00%``; a metric the report does not have (the Campaign report's units, the
+  Performance over time report's sales) is ``<NA>``, not 0.
+* The Campaign report's ``Budget``, ``Status`` and ``Bidding strategy`` (API:
+  ``campaignBudgetAmount``, ``campaignStatus``, ``campaignBiddingStrategy``) are kept as
+  ``campaign_budget``, ``campaign_state`` and ``bidding_strategy``: a budget recommendation
+  then starts from the campaign's budget even without a bulk-operations download.
 * One ``Date`` column gives ``start_date == end_date``. The *Campaign* report has ``Date``
   (the day of the row) *and* ``Start Date``/``End Date`` (the campaign's own start and end);
   ``Date`` wins there.
@@ -118,6 +127,11 @@ def _console_fields(required: tuple[str, ...]) -> tuple[Field, ...]:
         F("reported_cpc", ("Cost Per Click (CPC)", "CPC"), "money"),
         F("reported_acos", ("Total Advertising Cost of Sales (ACoS)", "ACoS"), "pct"),
         F("reported_roas", ("Total Return on Advertising Spend (RoAS)", "RoAS"), "float"),
+        # Campaign report only: the campaign's settings on the row's day
+        F("campaign_budget", ("Budget", "Budget Amount", "Campaign Budget"), "money",
+          min_value=0),
+        F("campaign_state", ("Status", "Campaign Status")),
+        F("bidding_strategy", ("Bidding strategy", "Campaign Bidding Strategy")),
     )
 
 
@@ -186,6 +200,9 @@ def _api_fields(required: tuple[str, ...]) -> tuple[Field, ...]:
         F("reported_cpc", ("costPerClick",), "money"),
         F("reported_acos", w("acosClicks{}d"), "float"),
         F("reported_roas", w("roasClicks{}d"), "float"),
+        F("campaign_budget", ("campaignBudgetAmount",), "money", min_value=0),
+        F("campaign_state", ("campaignStatus",)),
+        F("bidding_strategy", ("campaignBiddingStrategy",)),
     )
 
 
@@ -325,8 +342,31 @@ def _finish(res: ReadResult, *, spec: ReportSpec, level: str, window: int | None
     impressions = d["impressions"].astype("float64")
     _rescale_percent(d, "reported_ctr", clicks / impressions, res.warnings, res.path)
     _rescale_percent(d, "reported_acos", d["spend"] / d["sales"], res.warnings, res.path)
+    _undefined_rates(d, res.warnings)
+    if level != "campaign":  # "Status" / budget columns describe campaigns only there
+        d["campaign_state"] = pd.Series(pd.NA, index=d.index, dtype="string")
+        d["campaign_budget"] = np.nan
+    d["campaign_state"] = d["campaign_state"].astype("string").str.strip().str.upper()
     res.data = contract.conform(d, "ads")
     return res
+
+
+#: reported rate -> the denominator that makes it undefined when 0 (or missing)
+_RATE_DENOMINATOR = {"reported_ctr": "impressions", "reported_cpc": "clicks",
+                     "reported_acos": "sales", "reported_roas": "spend"}
+
+
+def _undefined_rates(d: pd.DataFrame, warnings: list) -> None:
+    """Amazon writes ``0.00%`` / ``Rs.0.0`` for a rate whose denominator is 0 in some exports
+    (the IN Campaign CSV) and leaves it blank in others: a ratio over nothing is undefined,
+    so it becomes ``<NA>`` whatever the file wrote (counted in the warnings)."""
+    for col, den in _RATE_DENOMINATOR.items():
+        base = d[den].astype("float64")
+        undefined = (base.isna() | (base == 0)) & d[col].notna()
+        if undefined.any():
+            warnings.append(f"{col}: {int(undefined.sum())} value(s) written where "
+                            f"{den} is 0 or missing (undefined): read as <NA>")
+            d[col] = d[col].astype("float64").where(~undefined)
 
 
 def _console_level(names: set[str]) -> str:
@@ -340,7 +380,9 @@ def _console_level(names: set[str]) -> str:
         return "targeting"
     if "ad group name" in names:
         return "ad_group"
-    return "campaign"
+    if "campaign name" in names:
+        return "campaign"
+    return "over_time"
 
 
 @reader(*(s.report_type for s in CONSOLE_SPECS.values()))
@@ -383,8 +425,6 @@ def read_ads_console(path, *, seller_id="default", marketplace=None, columns=Non
         res = _reread_for_marketplace(res, path, spec, seller_id, columns)
     level = _console_level(names)
     layout = level if level in CONSOLE_SPECS else "campaign"
-    if level == "campaign" and "campaign name" not in names:
-        layout = "over_time"
     res.report_type = CONSOLE_SPECS[layout].report_type
     return _finish(res, spec=spec, level=level, window=window, single_date="date" in names,
                    marketplace_given=marketplace is not None)

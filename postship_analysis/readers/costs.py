@@ -10,6 +10,14 @@ data (a stock sheet and a per-channel price / cost sheet).
         MUG-01,DE,EUR,"18,99","3,80","2,95",15%,"0,30"
         MUG-02,Amazon.co.uk,,14.50,3.00,2.80,15%,
 
+    * ``price`` is the selling price as listed on Amazon: VAT/GST included where the
+      marketplace's prices include it (EU, UK, JP, IN...; see :mod:`postship_analysis.vat`).
+      Costs are per unit, net of any VAT you reclaim.
+    * Optional ``asin``: the SKU's ASIN, so advertising reports that name only ASINs join to
+      the SKU's costs. Optional ``vat-rate`` (``0.07`` or ``7%``): the VAT/GST rate included in
+      this SKU's price when it is not the marketplace's standard rate (reduced-rate goods, or
+      ``0`` if you do not charge VAT); blank uses the standard rate.
+
     * Money is per unit in ``currency``; a blank currency is the marketplace's currency.
       Decimal commas are recognised value by value (``18,99`` next to ``19.99`` in one column);
       an undecidable value (``1.234``) follows its row's marketplace (DE: 1234, US: 1.234).
@@ -132,6 +140,8 @@ UNIT_COSTS = register(ReportSpec(
         Field("referral_fee_pct", ("referral-fee-pct", "referral-fee", "referral-fee-%"), "pct",
               min_value=0),
         Field("other_cost", ("other-cost-per-unit", "other-cost"), "money", min_value=0),
+        Field("asin", ("asin",)),
+        Field("vat_rate", ("vat-rate", "vat", "gst-rate", "tax-rate"), "pct", min_value=0),
     ),
 ))
 
@@ -161,7 +171,8 @@ def _check_marketplace(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
                         + ", an Amazon domain (Amazon.de) or a marketplace id", s)]
 
 
-_NUMERIC = ("price", "cogs", "fba_fee", "referral_fee_pct", "other_cost")
+_NUMERIC = ("price", "cogs", "fba_fee", "referral_fee_pct", "other_cost", "vat_rate")
+_FRACTIONS = {"referral_fee_pct": "referral fee", "vat_rate": "VAT rate"}
 
 
 def _numbers_per_row(default_code: str | None):
@@ -203,9 +214,9 @@ def _numbers_per_row(default_code: str | None):
                 if m.any():
                     v, p = parse_number(s[m], d)
                     val[m], pct[m] = v, p.fillna(False)
-            if c == "referral_fee_pct":
+            if c in _FRACTIONS:
                 ambiguous = (val.notna() & (val > 1) & ~pct).to_numpy()
-                rejects.append(Reject(ambiguous, c, "referral fee above 1 without a % sign: "
+                rejects.append(Reject(ambiguous, c, f"{_FRACTIONS[c]} above 1 without a % sign: "
                                       "write a fraction (0.15) or a percentage with its sign "
                                       "(15%)", s))
                 val = val.where(~pct, val / 100.0)

@@ -81,20 +81,23 @@ def detect_file(path: str | Path) -> ReportSpec | None:
                 sheets = pd.read_excel(path, sheet_name=None, header=None, nrows=10, dtype=str)
         except Exception:
             return None
-        lines = []
-        for df in sheets.values():
-            lines += ["\t".join("" if v is None or v != v else str(v) for v in row)
-                      for row in df.itertuples(index=False)]
+        # each sheet on its own (a bulk-operations download has several: the report is the
+        # best match over all of them)
+        blocks = [["\t".join("" if v is None or v != v else str(v) for v in row)
+                   for row in df.itertuples(index=False)] for df in sheets.values()]
+    else:
+        blocks = [lines]
     best, best_score = None, (0.0, 0)
-    for spec in REGISTRY.values():
-        if spec.report_type.endswith("_json") or spec.report_type.startswith("ads_api_"):
-            continue
-        hdr = find_header(lines, spec)
-        if hdr is None:
-            continue
-        sc = _score(hdr.names, spec)
-        if sc > best_score:
-            best, best_score = spec, sc
+    for lines in blocks:
+        for spec in REGISTRY.values():
+            if spec.report_type.endswith("_json") or spec.report_type.startswith("ads_api_"):
+                continue
+            hdr = find_header(lines, spec)
+            if hdr is None:
+                continue
+            sc = _score(hdr.names, spec)
+            if sc > best_score:
+                best, best_score = spec, sc
     return best
 
 

@@ -291,16 +291,23 @@ class ParamSet:
 
 
 def default_as_of(data_dir: str | Path) -> str:
-    """The day after the newest order in the data (marketplace-local), as an ISO date.
+    """The day after the newest order in the data (marketplace-local), as an ISO date; in a
+    folder without orders (e.g. only advertising reports), the day after the last day the
+    advertising reports cover.
 
     Used when no as-of date is given, so a report never depends on the clock.
     """
     from .. import contract, datafolder
 
-    orders = datafolder.load(data_dir, tables=["orders"]).table("orders")
+    inputs = datafolder.load(data_dir, tables=["orders"])
+    orders = inputs.table("orders")
     if orders.empty:
-        raise ParameterError(f"parameter 'as_of': no orders in {str(data_dir)!r} to derive it "
-                             "from; give the as-of date explicitly")
+        ads = datafolder.load(data_dir, tables=["ads"]).table("ads")
+        if len(ads) and ads["end_date"].notna().any():
+            return str((ads["end_date"].max() + dt.timedelta(days=1)).date())
+        raise ParameterError(f"parameter 'as_of': no orders or advertising reports in "
+                             f"{str(data_dir)!r} to derive it from; give the as-of date "
+                             "explicitly")
     days = contract.local_date(orders["purchase_ts"], orders["marketplace"])
     return str((days.max() + dt.timedelta(days=1)).date())
 
