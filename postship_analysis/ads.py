@@ -3,8 +3,8 @@ recommendations with their evidence, inventory-aware pacing, and the ad budget t
 after a stockout.
 
 Pure functions of the canonical tables (:mod:`postship_analysis.contract`: ``ads``,
-``sales_traffic``, ``unit_costs``, ``orders``) and parameters; no file I/O, no clock. The
-Amazon bulk-operations file is built by :mod:`postship_analysis.bulksheet`.
+``ad_entities``, ``sales_traffic``, ``unit_costs``, ``orders``) and parameters; no file I/O,
+no clock. The Amazon bulk-operations file is built by :mod:`postship_analysis.bulksheet`.
 
 Definitions (domain.md §4h; Amazon defines only ACoS and ROAS, the rest are the usual
 industry formulas)
@@ -13,20 +13,37 @@ industry formulas)
   ACoS = spend / attributed sales; ROAS = attributed sales / spend;
   TACoS = ad spend / total ordered product sales (Business Report);
   organic share = 1 - attributed sales / total sales (clipped at 0).
+  A ratio over zero is undefined (``NaN``), and so is any sum that includes a value the report
+  does not have (the Performance over time report has no sales: its ACoS is undefined, not 0).
+* Report levels: each report family (campaign, ad group, targeting, search term, advertised
+  product, placement, performance over time) carries the account's spend once, so two levels
+  are never added. :func:`choose_levels` picks, **per seller and marketplace**, the level that
+  covers most of the window among those carrying the grouping (campaign totals prefer the
+  Campaign report, then placement, ad group, advertised product, targeting, search term;
+  performance over time last, for totals only).
 * Attributed sales, orders and units are the window of the report (``attribution_days``: 7
-  for sellers' Sponsored Products, 14 for Sponsored Brands / some exports). Rows with
-  different windows are never added together: ``attribution_days`` is always a group key.
-* Amazon restates conversions 1, 7 and 28 days after the event (Ads API v2 FAQ, domain.md
-  §4h): rows whose last day falls in the ``provisional_days`` before ``as_of`` (default: the
-  row's attribution window) are flagged ``provisional``; re-pull them later.
-* Unit economics per SKU (``unit_costs``): contribution before advertising
-  ``cm = price - cogs - fba_fee - referral_fee_pct * price - other_cost``;
-  break-even ACoS = cm / price (an ad sale at that ACoS leaves zero contribution);
-  target ACoS = break-even ACoS - margin goal (profit left after ads, fraction of price);
+  for sellers' Sponsored Products, 14 in the Amazon.in exports). Rows with different windows
+  are never added together: ``attribution_days`` is always a group key.
+* Provisional days: an order is credited to the day of the click up to ``attribution_days``
+  later, and Amazon restates conversions afterwards (domain.md §4h), so the last
+  ``attribution_days`` before ``as_of`` under-count orders. They are flagged ``provisional`` in
+  the metrics and left out of the windows bids, negatives, harvests and budgets are computed
+  from (:func:`settled_window`).
+* Unit economics per SKU (``unit_costs``): with ``p`` the price as listed (VAT/GST included
+  where the marketplace's prices include it) and ``v`` the included rate
+  (:mod:`postship_analysis.vat`; the SKU's ``vat_rate`` overrides),
+  ``cm = p / (1 + v) - cogs - fba_fee - referral_fee_pct * p - other_cost`` (the referral fee
+  is charged on the price the buyer pays); break-even ACoS = ``cm / p``, because the ad
+  reports' attributed sales are shopper prices; target ACoS = break-even ACoS - margin goal;
   max CPC = target ACoS x AOV x CVR (the CPC at which ACoS equals the target).
+* ASINs and SKUs: the advertised-product report of some accounts names only ASINs (the
+  Amazon.in export); :func:`with_skus` maps them to the seller's SKU through listings,
+  inventory, orders or the unit-cost file where one SKU has that ASIN, else the analysis is by
+  ASIN (the ASIN stands in the SKU column, and unit costs join on the cost file's ``asin``).
 
 Windows: ``as_of`` is a marketplace-local date; an ``N``-day window is the N days before it
-(``[as_of - N, as_of - 1]``). The ``ads`` table's dates are already local report days.
+(``[as_of - N, as_of - 1]``), and a row counts in a window when all its days do. The ``ads``
+table's dates are already local report days.
 
 Example
 -------
@@ -45,6 +62,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from . import vat
 from .errors import ParameterError
 
 KEYS = ["seller_id", "marketplace"]
@@ -59,18 +77,39 @@ BUDGET_CVR_THRESHOLD = 0.15
 #: a prior where this seller's own episodes are too few.
 RULE_OF_THUMB_EXTRA = 0.37
 RULE_OF_THUMB_MIN_DAYS = 7
-#: Amazon's lowest Sponsored Products keyword bid in the US (advertising console; other
-#: marketplaces differ, e.g. 0.02 EUR in DE), a parameter
+#: Amazon's lowest Sponsored Products keyword bid in USD (also GBP, EUR, CAD)
 MIN_BID = 0.02
+#: lowest and highest keyword / product-target bid by currency, and the lowest daily budget
+#: (Amazon Ads API docs, "Sponsored Products Bid Limits" and "Campaign Budget Limit",
+#: en-us/bulksheets/sp/sp-general-info/sp-bid-limits.md, sp-campaign-budget.md, crawled in
+#: idealerror/amazon-ads-api-docs @ 124fc9cf)
+BID_LIMITS = {"USD": (0.02, 1000), "GBP": (0.02, 1000), "EUR": (0.02, 1000),
+              "CAD": (0.02, 1000), "JPY": (2, 100000), "INR": (1, 5000), "AED": (0.24, 3670),
+              "MXN": (0.1, 20000), "AUD": (0.1, 1410), "CNY": (0.1, 1000)}
+MIN_DAILY_BUDGET = {"USD": 1, "GBP": 1, "EUR": 1, "CAD": 1, "JPY": 100, "INR": 500, "AED": 4,
+                    "MXN": 1, "AUD": 1.4, "CNY": 1}
+#: currencies whose bids and budgets are whole numbers
+WHOLE_CURRENCIES = {"JPY"}
+#: Amazon's bidding strategies (bulksheets "Bidding Strategy" values)
+DOWN_ONLY = "Dynamic bids - down only"
+UP_AND_DOWN = "Dynamic bids - up and down"
 
 _SUM = ["impressions", "clicks", "spend", "sales", "orders", "units"]
-# report_level to read for each grouping column, most specific first
+_ALL_LEVELS = ("campaign", "placement", "ad_group", "advertised_product", "targeting",
+               "search_term", "over_time")
+# report levels that carry each grouping column, in order of preference
 _LEVEL_FOR = {"search_term": ("search_term",),
-              "advertised_sku": ("advertised_product",), "advertised_asin": ("advertised_product",),
+              "advertised_sku": ("advertised_product",),
+              "advertised_asin": ("advertised_product",),
+              "placement": ("placement",),
               "targeting": ("targeting", "search_term"),
+              "match_type": ("targeting", "search_term"),
               "ad_group_name": ("ad_group", "advertised_product", "targeting", "search_term"),
-              "campaign_name": ("campaign", "ad_group", "advertised_product", "targeting",
-                                "search_term")}
+              "campaign_name": ("campaign", "placement", "ad_group", "advertised_product",
+                                "targeting", "search_term")}
+_METRIC_COLS = (KEYS + ["report_level", "attribution_days", "impressions", "clicks", "spend",
+                        "sales", "orders", "units", "ctr", "cpc", "cvr", "acos", "roas", "aov",
+                        "first_day", "last_day", "provisional"])
 
 
 def _div(a, b):
@@ -79,9 +118,19 @@ def _div(a, b):
     return (a / b.where(b != 0)).astype("float64")
 
 
+def _pct(s):
+    s = pd.Series(s, dtype="float64")
+    return ((s * 100).round(1).astype(str) + "%").where(s.notna(), "n/a")
+
+
+def _num(s, nd=2):
+    s = pd.Series(s, dtype="float64")
+    return s.round(nd).astype(str).where(s.notna(), "n/a")
+
+
 def add_rates(df: pd.DataFrame) -> pd.DataFrame:
     """Add ``ctr, cpc, cvr, acos, roas`` (and ``aov`` = sales / orders) from summed columns;
-    NaN where the denominator is 0."""
+    NaN where the denominator is 0 or missing."""
     df = df.copy()
     df["ctr"] = _div(df["clicks"], df["impressions"])
     df["cpc"] = _div(df["spend"], df["clicks"])
@@ -92,31 +141,65 @@ def add_rates(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def choose_level(ads: pd.DataFrame, by: Sequence[str]) -> str:
-    """The ``report_level`` to aggregate for a grouping, so nothing is counted twice.
+def _in_window(ads: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+    d = ads
+    if start is not None:
+        d = d[d["start_date"] >= pd.Timestamp(start)]
+    if end is not None:
+        d = d[d["end_date"] <= pd.Timestamp(end)]
+    return d
 
-    A search-term grouping reads search-term rows, an advertised SKU the advertised-product
-    rows; campaign / ad group totals prefer the campaign or ad-group rows and fall back to a
-    finer level that carries the grouping column."""
-    present = set(ads["report_level"].dropna().unique())
-    cands: tuple[str, ...] | None = None
-    for col in ("search_term", "advertised_sku", "advertised_asin", "targeting",
-                "ad_group_name", "campaign_name"):
+
+def _candidates(by: Sequence[str]) -> tuple[str, ...]:
+    for col in ("search_term", "advertised_sku", "advertised_asin", "placement", "targeting",
+                "match_type", "ad_group_name", "campaign_name"):
         if col in by:
-            cands = _LEVEL_FOR[col]
-            break
-    if cands is None:
-        cands = ("campaign", "advertised_product", "ad_group", "targeting", "search_term")
-    for lv in cands:
-        if lv in present:
-            rows = ads[ads["report_level"] == lv]
-            if all(c in ("seller_id", "marketplace") or rows[c].notna().any() for c in by):
-                if lv == "campaign" and "campaign_name" not in by and \
-                        rows["campaign_name"].isna().all():
-                    return lv  # performance-over-time totals
-                return lv
-    raise ParameterError(f"no report level in the ads table carries {list(by)} "
-                         f"(levels present: {sorted(present)})")
+            return _LEVEL_FOR[col]
+    return _ALL_LEVELS
+
+
+def choose_levels(ads: pd.DataFrame, by: Sequence[str] = (), *, start=None, end=None
+                  ) -> pd.DataFrame:
+    """The report level to read for a grouping, per seller and marketplace, so no spend is
+    counted twice.
+
+    Among the levels that carry every grouping column (:data:`_LEVEL_FOR`), the one whose rows
+    in ``[start, end]`` span most days wins; ties go to the more aggregated level (campaign,
+    placement, ad group, advertised product, targeting, search term, performance over time).
+
+    Returns ``seller_id, marketplace, report_level`` (one row per seller and marketplace that
+    has such a level).
+    """
+    by = [c for c in by if c not in KEYS]
+    cands = _candidates(by)
+    d = _in_window(ads, start, end)
+    d = d[d["report_level"].isin(cands)]
+    if d.empty:
+        return pd.DataFrame(columns=KEYS + ["report_level"])
+    agg = {"first": ("start_date", "min"), "last": ("end_date", "max")}
+    for c in by:
+        agg[f"has_{c}"] = (c, "count")
+    s = d.groupby(KEYS + ["report_level"], dropna=False).agg(**agg).reset_index()
+    ok = np.ones(len(s), dtype=bool)
+    for c in by:
+        ok &= s[f"has_{c}"].to_numpy() > 0
+    s = s[ok]
+    s = s.assign(span=(s["last"] - s["first"]).dt.days + 1,
+                 pref=s["report_level"].map({lv: i for i, lv in enumerate(cands)}))
+    s = s.sort_values(KEYS + ["span", "pref"], ascending=[True, True, False, True])
+    return s.drop_duplicates(KEYS)[KEYS + ["report_level"]].reset_index(drop=True)
+
+
+def choose_level(ads: pd.DataFrame, by: Sequence[str]) -> str:
+    """The level :func:`choose_levels` picks for most seller x marketplace pairs (for one
+    seller and marketplace, the level). Raises :class:`ParameterError` when no level carries
+    the grouping."""
+    lv = choose_levels(ads, by)
+    if lv.empty:
+        present = sorted(ads["report_level"].dropna().unique())
+        raise ParameterError(f"no report level in the ads table carries {list(by)} "
+                             f"(levels present: {present})")
+    return str(lv["report_level"].mode().iloc[0])
 
 
 def ad_metrics(ads: pd.DataFrame, by: Sequence[str] = ("campaign_name",), *,
@@ -128,33 +211,42 @@ def ad_metrics(ads: pd.DataFrame, by: Sequence[str] = ("campaign_name",), *,
     ----------
     ads : ``ads`` table (console downloads or Ads API v3 reports).
     by : grouping columns besides ``seller_id, marketplace``: any of ``campaign_name,
-        ad_group_name, targeting, match_type, search_term, advertised_sku, advertised_asin``.
+        ad_group_name, targeting, match_type, search_term, advertised_sku, advertised_asin,
+        placement``.
     freq : ``None`` (one row per entity over the period), ``"D"``, ``"W"`` (weeks ending
         Sunday) or ``"MS"`` (calendar months); rows are assigned by ``start_date``.
-    start, end : first and last day included (inclusive); default all.
+    start, end : first and last day included (inclusive; a row counts when all its days are
+        inside); default all.
     as_of : run date; needed for the provisional flag (rows ending within
         ``provisional_days`` before it, default the row's attribution window).
-    level : ``report_level`` to read; default :func:`choose_level`.
+    level : ``report_level`` to read; default :func:`choose_levels` per seller x marketplace.
+
+    Sums are undefined (NaN) where any row of the group lacks the value (a report without
+    that column); rates are NaN over a zero or undefined denominator.
 
     Returns
     -------
-    DataFrame ``seller_id, marketplace, [period], *by, attribution_days, impressions, clicks,
-    spend, sales, orders, units, ctr, cpc, cvr, acos, roas, aov, first_day, last_day,
-    provisional`` (money in the rows' currency; rates are fractions).
+    DataFrame ``seller_id, marketplace, report_level, [period], *by, attribution_days,
+    impressions, clicks, spend, sales, orders, units, ctr, cpc, cvr, acos, roas, aov, first_day,
+    last_day, provisional`` (money in the rows' currency; rates are fractions).
 
     Example
     -------
     >>> # ad_metrics(ads, ["search_term"], start="2026-10-01", end="2026-10-31", as_of="2026-11-01")
     """
     by = [c for c in by if c not in KEYS]
-    level = level or choose_level(ads, by)
-    d = ads[ads["report_level"] == level]
-    if start is not None:
-        d = d[d["start_date"] >= pd.Timestamp(start)]
-    if end is not None:
-        d = d[d["end_date"] <= pd.Timestamp(end)]
-    keys = KEYS + ([] if freq is None else ["period"]) + list(by) + ["attribution_days"]
-    d = d.assign(**{c: d[c].astype("float64") for c in _SUM})
+    d = _in_window(ads, start, end)
+    if level is not None:
+        d = d[d["report_level"] == level]
+    else:
+        d = d.merge(choose_levels(d, by), on=KEYS + ["report_level"], how="inner")
+    keys = (KEYS + ["report_level"] + ([] if freq is None else ["period"]) + list(by)
+            + ["attribution_days"])
+    cols = keys + [c for c in _METRIC_COLS if c not in keys]
+    if d.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64") for c in cols})
+    d = d.assign(**{c: d[c].astype("float64") for c in _SUM},
+                 **{f"_na_{c}": d[c].isna() for c in _SUM})
     if freq is not None:
         if freq == "W":
             per = d["start_date"].dt.to_period("W-SUN").dt.start_time
@@ -166,8 +258,12 @@ def ad_metrics(ads: pd.DataFrame, by: Sequence[str] = ("campaign_name",), *,
             raise ParameterError(f"freq must be None, 'D', 'W' or 'MS', not {freq!r}")
         d = d.assign(period=per)
     g = d.groupby(keys, dropna=False, sort=True)
-    out = g[_SUM].sum().join(g.agg(first_day=("start_date", "min"),
-                                   last_day=("end_date", "max"))).reset_index()
+    sums = g[_SUM].sum()
+    na = g[[f"_na_{c}" for c in _SUM]].sum()
+    for c in _SUM:
+        sums[c] = sums[c].where(na[f"_na_{c}"].to_numpy() == 0)
+    out = sums.join(g.agg(first_day=("start_date", "min"),
+                          last_day=("end_date", "max"))).reset_index()
     out = add_rates(out)
     if as_of is not None:
         pdays = (out["attribution_days"].astype("float64").fillna(SP_ATTRIBUTION_DAYS)
@@ -176,8 +272,13 @@ def ad_metrics(ads: pd.DataFrame, by: Sequence[str] = ("campaign_name",), *,
         out["provisional"] = out["last_day"] >= cut
     else:
         out["provisional"] = pd.NA
-    out["report_level"] = level
-    return out
+    return out[cols]
+
+
+def campaign_metrics(ads: pd.DataFrame, *, start=None, end=None, as_of=None) -> pd.DataFrame:
+    """ACoS, ROAS, CTR, CPC and CVR per campaign: needs nothing but an ads report that names
+    campaigns (any level but performance over time). See :func:`ad_metrics`."""
+    return ad_metrics(ads, ["campaign_name"], start=start, end=end, as_of=as_of)
 
 
 def tacos(ads: pd.DataFrame, sales_traffic: pd.DataFrame, *, start, end,
@@ -187,29 +288,84 @@ def tacos(ads: pd.DataFrame, sales_traffic: pd.DataFrame, *, start, end,
     TACoS = ad spend / ordered product sales; organic share = max(0, 1 - ad-attributed
     sales / ordered product sales). Total sales come from the by-date rows of
     ``sales_traffic`` (GET_SALES_AND_TRAFFIC_REPORT at DAY granularity, or a by-date Business
-    Report); ad spend and sales from the campaign-level (else finest available) ads rows.
-    ``start``/``end`` inclusive; ``freq`` as in :func:`ad_metrics`.
+    Report); ad spend and sales from the account-total level :func:`choose_levels` picks.
+    ``start``/``end`` inclusive; ``freq`` as in :func:`ad_metrics`. ``total_sales`` is NaN
+    without a by-date Business Report (TACoS undefined, not 0).
 
-    Returns ``seller_id, marketplace, [period], spend, ad_sales, total_sales, tacos, acos,
-    organic_share, attribution_days``.
+    Returns ``seller_id, marketplace, [period], report_level, attribution_days, spend,
+    ad_sales, total_sales, acos, tacos, organic_share``.
     """
     m = ad_metrics(ads, [], freq=freq, start=start, end=end)
     m = m.rename(columns={"sales": "ad_sales"})
+    keys = KEYS + ([] if freq is None else ["period"])
     st = sales_traffic[sales_traffic["report_date"].notna()]
     st = st[(st["report_date"] >= pd.Timestamp(start)) & (st["report_date"] <= pd.Timestamp(end))]
     if freq is None:
         tot = st.groupby(KEYS)["ordered_product_sales"].sum()
-        keys = KEYS
     else:
         per = (st["report_date"] if freq == "D" else
                st["report_date"].dt.to_period("W-SUN" if freq == "W" else "M").dt.start_time)
         tot = st.assign(period=per).groupby(KEYS + ["period"])["ordered_product_sales"].sum()
-        keys = KEYS + ["period"]
-    out = m[keys + ["attribution_days", "spend", "ad_sales", "acos"]].merge(
+    out = m[keys + ["report_level", "attribution_days", "spend", "ad_sales", "acos"]].merge(
         tot.rename("total_sales").reset_index(), on=keys, how="left")
     out["tacos"] = _div(out["spend"], out["total_sales"])
     out["organic_share"] = (1 - _div(out["ad_sales"], out["total_sales"])).clip(lower=0)
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# SKUs behind ASINs
+# ---------------------------------------------------------------------------------------------
+
+
+def asin_sku_map(*tables: pd.DataFrame) -> pd.DataFrame:
+    """ASIN -> SKU per seller and marketplace from any tables carrying both (``orders``,
+    ``inventory_snapshots``, ``sales_traffic`` (``child_asin``), ``unit_costs``,
+    ``ad_entities`` product ads...). An ASIN sold under several SKUs (e.g. an FBA and a
+    seller-fulfilled offer) is ambiguous and left out: its ads stay by ASIN.
+
+    Returns ``seller_id, marketplace, asin, sku``."""
+    parts = []
+    for t in tables:
+        if t is None or t.empty or "sku" not in t.columns:
+            continue
+        col = "asin" if "asin" in t.columns else "child_asin" if "child_asin" in t.columns \
+            else None
+        if col is None:
+            continue
+        p = t[KEYS + [col, "sku"]].rename(columns={col: "asin"}).dropna()
+        parts.append(p.astype("string"))
+    if not parts:
+        return pd.DataFrame(columns=KEYS + ["asin", "sku"])
+    m = pd.concat(parts, ignore_index=True)
+    m["asin"] = m["asin"].str.strip().str.upper()
+    m = m.drop_duplicates()
+    n = m.groupby(KEYS + ["asin"])["sku"].transform("nunique")
+    return m[n == 1].reset_index(drop=True)
+
+
+def with_skus(ads: pd.DataFrame, asin_map: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``ads`` with ``advertised_sku`` filled on advertised-product rows that name only an
+    ASIN: the SKU :func:`asin_sku_map` gives, else the ASIN itself (the analysis is then by
+    ASIN). Adds ``sku_source``: ``report``, ``asin_map``, ``asin`` (no SKU known) or
+    ``<NA>`` (rows of other levels)."""
+    a = ads.copy()
+    ap = a["report_level"] == "advertised_product"
+    src = pd.Series(pd.NA, index=a.index, dtype="string")
+    src[ap & a["advertised_sku"].notna()] = "report"
+    need = ap & a["advertised_sku"].isna() & a["advertised_asin"].notna()
+    if need.any():
+        asin = a.loc[need, "advertised_asin"].astype("string").str.strip().str.upper()
+        mapped = pd.Series(pd.NA, index=asin.index, dtype="string")
+        if asin_map is not None and len(asin_map):
+            look = asin_map.set_index(KEYS + ["asin"])["sku"]
+            idx = pd.MultiIndex.from_arrays([a.loc[need, "seller_id"], a.loc[need, "marketplace"],
+                                             asin])
+            mapped = pd.Series(look.reindex(idx).to_numpy(), index=asin.index, dtype="string")
+        a.loc[need, "advertised_sku"] = mapped.fillna(asin)
+        src[need] = np.where(mapped.notna(), "asin_map", "asin")
+    a["sku_source"] = src
+    return a
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,94 +374,146 @@ def tacos(ads: pd.DataFrame, sales_traffic: pd.DataFrame, *, start, end,
 
 
 def unit_economics(unit_costs: pd.DataFrame, *, margin_goal: float = 0.10) -> pd.DataFrame:
-    """Contribution margin before advertising, break-even and target ACoS per SKU.
+    """Contribution margin before advertising, break-even and target ACoS per SKU, net of the
+    VAT/GST the price includes.
 
-    ``cm = price - cogs - fba_fee - referral_fee_pct * price - other_cost`` (per unit, in the
-    SKU's currency); ``cm_pct = break_even_acos = cm / price``;
-    ``target_acos = max(0, break_even_acos - margin_goal)`` where ``margin_goal`` is the
-    profit per ad-driven sale to keep after ads, as a fraction of price (a parameter; the
-    usual convention is target < break-even, domain.md §4h).
+    ``net = price / (1 + vat_rate)`` with ``vat_rate`` the SKU's own (unit-cost file) else the
+    marketplace's standard rate where prices include it (:mod:`postship_analysis.vat`; 0 in
+    the US and Canada); ``cm = net - cogs - fba_fee - referral_fee_pct * price - other_cost``
+    (per unit, the SKU's currency; the referral fee applies to the price the buyer pays);
+    ``break_even_acos = cm / price`` (the attributed sales of the ad reports are shopper
+    prices, VAT included); ``target_acos = max(0, break_even_acos - margin_goal)`` where
+    ``margin_goal`` is the profit per ad-driven sale to keep after ads, as a fraction of price
+    (a parameter; the usual convention is target < break-even, domain.md §4h).
 
-    Returns ``seller_id, marketplace, sku, currency, price, contribution, break_even_acos,
-    target_acos, margin_goal``. SKUs with a non-positive contribution get break-even 0 (every
-    ad sale loses money).
+    Worked example (EUR 20 in Germany, cogs 5, FBA 4, referral 15 %, other 1): net 16.81,
+    cm 3.81, break-even 19.0 % (35 % if VAT were ignored).
+
+    Returns ``seller_id, marketplace, sku, asin, currency, price, vat_rate, net_price,
+    contribution, break_even_acos, target_acos, margin_goal``. SKUs with a non-positive
+    contribution get break-even 0 (every ad sale loses money); SKUs without a price NaN.
     """
     if not 0 <= margin_goal < 1:
         raise ParameterError(f"margin_goal must be a fraction in [0, 1), got {margin_goal}")
     u = unit_costs.copy()
     price = u["price"].astype("float64")
-    cm = (price - u["cogs"].astype("float64") - u["fba_fee"].astype("float64").fillna(0)
+    override = u["vat_rate"] if "vat_rate" in u.columns else None
+    rate = vat.rates_for(u["marketplace"], override)
+    net = price / (1.0 + rate)
+    cm = (net - u["cogs"].astype("float64") - u["fba_fee"].astype("float64").fillna(0)
           - u["referral_fee_pct"].astype("float64").fillna(0) * price
           - u["other_cost"].astype("float64").fillna(0))
     be = _div(cm, price).clip(lower=0)
+    asin = (u["asin"].astype("string").str.strip().str.upper() if "asin" in u.columns
+            else pd.Series(pd.NA, index=u.index, dtype="string"))
     return pd.DataFrame({
         "seller_id": u["seller_id"], "marketplace": u["marketplace"], "sku": u["sku"],
-        "currency": u["currency"], "price": price, "contribution": cm,
-        "break_even_acos": be, "target_acos": (be - margin_goal).clip(lower=0),
-        "margin_goal": margin_goal})
+        "asin": asin, "currency": u["currency"] if "currency" in u.columns else pd.NA,
+        "price": price, "vat_rate": rate,
+        "net_price": net, "contribution": cm, "break_even_acos": be,
+        "target_acos": (be - margin_goal).clip(lower=0), "margin_goal": margin_goal})
+
+
+def _economics_by_product(ue: pd.DataFrame) -> pd.DataFrame:
+    """Unit economics keyed by what the ads call a product: the SKU, and the ASIN where the
+    cost file gives one (for ASIN-only advertised-product reports)."""
+    by_sku = ue.rename(columns={"sku": "advertised_sku"})
+    by_asin = ue[ue["asin"].notna()].assign(advertised_sku=lambda x: x["asin"])
+    by_asin = by_asin[~by_asin.set_index(KEYS + ["advertised_sku"]).index.isin(
+        by_sku.set_index(KEYS + ["advertised_sku"]).index)]
+    out = pd.concat([by_sku.drop(columns=["asin"]), by_asin.drop(columns=["sku", "asin"])],
+                    ignore_index=True)
+    return out.drop_duplicates(KEYS + ["advertised_sku"])
 
 
 def sku_targets(ads: pd.DataFrame, unit_costs: pd.DataFrame, *, start, end,
                 margin_goal: float = 0.10) -> pd.DataFrame:
-    """Per advertised SKU: ad metrics over ``[start, end]`` beside its unit economics, and
-    the highest CPC that keeps ACoS within target at the SKU's own CVR and AOV.
+    """Per advertised SKU (or ASIN, :func:`with_skus`): ad metrics over ``[start, end]`` beside
+    its unit economics, and the highest CPC that keeps ACoS within target at the SKU's own CVR
+    and AOV.
 
     ``max_cpc = target_acos x aov x cvr`` and ``break_even_cpc = break_even_acos x aov x
     cvr``; ``acos_status`` is ``within_target``, ``above_target`` (between target and
-    break-even), ``above_break_even`` or ``no_sales``.
+    break-even), ``above_break_even``, ``no_sales`` or ``no_unit_cost``.
 
-    Returns the columns of :func:`ad_metrics` by ``advertised_sku`` plus ``price,
+    Returns the columns of :func:`ad_metrics` by ``advertised_sku`` plus ``price, vat_rate,
     contribution, break_even_acos, target_acos, max_cpc, break_even_cpc, acos_status``.
     """
     m = ad_metrics(ads, ["advertised_sku"], start=start, end=end)
-    ue = unit_economics(unit_costs, margin_goal=margin_goal)
-    out = m.merge(ue.drop(columns=["currency"]).rename(columns={"sku": "advertised_sku"}),
-                  on=KEYS + ["advertised_sku"], how="left")
+    ue = _economics_by_product(unit_economics(unit_costs, margin_goal=margin_goal))
+    out = m.merge(ue.drop(columns=["currency"]), on=KEYS + ["advertised_sku"], how="left")
     out["max_cpc"] = out["target_acos"] * out["aov"] * out["cvr"]
     out["break_even_cpc"] = out["break_even_acos"] * out["aov"] * out["cvr"]
-    st = np.select([out["sales"] <= 0, out["acos"] <= out["target_acos"],
-                    out["acos"] <= out["break_even_acos"]],
-                   ["no_sales", "within_target", "above_target"], "above_break_even")
-    out["acos_status"] = np.where(out["break_even_acos"].isna() & (out["sales"] > 0),
-                                  "no_unit_cost", st)
+    st = np.select([out["break_even_acos"].isna(), ~(out["sales"] > 0),
+                    out["acos"] <= out["target_acos"], out["acos"] <= out["break_even_acos"]],
+                   ["no_unit_cost", "no_sales", "within_target", "above_target"],
+                   "above_break_even")
+    out["acos_status"] = st
     return out
 
 
 def ad_group_economics(ads: pd.DataFrame, unit_costs: pd.DataFrame, *, start, end,
-                       margin_goal: float = 0.10) -> pd.DataFrame:
+                       margin_goal: float = 0.10, entities: pd.DataFrame | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Break-even and target ACoS per campaign / ad group: the sales-weighted (else
-    spend-weighted, else plain) mean over the SKUs the ad group advertises
-    (advertised-product rows). Ad groups without advertised-product rows get the
-    marketplace's sales-weighted mean.
+    spend-weighted, else plain) mean over the SKUs the ad group advertises.
+
+    Which SKUs an ad group advertises comes from the advertised-product rows in the window,
+    else from the product ads of a bulk-operations download (``entities``). Ad groups with
+    neither get the marketplace's mean: sales-weighted over the advertised SKUs where there
+    are any, else the plain mean of the unit-cost file's SKUs in that marketplace
+    (``basis`` says which).
 
     Returns ``(ad_groups, marketplaces)``: ``seller_id, marketplace, campaign_name,
     ad_group_name, break_even_acos, target_acos, price, skus`` and ``seller_id, marketplace,
-    mp_break_even_acos, mp_target_acos, mp_price``.
+    mp_break_even_acos, mp_target_acos, mp_price, mp_basis``.
     """
-    ue = unit_economics(unit_costs, margin_goal=margin_goal)
-    ap = ads[(ads["report_level"] == "advertised_product")]
-    ap = ap[(ap["start_date"] >= pd.Timestamp(start)) & (ap["end_date"] <= pd.Timestamp(end))]
+    ue = _economics_by_product(unit_economics(unit_costs, margin_goal=margin_goal))
+    ue = ue[ue["break_even_acos"].notna()]
+    ap = _in_window(ads[ads["report_level"] == "advertised_product"], start, end)
     cols = KEYS + ["campaign_name", "ad_group_name", "advertised_sku"]
     w = ap.groupby(cols, dropna=False)[["sales", "spend"]].sum().reset_index()
-    w = w.merge(ue.rename(columns={"sku": "advertised_sku"}), on=KEYS + ["advertised_sku"],
-                how="inner")
-    w["w"] = np.where(w["sales"] > 0, w["sales"], np.where(w["spend"] > 0, w["spend"] * 1e-6,
-                                                           1e-9))
+    if entities is not None and len(entities):
+        pa = entities[(entities["entity"] == "Product ad") & entities["sku"].notna()]
+        pa = pa[KEYS + ["campaign_name", "ad_group_name", "sku"]].rename(
+            columns={"sku": "advertised_sku"})
+        known = w.set_index(KEYS + ["campaign_name", "ad_group_name"]).index
+        extra = pa[~pa.set_index(KEYS + ["campaign_name", "ad_group_name"]).index.isin(known)]
+        w = pd.concat([w, extra.assign(sales=0.0, spend=0.0)], ignore_index=True)
+    w = w.merge(ue, on=KEYS + ["advertised_sku"], how="inner")
+    w["w"] = np.where(w["sales"] > 0, w["sales"],
+                      np.where(w["spend"] > 0, w["spend"] * 1e-6, 1e-9))
+    for c in ("break_even_acos", "target_acos", "price"):
+        w[f"_x_{c}"] = w[c] * w["w"]
+    grp_keys = KEYS + ["campaign_name", "ad_group_name"]
+    g = w.groupby(grp_keys, dropna=False)
+    out = g[["_x_break_even_acos", "_x_target_acos", "_x_price", "w"]].sum()
+    groups = pd.DataFrame({c: out[f"_x_{c}"] / out["w"] for c in
+                           ("break_even_acos", "target_acos", "price")})
+    groups["skus"] = g["advertised_sku"].agg(lambda s: ",".join(sorted(s.dropna().unique())))
+    groups = groups.reset_index()
+    # marketplace fallback: advertised SKUs (sales-weighted) else the cost file's plain mean
+    mg = w.groupby(KEYS)[["_x_break_even_acos", "_x_target_acos", "_x_price", "w"]].sum()
+    mp = pd.DataFrame({f"mp_{c}": mg[f"_x_{c}"] / mg["w"] for c in
+                       ("break_even_acos", "target_acos", "price")})
+    mp["mp_basis"] = "advertised SKUs, sales-weighted"
+    allc = ue.groupby(KEYS)[["break_even_acos", "target_acos", "price"]].mean()
+    allc = allc.rename(columns=lambda c: f"mp_{c}")
+    allc["mp_basis"] = "mean of the unit-cost file's SKUs"
+    mp = pd.concat([mp, allc[~allc.index.isin(mp.index)]]).reset_index()
+    return groups, mp
 
-    def wmean(g, col):
-        return (g[col] * g["w"]).sum() / g["w"].sum()
 
-    grp = w.groupby(KEYS + ["campaign_name", "ad_group_name"], dropna=False)
-    out = pd.DataFrame({
-        "break_even_acos": grp.apply(lambda g: wmean(g, "break_even_acos"), include_groups=False),
-        "target_acos": grp.apply(lambda g: wmean(g, "target_acos"), include_groups=False),
-        "price": grp.apply(lambda g: wmean(g, "price"), include_groups=False),
-        "skus": grp["advertised_sku"].agg(lambda s: ",".join(sorted(s.dropna().unique())))})
-    mp = w.groupby(KEYS).apply(lambda g: pd.Series({
-        "mp_break_even_acos": wmean(g, "break_even_acos"),
-        "mp_target_acos": wmean(g, "target_acos"), "mp_price": wmean(g, "price")}),
-        include_groups=False)
-    return out.reset_index(), mp.reset_index()
+def _with_group_economics(t: pd.DataFrame, groups: pd.DataFrame, mp: pd.DataFrame
+                          ) -> pd.DataFrame:
+    t = t.merge(groups, on=KEYS + ["campaign_name", "ad_group_name"], how="left").merge(
+        mp, on=KEYS, how="left")
+    own = t["break_even_acos"].notna()
+    for c in ("break_even_acos", "target_acos", "price"):
+        t[c] = t[c].fillna(t[f"mp_{c}"])
+    t["economics_basis"] = np.where(own, "ad group's SKUs",
+                                    t["mp_basis"].fillna("no unit costs").astype(str))
+    return t
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,134 +636,242 @@ def hierarchical_cvr(stats: pd.DataFrame, *, levels: Sequence[str] = ("campaign_
 # ---------------------------------------------------------------------------------------------
 
 _TARGET_KEYS = ["campaign_name", "ad_group_name", "targeting", "match_type"]
+_ASIN_RE = r"^b0[a-z0-9]{8}$"
 
 
-def _window(as_of, window_days):
+def attribution_days_of(ads: pd.DataFrame) -> int:
+    """The longest attribution window in the ads rows (7 for sellers' Sponsored Products; 14
+    in the Amazon.in exports); 7 when none is known."""
+    w = ads["attribution_days"].dropna() if len(ads) else pd.Series(dtype="float64")
+    return int(w.max()) if len(w) else SP_ATTRIBUTION_DAYS
+
+
+def settled_window(as_of, window_days: int, provisional_days: int = SP_ATTRIBUTION_DAYS
+                   ) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of the ``window_days`` whose conversions are settled: the window
+    ends ``provisional_days`` before the day before ``as_of``.
+
+    >>> [str(d.date()) for d in settled_window("2026-11-01", 30, 7)]
+    ['2026-09-25', '2026-10-24']
+    """
     as_of = pd.Timestamp(as_of)
-    return as_of - pd.Timedelta(days=window_days), as_of - DAY
+    end = as_of - DAY - pd.Timedelta(days=int(provisional_days))
+    return end - pd.Timedelta(days=int(window_days) - 1), end
+
+
+def _window(as_of, window_days, provisional_days=0):
+    return settled_window(as_of, window_days, provisional_days)
+
+
+def _norm_text(s: pd.Series) -> pd.Series:
+    return (s.astype("string").str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+            .str.replace(r"\s*=\s*", "=", regex=True))
 
 
 def target_stats(ads: pd.DataFrame, *, start, end) -> pd.DataFrame:
     """Clicks, orders, spend, sales per target (campaign, ad group, keyword / targeting
     expression, match type) from targeting rows, else search-term rows summed per target."""
-    m = ad_metrics(ads, _TARGET_KEYS, start=start, end=end)
-    return m
+    return ad_metrics(ads, _TARGET_KEYS, start=start, end=end)
+
+
+def entity_targets(entities: pd.DataFrame | None) -> pd.DataFrame:
+    """Keywords and product targets of a bulk-operations download, keyed for joining to the
+    ads reports: ``seller_id, marketplace, campaign_name, ad_group_name, target_key,
+    match_key`` plus ``entity, campaign_id, ad_group_id, keyword_id, product_targeting_id,
+    current_bid`` (the target's bid, else its ad group's default bid, which it inherits),
+    ``bid_source, state, campaign_state, ad_group_state``."""
+    cols = KEYS + ["campaign_name", "ad_group_name", "target_key", "match_key", "entity",
+                   "campaign_id", "ad_group_id", "keyword_id", "product_targeting_id",
+                   "current_bid", "bid_source", "state", "campaign_state", "ad_group_state"]
+    if entities is None or entities.empty:
+        return pd.DataFrame(columns=cols)
+    e = entities[entities["entity"].isin(["Keyword", "Product targeting"])].copy()
+    kw = e["entity"] == "Keyword"
+    e["target_key"] = _norm_text(e["keyword_text"].where(kw, e["product_targeting_expression"]))
+    e["match_key"] = e["match_type"].where(kw).astype("string").str.upper()
+    e["current_bid"] = e["bid"].astype("float64").fillna(e["ad_group_default_bid"])
+    e["bid_source"] = np.where(e["bid"].notna(), "bid", "ad group default bid")
+    return e[cols].drop_duplicates(KEYS + ["campaign_name", "ad_group_name", "target_key",
+                                           "match_key"])
+
+
+def _join_targets(t: pd.DataFrame, entities: pd.DataFrame | None) -> pd.DataFrame:
+    et = entity_targets(entities)
+    t = t.assign(target_key=_norm_text(t["targeting"]),
+                 match_key=t["match_type"].astype("string").str.upper())
+    return t.merge(et, on=KEYS + ["campaign_name", "ad_group_name", "target_key", "match_key"],
+                   how="left")
+
+
+def _live(state, campaign_state, ad_group_state) -> pd.Series:
+    """Entity serving as far as the download says: its own, its campaign's and its ad
+    group's state all enabled (or unknown for the parents)."""
+    def ok(s, allow_na):
+        s = pd.Series(s, dtype="string").str.lower()
+        return (s == "enabled").fillna(False) | (s.isna() if allow_na else False)
+    return ok(state, False) & ok(campaign_state, True) & ok(ad_group_state, True)
+
+
+def _round_money(x, currency) -> pd.Series:
+    x = pd.Series(x, dtype="float64")
+    whole = pd.Series(currency, index=x.index).astype("string").isin(list(WHOLE_CURRENCIES))
+    return x.round(2).where(~whole, x.round(0))
+
+
+def _bid_floor(currency) -> pd.Series:
+    cur = pd.Series(currency).astype("string")
+    return cur.map({k: v[0] for k, v in BID_LIMITS.items()}).astype("float64").fillna(MIN_BID)
+
+
+def _bid_ceiling(currency) -> pd.Series:
+    cur = pd.Series(currency).astype("string")
+    return cur.map({k: v[1] for k, v in BID_LIMITS.items()}).astype("float64").fillna(np.inf)
+
+
+def _currency_of(ads: pd.DataFrame) -> pd.DataFrame:
+    c = ads.dropna(subset=["currency"])
+    if c.empty:
+        return pd.DataFrame(columns=KEYS + ["currency"])
+    return c.groupby(KEYS)["currency"].agg(lambda s: s.mode().iloc[0]).reset_index()
+
+
+def _constrained_targets(t: pd.DataFrame, inventory_cover) -> pd.Series:
+    if inventory_cover is None or not len(inventory_cover):
+        return pd.Series(False, index=t.index)
+    pace = inventory_pacing(inventory_cover)
+    bad = set(map(tuple, pace.loc[pace["action"] != "normal", KEYS + ["sku"]].to_numpy()))
+    sku_lists = t["skus"].fillna("").astype(str).str.split(",")
+    return pd.Series([bool(s) and s != [""] and all((a, b, x) in bad for x in s)
+                      for a, b, s in zip(t["seller_id"], t["marketplace"], sku_lists,
+                                         strict=True)], index=t.index, dtype=bool)
 
 
 def bid_recommendations(ads: pd.DataFrame, unit_costs: pd.DataFrame, as_of, *,
                         window_days: int = 30, margin_goal: float = 0.10,
                         down_only: bool = False, max_step: float = 0.20,
-                        min_bid: float = MIN_BID, tolerance: float = 0.05,
+                        min_bid: float | None = None, tolerance: float = 0.05,
+                        entities: pd.DataFrame | None = None,
                         current_bids: pd.DataFrame | None = None,
+                        provisional_days: int | None = 0,
                         inventory_cover: pd.DataFrame | None = None) -> pd.DataFrame:
     """Bid per target: ``target bid = target ACoS x AOV x CVR`` with an empirical-Bayes CVR.
 
+    * Window: the ``window_days`` settled days before ``as_of`` (:func:`settled_window`;
+      ``provisional_days`` ``None`` = the reports' attribution window).
     * CVR: :func:`hierarchical_cvr` (target -> ad group -> campaign -> marketplace), so a
       target with a handful of clicks sits near its ad group's rate.
     * AOV: the target's own sales / orders when it has >= 3 orders, else its ad group's, else
       the ad group's advertised-SKU price.
-    * target ACoS: :func:`ad_group_economics` (the ad group's SKUs, sales-weighted).
-    * current bid: ``current_bids`` (``campaign_name, ad_group_name, targeting, match_type,
-      bid``) where given, else the target's average CPC over the window (reports carry no
-      bid; the CPC is what the bid actually cost).
+    * target ACoS: :func:`ad_group_economics` (the ad group's SKUs, net of VAT).
+    * current bid: the target's bid in a bulk-operations download (``entities``; the ad group
+      default bid where the target has none), or ``current_bids`` (``campaign_name,
+      ad_group_name, targeting, match_type, bid``). **Never the average CPC**: a CPC is what a
+      click cost, not the bid (bids are ceilings, placements and dynamic bidding move the
+      price). Without a current bid there is no step: ``new_bid`` stays empty, ``action`` is
+      ``lower`` when the average CPC is already above the target bid (whatever the bid is,
+      it must come down to the target) and ``review`` otherwise, and ``suggested_bid`` is the
+      target bid.
     * step cap: the new bid stays within ``current x (1 +/- max_step)``; ``down_only``
       never raises (mirrors Amazon's "Dynamic bids - down only" strategy, which only lowers
-      bids in real time); ``min_bid`` floor; changes under ``tolerance`` are ``keep``.
+      bids in real time); the currency's minimum and maximum bid (:data:`BID_LIMITS`);
+      changes under ``tolerance`` are ``keep``.
     * inventory (optional ``inventory_cover``, see :func:`inventory_pacing`): a target whose
       ad group advertises only constrained SKUs is never raised.
 
-    Window: the ``window_days`` before ``as_of``. Returns one row per target with
-    ``clicks, orders, spend, sales, cpc, cvr_raw, ad_group_cvr, cvr_shrunk, aov,
-    target_acos, break_even_acos, current_bid, target_bid, new_bid, change_pct, action,
-    evidence``.
+    Returns one row per target with ``clicks, orders, spend, sales, cpc, cvr_raw,
+    ad_group_cvr, cvr_shrunk, aov, target_acos, break_even_acos, economics_basis, current_bid,
+    bid_source, target_bid, suggested_bid, new_bid, change_pct, action, evidence`` and, where
+    a download matched, ``entity, campaign_id, ad_group_id, keyword_id, product_targeting_id,
+    state, campaign_state, ad_group_state, live``.
     """
-    start, end = _window(as_of, window_days)
+    pdays = attribution_days_of(ads) if provisional_days is None else provisional_days
+    start, end = settled_window(as_of, window_days, pdays)
     t = target_stats(ads, start=start, end=end)
     t = t[t["clicks"] > 0]
+    if t.empty:
+        return pd.DataFrame(columns=KEYS + _TARGET_KEYS + ["current_bid", "target_bid",
+                                                           "suggested_bid", "new_bid",
+                                                           "change_pct", "action",
+                                                           "evidence", "live"])
     t = hierarchical_cvr(t, unit="targeting")
-    agg, mp = ad_group_economics(ads, unit_costs, start=start, end=end, margin_goal=margin_goal)
-    t = t.merge(agg, on=KEYS + ["campaign_name", "ad_group_name"], how="left").merge(
-        mp, on=KEYS, how="left")
-    for c in ("break_even_acos", "target_acos", "price"):
-        t[c] = t[c].fillna(t[f"mp_{c}"])
+    groups, mp = ad_group_economics(ads, unit_costs, start=start, end=end,
+                                    margin_goal=margin_goal, entities=entities)
+    t = _with_group_economics(t, groups, mp)
     ag = t.groupby(KEYS + ["campaign_name", "ad_group_name"], dropna=False)[
         ["sales", "orders"]].transform("sum")
     ag_aov = _div(ag["sales"], ag["orders"])
     t["aov"] = np.where(t["orders"] >= 3, t["aov"], ag_aov.fillna(t["price"]))
     t["target_bid"] = t["target_acos"] * t["aov"] * t["cvr_shrunk"]
+    t = t.merge(_currency_of(ads), on=KEYS, how="left")
+    t = _join_targets(t, entities)
     if current_bids is not None:
-        t = t.merge(current_bids.rename(columns={"bid": "current_bid"}),
-                    on=[c for c in current_bids.columns if c != "bid"], how="left")
-        t["current_bid"] = t["current_bid"].fillna(t["cpc"])
-        t["bid_source"] = np.where(t["current_bid"].notna(), "bid", "avg_cpc")
-    else:
-        t["current_bid"] = t["cpc"]
-        t["bid_source"] = "avg_cpc"
-    cur = t["current_bid"]
+        cb = current_bids.rename(columns={"bid": "_cb"})
+        t = t.merge(cb, on=[c for c in cb.columns if c != "_cb"], how="left")
+        t["bid_source"] = np.where(t["current_bid"].isna() & t["_cb"].notna(), "bid",
+                                   t["bid_source"])
+        t["current_bid"] = t["current_bid"].fillna(t["_cb"])
+        t = t.drop(columns=["_cb"])
+    t["live"] = _live(t["state"], t["campaign_state"], t["ad_group_state"])
+    floor = _bid_floor(t["currency"]) if min_bid is None else pd.Series(min_bid, index=t.index)
+    ceil = _bid_ceiling(t["currency"])
+    cur = t["current_bid"].astype("float64")
+    tgt = t["target_bid"].clip(lower=floor, upper=ceil)
+    t["suggested_bid"] = _round_money(tgt, t["currency"])
     hi = cur * (1 + (0.0 if down_only else max_step))
-    new = t["target_bid"].clip(lower=cur * (1 - max_step), upper=hi)
-    constrained = pd.Series(False, index=t.index)
-    if inventory_cover is not None and len(inventory_cover):
-        pace = inventory_pacing(inventory_cover)
-        bad = set(map(tuple, pace.loc[pace["action"] != "normal", KEYS + ["sku"]].to_numpy()))
-        sku_lists = t["skus"].fillna("").str.split(",")
-        constrained = pd.Series([bool(s) and s != [""] and all(
-            (a, b, x) in bad for x in s) for a, b, s in zip(
-            t["seller_id"], t["marketplace"], sku_lists, strict=True)], index=t.index)
-        new = np.where(constrained, np.minimum(new, cur), new)
-    new = pd.Series(np.maximum(np.round(new, 2), min_bid), index=t.index)
-    t["new_bid"] = new
-    t["change_pct"] = _div(new - cur, cur)
+    new = tgt.clip(lower=cur * (1 - max_step), upper=hi)
+    constrained = _constrained_targets(t, inventory_cover)
+    new = pd.Series(np.where(constrained, np.minimum(new, cur), new), index=t.index)
+    new = _round_money(np.maximum(new, floor), t["currency"])
+    t["new_bid"] = new.where(cur.notna())
+    t["change_pct"] = _div(t["new_bid"] - cur, cur)
     t["inventory_constrained"] = constrained
-    t["action"] = np.where(t["change_pct"].abs() < tolerance, "keep",
-                           np.where(t["change_pct"] > 0, "raise", "lower"))
-    capped = (t["target_bid"] - new).abs() > 0.005
+    has = cur.notna()
+    no_target = t["target_bid"].isna()
+    act_known = np.where(t["change_pct"].abs() < tolerance, "keep",
+                         np.where(t["change_pct"] > 0, "raise", "lower"))
+    cpc_above = t["cpc"] > t["target_bid"] * (1 + tolerance)
+    act_unknown = np.where(cpc_above, "lower", "review")
+    t["action"] = np.where(no_target, "no_unit_cost", np.where(has, act_known, act_unknown))
+    capped = has & ((tgt - t["new_bid"]).abs() > 0.005)
     t["evidence"] = (
         "clicks " + t["clicks"].astype(int).astype(str) + ", orders "
-        + t["orders"].astype(int).astype(str) + "; CVR raw " + _pct(t["cvr_raw"])
+        + t["orders"].fillna(0).astype(int).astype(str) + "; CVR raw " + _pct(t["cvr_raw"])
         + " -> shrunk " + _pct(t["cvr_shrunk"]) + " (prior " + _pct(t["prior_cvr"])
         + ", strength " + t["prior_strength"].round(0).astype(int).astype(str)
-        + " clicks); AOV " + t["aov"].round(2).astype(str) + ", target ACoS "
-        + _pct(t["target_acos"]) + " -> target bid " + t["target_bid"].round(2).astype(str)
-        + "; current " + cur.round(2).astype(str) + " (" + t["bid_source"] + ")"
+        + " clicks); AOV " + _num(t["aov"]) + ", target ACoS " + _pct(t["target_acos"])
+        + " (" + t["economics_basis"] + ") -> target bid " + _num(t["target_bid"])
+        + np.where(has, "; current bid " + _num(cur) + " (" + t["bid_source"].fillna("")
+                   + ")", "; current bid unknown (avg CPC " + _num(t["cpc"])
+                   + "): download a bulk file")
         + np.where(capped, f"; step capped at {max_step:.0%}" + (" (down only)" if down_only
                                                                   else ""), "")
         + np.where(constrained, "; inventory constrained: not raised", ""))
-    cols = (KEYS + _TARGET_KEYS + ["attribution_days", "impressions", "clicks", "orders",
-                                   "spend", "sales", "cpc", "acos", "cvr_raw", "ad_group_cvr",
-                                   "campaign_name_cvr", "prior_cvr", "prior_strength",
-                                   "cvr_shrunk", "alpha", "beta", "aov", "target_acos",
-                                   "break_even_acos", "skus", "current_bid", "bid_source",
-                                   "target_bid", "new_bid", "change_pct",
-                                   "inventory_constrained", "action", "evidence"])
-    t = t.rename(columns={"ad_group_name_cvr": "ad_group_cvr"})
-    return t[cols].sort_values(KEYS + ["spend"], ascending=[True, True, False],
-                               ignore_index=True)
-
-
-def _pct(s):
-    return (pd.Series(s, dtype="float64") * 100).round(1).astype(str) + "%"
-
-
-_ASIN_RE = r"^b0[a-z0-9]{8}$"
+    t["window"] = f"{start.date()}..{end.date()}"
+    return t.sort_values(KEYS + ["spend"], ascending=[True, True, False], ignore_index=True)
 
 
 def search_term_stats(ads: pd.DataFrame, unit_costs: pd.DataFrame, as_of, *,
-                      window_days: int = 30, margin_goal: float = 0.10) -> pd.DataFrame:
-    """Search terms per target over the window with shrunk CVR (prior = the target's ad
-    group, :func:`hierarchical_cvr`), AOV, break-even / target ACoS of the ad group and the
+                      window_days: int = 30, margin_goal: float = 0.10,
+                      provisional_days: int | None = 0,
+                      entities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Search terms per target over the settled window with shrunk CVR (prior = the target's
+    ad group, :func:`hierarchical_cvr`), AOV, break-even / target ACoS of the ad group and the
     break-even CVR at the term's own CPC: ``be_cvr = cpc / (break_even_acos x aov)``."""
     from scipy import stats as sps
 
-    start, end = _window(as_of, window_days)
+    pdays = attribution_days_of(ads) if provisional_days is None else provisional_days
+    start, end = settled_window(as_of, window_days, pdays)
     m = ad_metrics(ads, _TARGET_KEYS + ["search_term"], start=start, end=end)
     m = m[m["clicks"] > 0]
+    if m.empty:
+        return m.assign(**{c: pd.Series(dtype="float64") for c in (
+            "cvr_shrunk", "alpha", "beta", "break_even_acos", "target_acos", "price",
+            "allowed_spend", "be_cvr", "p_cvr_below_be", "skus")}, is_asin=pd.Series(dtype=bool),
+            economics_basis=pd.Series(dtype=object))
     m = hierarchical_cvr(m, unit="search_term")
-    agg, mp = ad_group_economics(ads, unit_costs, start=start, end=end, margin_goal=margin_goal)
-    m = m.merge(agg, on=KEYS + ["campaign_name", "ad_group_name"], how="left").merge(
-        mp, on=KEYS, how="left")
-    for c in ("break_even_acos", "target_acos", "price"):
-        m[c] = m[c].fillna(m[f"mp_{c}"])
+    groups, mp = ad_group_economics(ads, unit_costs, start=start, end=end,
+                                    margin_goal=margin_goal, entities=entities)
+    m = _with_group_economics(m, groups, mp)
     ag = m.groupby(KEYS + ["campaign_name", "ad_group_name"], dropna=False)[
         ["sales", "orders"]].transform("sum")
     m["aov"] = np.where(m["orders"] >= 3, m["aov"], _div(ag["sales"], ag["orders"])
@@ -564,7 +880,8 @@ def search_term_stats(ads: pd.DataFrame, unit_costs: pd.DataFrame, as_of, *,
     m["be_cvr"] = _div(m["cpc"], m["break_even_acos"] * m["aov"]).clip(upper=1)
     m["p_cvr_below_be"] = sps.beta.cdf(m["be_cvr"].to_numpy(), m["alpha"].to_numpy(),
                                        m["beta"].to_numpy())
-    m["is_asin"] = m["search_term"].str.lower().str.match(_ASIN_RE).fillna(False)
+    m["is_asin"] = m["search_term"].str.lower().str.match(_ASIN_RE).fillna(False).astype(bool)
+    m["window"] = f"{start.date()}..{end.date()}"
     return m
 
 
@@ -584,15 +901,19 @@ def negative_keyword_candidates(terms: pd.DataFrame, *, max_orders: int = 1,
     break-even ACoS, the spend not covered by contribution) and ``evidence``.
     """
     t = terms
+    if t.empty:
+        return t.assign(negative_type=pd.Series(dtype=object),
+                        wasted_spend=pd.Series(dtype="float64"),
+                        evidence=pd.Series(dtype=object))
     own_exact = (t["match_type"] == "EXACT") & (t["search_term"].str.lower()
                                                 == t["targeting"].str.lower())
     q = t[(t["spend"] > t["allowed_spend"]) & (t["orders"] <= max_orders)
-          & (t["p_cvr_below_be"] >= min_probability) & ~own_exact].copy()
+          & (t["p_cvr_below_be"] >= min_probability) & ~own_exact.fillna(False)].copy()
     q["negative_type"] = np.where(q["is_asin"], "negative_product_target", "negative_exact")
     q["wasted_spend"] = q["spend"] - q["sales"] * q["break_even_acos"]
-    q["evidence"] = ("spend " + q["spend"].round(2).astype(str) + " > break-even allows "
-                     + q["allowed_spend"].round(2).astype(str) + " (" + _pct(q["break_even_acos"])
-                     + " x AOV " + q["aov"].round(2).astype(str) + " x max(orders,1)); clicks "
+    q["evidence"] = ("spend " + _num(q["spend"]) + " > break-even allows "
+                     + _num(q["allowed_spend"]) + " (" + _pct(q["break_even_acos"])
+                     + " x AOV " + _num(q["aov"]) + " x max(orders,1)); clicks "
                      + q["clicks"].astype(int).astype(str) + ", orders "
                      + q["orders"].astype(int).astype(str) + "; P(CVR < " + _pct(q["be_cvr"])
                      + ") = " + q["p_cvr_below_be"].round(3).astype(str))
@@ -608,19 +929,26 @@ def harvest_candidates(terms: pd.DataFrame, *, min_orders: int = 2,
     Qualifies: ``orders >= min_orders``, ACoS within the ad group's target ACoS, target
     match type BROAD / PHRASE / automatic (``<NA>`` and not an ASIN expression), term not an
     ASIN and not equal (case-insensitive) to an EXACT keyword of the marketplace (from
-    ``terms`` itself, or ``exact_targets`` with ``seller_id, marketplace, targeting``).
+    ``terms`` itself, or ``exact_targets`` with ``seller_id, marketplace, targeting``, e.g.
+    the exact keywords of a bulk download, paused ones included).
     ``suggested_bid = target_acos x aov x cvr_shrunk``; ``destination_*`` is the exact ad
     group sharing the most advertised SKUs with the source (empty when none exists).
     """
     t = terms
+    if t.empty:
+        return t.assign(suggested_bid=pd.Series(dtype="float64"),
+                        destination_campaign=pd.Series(dtype="string"),
+                        destination_ad_group=pd.Series(dtype="string"),
+                        evidence=pd.Series(dtype=object))
     ex = t[t["match_type"] == "EXACT"][KEYS + ["targeting"]]
-    if exact_targets is not None:
+    if exact_targets is not None and len(exact_targets):
         ex = pd.concat([ex, exact_targets[KEYS + ["targeting"]]])
-    ex = ex.assign(term_l=ex["targeting"].str.lower()).drop_duplicates(KEYS + ["term_l"])
+    ex = ex.assign(term_l=ex["targeting"].astype("string").str.lower()).drop_duplicates(
+        KEYS + ["term_l"])
     src = t["match_type"].isin(["BROAD", "PHRASE"]) | (
         t["match_type"].isna() & ~t["targeting"].fillna("").str.lower().str.startswith("asin"))
     q = t[src & (t["orders"] >= min_orders) & (t["acos"] <= t["target_acos"]) & ~t["is_asin"]]
-    q = q.assign(term_l=q["search_term"].str.lower())
+    q = q.assign(term_l=q["search_term"].astype("string").str.lower())
     q = q.merge(ex[KEYS + ["term_l"]].assign(_ex=True), on=KEYS + ["term_l"], how="left")
     q = q[q["_ex"].isna()].drop(columns=["_ex"]).copy()
     q["suggested_bid"] = np.maximum((q["target_acos"] * q["aov"] * q["cvr_shrunk"]).round(2),
@@ -648,6 +976,293 @@ def harvest_candidates(terms: pd.DataFrame, *, min_orders: int = 2,
                                                   ignore_index=True)
 
 
+def _campaign_settings(ads: pd.DataFrame, entities: pd.DataFrame | None) -> pd.DataFrame:
+    """Current settings per campaign: from the bulk download's campaign rows (ids, daily
+    budget, portfolio, end date, state, bidding strategy), else the Campaign report's latest
+    row (budget, state, strategy; no ids). ``settings_source`` says which."""
+    cols = KEYS + ["campaign_name", "campaign_id", "portfolio_id", "end_date",
+                   "current_budget", "campaign_state", "bidding_strategy", "settings_source"]
+    parts = []
+    if entities is not None and len(entities):
+        c = entities[entities["entity"] == "Campaign"].drop_duplicates(
+            KEYS + ["campaign_name"])
+        parts.append(pd.DataFrame({
+            **{k: c[k] for k in KEYS + ["campaign_name", "campaign_id", "portfolio_id",
+                                        "end_date"]},
+            "current_budget": c["daily_budget"].astype("float64"),
+            "campaign_state": c["state"].astype("string").str.lower(),
+            "bidding_strategy": c["bidding_strategy"],
+            "settings_source": "bulk download"}))
+    r = ads[(ads["report_level"] == "campaign") & ads["campaign_name"].notna()]
+    r = r[r["campaign_budget"].notna() | r["bidding_strategy"].notna()]
+    if len(r):
+        r = r.sort_values("end_date").groupby(KEYS + ["campaign_name"]).last().reset_index()
+        rep = pd.DataFrame({
+            **{k: r[k] for k in KEYS + ["campaign_name"]},
+            "campaign_id": pd.Series(pd.NA, index=r.index, dtype="string"),
+            "portfolio_id": pd.Series(pd.NA, index=r.index, dtype="string"),
+            "end_date": pd.Series(pd.NaT, index=r.index),
+            "current_budget": r["campaign_budget"].astype("float64"),
+            "campaign_state": r["campaign_state"].astype("string").str.lower(),
+            "bidding_strategy": r["bidding_strategy"],
+            "settings_source": "Campaign report (latest day)"})
+        if parts:
+            have = parts[0].set_index(KEYS + ["campaign_name"]).index
+            rep = rep[~rep.set_index(KEYS + ["campaign_name"]).index.isin(have)]
+        parts.append(rep)
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def _campaign_skus(ads: pd.DataFrame, entities: pd.DataFrame | None, start, end
+                   ) -> pd.DataFrame:
+    """Which SKUs each campaign advertises: advertised-product rows in the window and the
+    bulk download's product ads. ``seller_id, marketplace, campaign_name, sku``."""
+    parts = []
+    ap = _in_window(ads[ads["report_level"] == "advertised_product"], start, end)
+    if len(ap):
+        parts.append(ap[KEYS + ["campaign_name", "advertised_sku"]].rename(
+            columns={"advertised_sku": "sku"}))
+    if entities is not None and len(entities):
+        pa = entities[(entities["entity"] == "Product ad") & entities["sku"].notna()]
+        parts.append(pa[KEYS + ["campaign_name", "sku"]])
+    if not parts:
+        return pd.DataFrame(columns=KEYS + ["campaign_name", "sku"])
+    return pd.concat(parts, ignore_index=True).dropna().drop_duplicates()
+
+
+def budget_recommendations(ads: pd.DataFrame, unit_costs: pd.DataFrame, as_of, *,
+                           window_days: int = 30, margin_goal: float = 0.10,
+                           cvr_threshold: float = BUDGET_CVR_THRESHOLD, shift: float = 0.20,
+                           min_clicks: int = 20, min_probability: float = 0.8,
+                           interval: float = 0.9, min_utilisation: float = 0.8,
+                           provisional_days: int | None = 0,
+                           entities: pd.DataFrame | None = None,
+                           inventory_cover: pd.DataFrame | None = None
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shift budget toward what converts above ``cvr_threshold`` within target ACoS, away
+    from the rest, and never raise spend on a SKU with less cover than its lead time.
+
+    Units: advertised SKU x campaign where the advertised-product report covers the settled
+    window (:func:`settled_window`), else the campaign itself. Per unit, over the window:
+
+    * CVR shrunk toward its campaign (SKU units) or the marketplace (campaign units)
+      (:func:`hierarchical_cvr`), with its posterior Beta and the ``interval`` credible
+      interval; ``p_above = P(CVR >= cvr_threshold)``.
+    * ``favour`` (factor ``1 + shift``): at least ``min_clicks`` clicks, ``p_above >=
+      min_probability`` and ACoS within target ACoS; ``trim`` (``1 - shift``): enough clicks
+      and ``p_above <= 1 - min_probability`` or ACoS above target (spend without sales
+      included); else ``hold`` (1). The raw CVR at a few clicks never decides.
+    * Inventory (:func:`inventory_pacing`): an out-of-stock SKU is ``pause`` (0), one with
+      cover below its lead time ``reduce`` (its pacing multiplier, never above 1).
+
+    Per campaign: ``factor`` = spend-weighted mean of its units' factors, capped at 1 when the
+    campaign advertises any constrained SKU (a bigger budget would raise spend on it too).
+    ``new_daily_budget = current daily budget x factor`` (the budget from a bulk download, else
+    the Campaign report's latest ``Budget``; never the average spend), rounded, at least the
+    currency's minimum (:data:`MIN_DAILY_BUDGET`); unknown without a current budget. A
+    campaign that spends under ``min_utilisation`` of its budget is ``keep`` either way: the
+    budget does not limit its spend (its bids do), so changing it would change nothing.
+
+    Returns ``(units, campaigns)``: per unit ``unit, campaign_name, advertised_sku, clicks,
+    orders, spend, sales, acos, cvr_raw, cvr_shrunk, cvr_low, cvr_high, p_above,
+    target_acos, action, sku_factor, evidence``; per campaign ``avg_daily_spend,
+    current_budget, utilisation, factor, new_daily_budget, action, evidence`` and the
+    settings and ids of :func:`_campaign_settings`.
+    """
+    from scipy import stats as sps
+
+    pdays = attribution_days_of(ads) if provisional_days is None else provisional_days
+    start, end = settled_window(as_of, window_days, pdays)
+    days = (end - start).days + 1
+    ue = _economics_by_product(unit_economics(unit_costs, margin_goal=margin_goal))
+    m = ad_metrics(ads, ["campaign_name", "advertised_sku"], start=start, end=end)
+    units = []
+    if len(m):
+        m = hierarchical_cvr(m, levels=("campaign_name",), unit="advertised_sku")
+        m = m.merge(ue[KEYS + ["advertised_sku", "target_acos", "break_even_acos"]],
+                    on=KEYS + ["advertised_sku"], how="left")
+        units.append(m.assign(unit="sku"))
+    have_sku = set(map(tuple, m[KEYS].drop_duplicates().to_numpy())) if len(m) else set()
+    c = ad_metrics(ads, ["campaign_name"], start=start, end=end)
+    c = c[[tuple(x) not in have_sku for x in c[KEYS].to_numpy()]] if len(c) else c
+    if len(c):
+        c = hierarchical_cvr(c, levels=(), unit="campaign_name")
+        groups, mp = ad_group_economics(ads, unit_costs, start=start, end=end,
+                                        margin_goal=margin_goal, entities=entities)
+        ce = groups.groupby(KEYS + ["campaign_name"])[["target_acos", "break_even_acos"]].mean()
+        c = c.merge(ce.reset_index(), on=KEYS + ["campaign_name"], how="left").merge(
+            mp[KEYS + ["mp_target_acos", "mp_break_even_acos"]], on=KEYS, how="left")
+        c["target_acos"] = c["target_acos"].fillna(c["mp_target_acos"])
+        c["break_even_acos"] = c["break_even_acos"].fillna(c["mp_break_even_acos"])
+        units.append(c.drop(columns=["mp_target_acos", "mp_break_even_acos"]).assign(
+            unit="campaign", advertised_sku=pd.NA))
+    ucols = (KEYS + ["unit", "campaign_name", "advertised_sku", "clicks", "orders", "spend",
+                     "sales", "acos", "cvr_raw", "cvr_shrunk", "cvr_low", "cvr_high", "p_above",
+                     "target_acos", "break_even_acos", "action", "sku_factor", "evidence"])
+    camp_cols = (KEYS + ["campaign_name", "campaign_id", "portfolio_id", "end_date", "spend",
+                         "avg_daily_spend", "current_budget", "settings_source", "utilisation",
+                         "factor", "constrained", "new_daily_budget", "action",
+                         "campaign_state", "bidding_strategy", "evidence"])
+    if not units:
+        return pd.DataFrame(columns=ucols), pd.DataFrame(columns=camp_cols)
+    u = pd.concat(units, ignore_index=True)
+    lo_q, hi_q = (1 - interval) / 2, 1 - (1 - interval) / 2
+    u["cvr_low"] = sps.beta.ppf(lo_q, u["alpha"], u["beta"])
+    u["cvr_high"] = sps.beta.ppf(hi_q, u["alpha"], u["beta"])
+    u["p_above"] = sps.beta.sf(cvr_threshold, u["alpha"], u["beta"])
+    enough = u["clicks"] >= min_clicks
+    acos_ok = (u["sales"] > 0) & (u["acos"] <= u["target_acos"])
+    acos_bad = ((u["sales"].fillna(0) <= 0) & (u["spend"] > 0)) | (u["acos"] > u["target_acos"])
+    favour = enough & (u["p_above"] >= min_probability) & acos_ok
+    trim = enough & ~favour & ((u["p_above"] <= 1 - min_probability) | acos_bad)
+    no_cost = u["target_acos"].isna()
+    u["action"] = np.where(no_cost, "no_unit_cost", np.where(
+        favour, "favour", np.where(trim, "trim", "hold")))
+    u["sku_factor"] = np.where(u["action"] == "favour", 1 + shift,
+                               np.where(u["action"] == "trim", 1 - shift, 1.0))
+    u["evidence"] = (
+        "clicks " + u["clicks"].astype(int).astype(str) + ", orders "
+        + u["orders"].fillna(0).astype(int).astype(str) + "; CVR shrunk "
+        + _pct(u["cvr_shrunk"]) + f" ({interval:.0%} interval " + _pct(u["cvr_low"]) + " to "
+        + _pct(u["cvr_high"]) + f"), P(CVR >= {cvr_threshold:.0%}) = "
+        + u["p_above"].round(2).astype(str) + "; ACoS " + _pct(u["acos"]) + " vs target "
+        + _pct(u["target_acos"]) + np.where(enough, "", f" (fewer than {min_clicks} clicks)"))
+    # inventory: constrained SKUs are reduced or paused, never raised
+    skus = _campaign_skus(ads, entities, start, end)
+    u["constrained"] = False
+    camp_constrained = pd.Series(dtype=bool)
+    if inventory_cover is not None and len(inventory_cover):
+        p = inventory_pacing(inventory_cover)
+        p = p[p["action"] != "normal"][KEYS + ["sku", "action", "spend_multiplier",
+                                               "evidence"]]
+        p = p.rename(columns={"sku": "advertised_sku", "action": "pace",
+                              "evidence": "pace_evidence"})
+        u = u.merge(p, on=KEYS + ["advertised_sku"], how="left")
+        lim = u["pace"].notna()
+        u["action"] = np.where(lim, u["pace"], u["action"])
+        u["sku_factor"] = np.where(lim, np.minimum(u["sku_factor"], u["spend_multiplier"]),
+                                   u["sku_factor"])
+        u["evidence"] = np.where(lim, u["evidence"] + "; " + u["pace_evidence"].fillna(""),
+                                 u["evidence"])
+        u["constrained"] = lim
+        cs = skus.merge(p.rename(columns={"advertised_sku": "sku"}), on=KEYS + ["sku"])
+        camp_constrained = cs.groupby(KEYS + ["campaign_name"]).size() > 0
+    w = u.assign(wf=u["spend"].fillna(0) * u["sku_factor"], sp=u["spend"].fillna(0))
+    camp = w.groupby(KEYS + ["campaign_name"], dropna=False).agg(
+        spend=("sp", "sum"), wf=("wf", "sum"), plain=("sku_factor", "mean")).reset_index()
+    camp["factor"] = _div(camp["wf"], camp["spend"]).fillna(camp["plain"])
+    ck = pd.MultiIndex.from_frame(camp[KEYS + ["campaign_name"]])
+    camp["constrained"] = (camp_constrained.reindex(ck).fillna(False).to_numpy(dtype=bool)
+                           if len(camp_constrained) else False)
+    camp["factor"] = np.where(camp["constrained"], np.minimum(camp["factor"], 1.0),
+                              camp["factor"])
+    camp["avg_daily_spend"] = camp["spend"] / days
+    camp = camp.merge(_campaign_settings(ads, entities), on=KEYS + ["campaign_name"],
+                      how="left")
+    camp = camp.merge(_currency_of(ads), on=KEYS, how="left")
+    camp["utilisation"] = _div(camp["avg_daily_spend"], camp["current_budget"])
+    floor = camp["currency"].astype("string").map(MIN_DAILY_BUDGET).astype("float64").fillna(1.0)
+    new = _round_money(camp["current_budget"] * camp["factor"], camp["currency"])
+    camp["new_daily_budget"] = np.maximum(new, floor).where(camp["current_budget"].notna())
+    up = camp["factor"] > 1.02
+    down = camp["factor"] < 0.98
+    slack = (up | down) & (camp["utilisation"] < min_utilisation)
+    camp["action"] = np.where(slack, "keep", np.where(up, "increase",
+                                                      np.where(down, "decrease", "keep")))
+    camp["evidence"] = (
+        "avg daily spend " + _num(camp["avg_daily_spend"]) + f" over {days} settled days ("
+        + str(start.date()) + ".." + str(end.date()) + "); spend-weighted factor "
+        + camp["factor"].round(3).astype(str)
+        + np.where(camp["current_budget"].notna(),
+                   "; current budget " + _num(camp["current_budget"]) + " ("
+                   + camp["settings_source"].fillna("") + "), used "
+                   + _pct(camp["utilisation"]),
+                   "; current budget unknown: download a bulk file")
+        + np.where(slack, f"; budget kept: the campaign uses under {min_utilisation:.0%} of it, "
+                   "so the budget does not limit spend (its bids do)", "")
+        + np.where(camp["constrained"], "; advertises a SKU with cover below lead time: not "
+                   "raised", ""))
+    u_out = u[[c for c in ucols if c in u.columns]]
+    return u_out.reset_index(drop=True), camp[camp_cols]
+
+
+def strategy_recommendations(ads: pd.DataFrame, unit_costs: pd.DataFrame, as_of, *,
+                             window_days: int = 30, margin_goal: float = 0.10,
+                             min_clicks: int = 50, provisional_days: int | None = 0,
+                             entities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Campaigns to switch from "Dynamic bids - up and down" to "Dynamic bids - down only".
+
+    Up and down lets Amazon raise a bid by up to 100 % where a click looks likely to convert
+    (Amazon Ads docs, "Dynamic Bidding Strategy Options", en-us/bulksheets/sp/sp-general-info/
+    sp-dynamic-bidding-strategy.md); for a campaign whose ad sales already cost more than they
+    earn (ACoS above its break-even ACoS, or spend without sales) over the settled window with
+    at least ``min_clicks`` clicks, paying more per click cannot pay, so down only is
+    recommended. Nothing else is ever recommended here, and nothing without knowing the
+    current strategy (bulk download, else the Campaign report).
+
+    Returns ``seller_id, marketplace, campaign_name, campaign_id, portfolio_id, end_date,
+    bidding_strategy, clicks, spend, sales, acos, break_even_acos, recommend,
+    new_bidding_strategy, evidence``.
+    """
+    cols = KEYS + ["campaign_name", "campaign_id", "portfolio_id", "end_date",
+                   "bidding_strategy", "clicks", "spend", "sales", "acos", "break_even_acos",
+                   "recommend", "new_bidding_strategy", "settings_source", "campaign_state",
+                   "evidence"]
+    pdays = attribution_days_of(ads) if provisional_days is None else provisional_days
+    start, end = settled_window(as_of, window_days, pdays)
+    settings = _campaign_settings(ads, entities)
+    c = ad_metrics(ads, ["campaign_name"], start=start, end=end)
+    if c.empty or settings.empty:
+        return pd.DataFrame(columns=cols)
+    c = c.merge(settings, on=KEYS + ["campaign_name"], how="inner")
+    groups, mp = ad_group_economics(ads, unit_costs, start=start, end=end,
+                                    margin_goal=margin_goal, entities=entities)
+    ce = groups.groupby(KEYS + ["campaign_name"])["break_even_acos"].mean().reset_index()
+    c = c.merge(ce, on=KEYS + ["campaign_name"], how="left").merge(
+        mp[KEYS + ["mp_break_even_acos"]], on=KEYS, how="left")
+    c["break_even_acos"] = c["break_even_acos"].fillna(c["mp_break_even_acos"])
+    losing = ((c["sales"].fillna(0) <= 0) & (c["spend"] > 0)) | (c["acos"] > c["break_even_acos"])
+    c["recommend"] = ((c["bidding_strategy"].astype("string").str.strip().str.lower()
+                       == UP_AND_DOWN.lower()).fillna(False)
+                      & (c["clicks"] >= min_clicks) & losing & c["break_even_acos"].notna())
+    c["new_bidding_strategy"] = np.where(c["recommend"], DOWN_ONLY, None)
+    c["evidence"] = ("clicks " + c["clicks"].astype(int).astype(str) + ", spend "
+                     + _num(c["spend"]) + ", sales " + _num(c["sales"]) + ", ACoS "
+                     + _pct(c["acos"]) + " vs break-even " + _pct(c["break_even_acos"])
+                     + " over " + str(start.date()) + ".." + str(end.date())
+                     + "; strategy now: " + c["bidding_strategy"].fillna("unknown").astype(str))
+    return c[cols]
+
+
+def pause_candidates(pacing: pd.DataFrame, ads: pd.DataFrame,
+                     entities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Product ads of out-of-stock SKUs (``pacing`` action ``pause``) that are still running:
+    the enabled product ads of a bulk download (with ids), else the advertised-product rows of
+    the reports (names only). Returns ``seller_id, marketplace, campaign_name, ad_group_name,
+    advertised_sku, campaign_id, ad_group_id, ad_id, state, campaign_state, ad_group_state,
+    live``."""
+    cols = KEYS + ["campaign_name", "ad_group_name", "advertised_sku", "campaign_id",
+                   "ad_group_id", "ad_id", "state", "campaign_state", "ad_group_state", "live"]
+    if pacing is None or pacing.empty:
+        return pd.DataFrame(columns=cols)
+    oos = pacing[pacing["action"] == "pause"][KEYS + ["sku"]].drop_duplicates()
+    if entities is not None and len(entities):
+        pa = entities[entities["entity"] == "Product ad"].rename(
+            columns={"sku": "advertised_sku"})
+        out = pa.merge(oos.rename(columns={"sku": "advertised_sku"}), on=KEYS + ["advertised_sku"])
+        out = out.assign(live=_live(out["state"], out["campaign_state"], out["ad_group_state"]))
+        return out[out["live"]][cols].reset_index(drop=True)
+    ap = ads[ads["report_level"] == "advertised_product"].drop_duplicates(
+        KEYS + ["campaign_name", "ad_group_name", "advertised_sku"])
+    out = ap.merge(oos.rename(columns={"sku": "advertised_sku"}), on=KEYS + ["advertised_sku"])
+    for c in ("ad_id", "state", "campaign_state", "ad_group_state"):
+        out[c] = pd.NA
+    out["live"] = pd.NA
+    return out[cols].reset_index(drop=True)
+
+
 def inventory_pacing(inventory_cover: pd.DataFrame, *, reduce_floor: float = 0.25
                      ) -> pd.DataFrame:
     """Spend multiplier per SKU from its days of cover against its lead time.
@@ -670,66 +1285,6 @@ def inventory_pacing(inventory_cover: pd.DataFrame, *, reduce_floor: float = 0.2
         short, "days of cover " + doc.round(1).astype(str) + " < lead time "
         + lt.round(0).astype(str), "cover " + doc.round(1).astype(str) + " d >= lead time"))
     return c
-
-
-def budget_recommendations(ads: pd.DataFrame, unit_costs: pd.DataFrame, as_of, *,
-                           window_days: int = 30, margin_goal: float = 0.10,
-                           cvr_threshold: float = BUDGET_CVR_THRESHOLD, shift: float = 0.20,
-                           min_clicks: int = 20,
-                           inventory_cover: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Shift budget toward advertised SKUs whose CVR >= ``cvr_threshold`` and whose ACoS is
-    within target, away from the rest; inventory-constrained SKUs are reduced or paused.
-
-    Per advertised SKU and campaign over the ``window_days`` before ``as_of``
-    (advertised-product rows): ``favour`` (CVR >= threshold and ACoS <= target ACoS),
-    ``trim`` (enough clicks, fails either test), ``hold`` (fewer than ``min_clicks``
-    clicks), then pacing (:func:`inventory_pacing`) overrides to ``pause`` / ``reduce`` and
-    blocks ``favour``. ``sku_factor`` = 1 + shift (favour), 1 - shift (trim), the pacing
-    multiplier (pause / reduce), 1 (hold). Per campaign the new daily budget is the window's
-    average daily spend x the spend-weighted mean ``sku_factor`` of its SKUs (campaigns
-    report no budget; the average spend is the budget actually used).
-
-    Returns ``(skus, campaigns)``: per SKU x campaign with ``action, sku_factor, evidence``,
-    and per campaign ``avg_daily_spend, factor, new_daily_budget, evidence``.
-    """
-    start, end = _window(as_of, window_days)
-    m = ad_metrics(ads, ["campaign_name", "advertised_sku"], start=start, end=end)
-    ue = unit_economics(unit_costs, margin_goal=margin_goal)
-    m = m.merge(ue[KEYS + ["sku", "target_acos", "break_even_acos"]].rename(
-        columns={"sku": "advertised_sku"}), on=KEYS + ["advertised_sku"], how="left")
-    good = (m["cvr"] >= cvr_threshold) & (m["acos"] <= m["target_acos"])
-    enough = m["clicks"] >= min_clicks
-    m["action"] = np.where(~enough, "hold", np.where(good, "favour", "trim"))
-    m["sku_factor"] = np.where(~enough, 1.0, np.where(good, 1 + shift, 1 - shift))
-    m["evidence"] = ("clicks " + m["clicks"].astype(int).astype(str) + ", CVR " + _pct(m["cvr"])
-                     + f" (threshold {cvr_threshold:.0%}), ACoS " + _pct(m["acos"])
-                     + " vs target " + _pct(m["target_acos"]))
-    if inventory_cover is not None and len(inventory_cover):
-        p = inventory_pacing(inventory_cover)[KEYS + ["sku", "action", "spend_multiplier",
-                                                      "evidence"]]
-        p = p.rename(columns={"sku": "advertised_sku", "action": "pace",
-                              "evidence": "pace_evidence"})
-        m = m.merge(p, on=KEYS + ["advertised_sku"], how="left")
-        lim = m["pace"].isin(["pause", "reduce"])
-        m["action"] = np.where(lim, m["pace"], m["action"])
-        m["sku_factor"] = np.where(lim, np.minimum(m["sku_factor"], m["spend_multiplier"]),
-                                   m["sku_factor"])
-        m["evidence"] = np.where(lim, m["evidence"] + "; " + m["pace_evidence"].fillna(""),
-                                 m["evidence"])
-        m = m.drop(columns=["pace", "spend_multiplier", "pace_evidence"])
-    days = (end - start).days + 1
-    w = m.assign(wf=m["spend"] * m["sku_factor"])
-    c = w.groupby(KEYS + ["campaign_name"], dropna=False).agg(
-        spend=("spend", "sum"), wf=("wf", "sum"), skus=("advertised_sku", "count")).reset_index()
-    c["avg_daily_spend"] = c["spend"] / days
-    c["factor"] = _div(c["wf"], c["spend"]).fillna(1.0)
-    c["new_daily_budget"] = np.maximum((c["avg_daily_spend"] * c["factor"]).round(2), 1.0)
-    c["action"] = np.where((c["factor"] - 1).abs() < 0.02, "keep",
-                           np.where(c["factor"] > 1, "increase", "decrease"))
-    c["evidence"] = ("avg daily spend " + c["avg_daily_spend"].round(2).astype(str)
-                     + " over " + str(days) + " d; spend-weighted SKU factor "
-                     + c["factor"].round(3).astype(str))
-    return m, c.drop(columns=["wf"])
 
 
 def inventory_cover(inventory_snapshots: pd.DataFrame, orders: pd.DataFrame, as_of, *,

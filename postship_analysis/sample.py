@@ -2246,7 +2246,11 @@ def write_ads(w: World, root: Path):
         write_gz(root / mp / "spAdvertisedProduct.json.gz", payload)
         key_c = t.groupby("campaign", sort=True).ngroup().to_numpy()
         camps = t.groupby(key_c).first()
-        budgets = np.round(rng.uniform(10, 60, len(camps))).astype(int)
+        # daily budgets 1.05x to 2x each campaign's average daily spend: some campaigns use
+        # most of their budget (a budget change matters), others little (it would not)
+        u = rng.uniform(10, 60, len(camps))
+        avg = np.array([spend[key_c == j].sum() / nd / 100 for j in range(len(camps))])
+        budgets = np.maximum(5, np.round(avg * (1.05 + (u - 10) / 50 * 0.95))).astype(int)
         w.ads_budgets[mp] = dict(zip(camps["campaign"], budgets.tolist(), strict=True))
         recs = []
         for j in range(len(camps)):

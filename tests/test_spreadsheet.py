@@ -81,11 +81,12 @@ def test_xlsx_text_is_string_never_formula(tmp_path):
 
 def test_bulksheet_goes_through_the_writer(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    negs = pd.DataFrame({"negative_type": ["negative_keyword"] * 2, "campaign_id": ["1", "1"],
-                         "ad_group_id": ["2", "2"], "campaign_name": ["=C", "C"],
-                         "ad_group_name": ["G", "@G"],
-                         "search_term": ['=HYPERLINK("http://x.example","y")', "-2+3"]})
-    p = B.write_bulksheet(B.build(B.negative_rows(negs)), tmp_path, "bulk")
+    sheet = pd.DataFrame({c: [None, None] for c in B.COLUMNS})
+    sheet["Product"], sheet["Entity"], sheet["Operation"] = (
+        "Sponsored Products", "Negative keyword", "Create")
+    sheet["Campaign Name"] = ["=C", "C"]
+    sheet["Keyword Text"] = ['=HYPERLINK("http://x.example","y")', "-2+3"]
+    p = B.write_bulksheet(sheet, tmp_path, "bulk")
     ws = openpyxl.load_workbook(p)[B.SHEET]
     cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c for c in cells if c.data_type == "f"]
@@ -93,6 +94,25 @@ def test_bulksheet_goes_through_the_writer(tmp_path):
     assert [ws.cell(r, kw).value for r in (2, 3)] == \
         ["'=HYPERLINK(\"http://x.example\",\"y\")", "'-2+3"]
     assert ws.cell(2, B.COLUMNS.index("Campaign Name") + 1).value == "'=C"
+
+
+def test_formula_like_search_terms_never_reach_the_upload_rows():
+    """The planner keeps such terms out of the upload file (a quote would become part of the
+    keyword on Amazon) and lists them to add by hand."""
+    from postship_analysis import contract
+
+    ent = contract.conform(pd.DataFrame({
+        "seller_id": "s", "marketplace": "US", "entity": "Ad group", "campaign_id": "1",
+        "ad_group_id": "2", "campaign_name": "C", "ad_group_name": "G", "state": "enabled",
+        "campaign_state": "enabled"}, index=[0]), "ad_entities")
+    negs = pd.DataFrame({"seller_id": "s", "marketplace": "US",
+                         "negative_type": ["negative_exact"] * 3, "campaign_name": "C",
+                         "ad_group_name": "G", "evidence": "",
+                         "search_term": ['=HYPERLINK("http://x.example","y")', "-2+3", "mug"]})
+    ch = B.negative_changes(negs, ent)
+    assert ch["uploadable"].tolist() == [False, False, True]
+    assert ch["reason"].iloc[0].endswith("by hand in the console")
+    assert B.upload_rows(ch)["Keyword Text"].tolist() == ["mug"]
 
 
 def test_a_failed_write_leaves_the_previous_file(tmp_path):

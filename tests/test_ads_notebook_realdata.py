@@ -1,0 +1,132 @@
+"""Notebook 40 on the four real sellers' Advertising-console exports
+(../shared/realdata/amazon-ads-exports, PROVENANCE.md), each alone in a data folder, with
+nothing but its ads exports and again with a small unit-cost file built here: the report runs
+without error, and the ACoS per campaign it shows (``ad_campaigns.csv``, the table it
+displays) equals spend / sales recomputed here from the files' raw columns with pandas and
+openpyxl, not with the package's readers."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import realdata
+
+from postship_analysis.reporting import runner
+
+pytestmark = pytest.mark.slow
+
+SELLERS = {  # folder -> (marketplace, as-of: the day after the data, level per campaign)
+    "in-2020-02_umairnsr87": ("IN", "2020-03-01", "campaign"),
+    "uk-2023_progami": ("UK", "2023-07-13", "search_term"),
+    "us-2022_mannyvv": ("US", "2022-08-16", "search_term"),
+    "us-2019-05_stevebanon": ("US", "2019-06-01", "search_term"),
+}
+WINDOW = 62  # days: every seller's whole export fits in the window
+
+
+def _created(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("docProps/core.xml").decode()
+    return re.search(r"<dcterms:created[^>]*>([^<]+)<", xml).group(1)
+
+
+def _money(s: pd.Series) -> pd.Series:
+    """Rs.1,000.5 / $1.00 / 12.5 -> float (the IN Campaign CSV writes money as text)."""
+    return pd.to_numeric(s.astype(str).str.replace(r"^Rs\.|[$,£]", "", regex=True),
+                         errors="coerce")
+
+
+def raw_campaign_acos(folder: Path) -> pd.DataFrame:
+    """Spend, sales and ACoS per campaign from the raw files: the Campaign report where the
+    seller has one, else the search-term report (of two overlapping downloads, the one
+    Amazon created later, as its workbook records)."""
+    camp = sorted(folder.glob("*Campaign report*"))
+    if camp:
+        raw = pd.read_csv(camp[0], dtype=str)
+        sales_col = next(c for c in raw.columns if "Total Sales" in c)
+        df = pd.DataFrame({"campaign": raw["Campaign Name"], "spend": _money(raw["Spend"]),
+                           "sales": _money(raw[sales_col])})
+    else:
+        files = sorted(folder.glob("*Search term report*.xlsx"), key=_created)
+        raw = pd.read_excel(files[-1])
+        sales_col = next(c for c in raw.columns if "Total Sales" in c)
+        df = pd.DataFrame({"campaign": raw["Campaign Name"], "spend": raw["Spend"],
+                           "sales": raw[sales_col]})
+    g = df.groupby("campaign")[["spend", "sales"]].sum()
+    g["acos"] = g["spend"] / g["sales"].where(g["sales"] > 0)
+    return g
+
+
+def _unit_costs(name: str, mp: str, folder: Path) -> str:
+    """A small unit-cost file: two SKUs; for the IN seller (whose advertised-product report
+    names ASINs only) one SKU per advertised ASIN with the ASIN column."""
+    head = "sku,asin,marketplace,price,cogs,fba-fee,referral-fee-pct,other-cost-per-unit\n"
+    ap = sorted(folder.glob("*Advertised product*"))
+    if ap:
+        asins = sorted(pd.read_excel(ap[0])["Advertised ASIN"].unique())
+        return head + "".join(f"SKU-{i},{a},{mp},499,150,60,12%,10\n" for i, a in enumerate(asins))
+    return head + f"SKU-1,,{mp},24.99,6.00,3.50,15%,0.40\nSKU-2,,{mp},19.99,5.00,3.20,15%,0.40\n"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = realdata("amazon-ads-exports")
+    tmp = tmp_path_factory.mktemp("ads_real")
+    data = tmp / "data"
+    sets = []
+    for name, (mp, as_of, _) in SELLERS.items():
+        for suffix in ("", "_costs"):
+            acct = data / (name + suffix) / mp
+            acct.mkdir(parents=True)
+            for p in (root / name).iterdir():
+                if p.suffix in (".xlsx", ".csv"):
+                    shutil.copy(p, acct / p.name)
+            if suffix:
+                (acct.parent / "unit-costs.csv").write_text(_unit_costs(name, mp, root / name))
+            sets.append({"seller_id": name + suffix, "as_of": as_of,
+                         "window_days": str(WINDOW)})
+    nbs = runner.report_notebooks(only=["40"])
+    planned = runner.plan(data, tmp / "out", sets, nbs)
+    result = runner.run(planned, nbs, workers=2, out_root=tmp / "out", timeout=900)
+    return root, tmp / "out", result
+
+
+@pytest.mark.parametrize("seller", sorted(SELLERS))
+@pytest.mark.parametrize("costs", [False, True])
+def test_notebook_40_runs_and_shows_acos_per_campaign_from_the_raw_files(runs, seller, costs):
+    root, out, result = runs
+    acct = seller + ("_costs" if costs else "")
+    mp, as_of, level = SELLERS[seller]
+    run = [r for r in result.runs if Path(r.ipynb).parent.parent.name == acct]
+    assert len(run) == 1 and run[0].status == "ok", (run[0].status, run[0].error)
+    folder = out / acct / as_of
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "ok"
+    shown = pd.read_csv(folder / "ad_campaigns.csv", encoding="utf-8-sig")
+    assert (shown["report_level"] == level).all() and (shown["marketplace"] == mp).all()
+    raw = raw_campaign_acos(root / seller)
+    shown = shown.set_index("campaign_name")
+    assert sorted(shown.index) == sorted(raw.index)
+    for camp, r in raw.iterrows():
+        assert shown.loc[camp, "spend"] == pytest.approx(r["spend"], abs=1e-6), camp
+        if pd.isna(r["acos"]):
+            assert pd.isna(shown.loc[camp, "acos"]), camp  # no sales: undefined, not 0
+        else:
+            assert shown.loc[camp, "acos"] == pytest.approx(r["acos"], rel=1e-9), camp
+    html = Path(run[0].html).read_text(encoding="utf-8")
+    assert "Traceback" not in html
+    recs = folder / "ad_recommendations.csv"
+    if costs:  # recommendations exist, none uploadable without a bulk download
+        r = pd.read_csv(recs, encoding="utf-8-sig")
+        assert len(r) and not r["uploadable"].any()
+        assert r["reason"].str.contains("bulk-operations download").any()
+        assert not (folder / "advertising_bulk.xlsx").exists()
+    else:
+        assert not recs.exists()
+        assert "Needs your unit costs" in html
