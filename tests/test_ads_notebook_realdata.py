@@ -108,6 +108,8 @@ def test_notebook_40_runs_and_shows_acos_per_campaign_from_the_raw_files(runs, s
     folder = out / acct / as_of
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "ok"
+    names = [(k["name"], k["marketplace"]) for k in summary["kpis"]]
+    assert len(names) == len(set(names)) and ("ad_spend_30d", mp) in names  # one each
     shown = pd.read_csv(folder / "ad_campaigns.csv", encoding="utf-8-sig")
     assert (shown["report_level"] == level).all() and (shown["marketplace"] == mp).all()
     raw = raw_campaign_acos(root / seller)
@@ -130,3 +132,26 @@ def test_notebook_40_runs_and_shows_acos_per_campaign_from_the_raw_files(runs, s
     else:
         assert not recs.exists()
         assert "Needs your unit costs" in html
+
+
+def test_postship_report_on_a_folder_of_one_sellers_ads_exports(tmp_path, capsys):
+    """Done when: `postship report` on a folder holding only one real seller's ads exports
+    (no orders, no as-of given) gives a 40 report with ACoS per campaign and no error."""
+    from postship_analysis.cli import main
+
+    src = realdata("amazon-ads-exports", "uk-2023_progami")
+    folder = tmp_path / "exports" / "uk-seller" / "UK"
+    folder.mkdir(parents=True)
+    for p in src.glob("*.xlsx"):
+        shutil.copy(p, folder / p.name)
+    code = main(["report", "--data", str(tmp_path / "exports"), "--out", str(tmp_path / "out"),
+                 "--notebooks", "40"])
+    assert code == 0, capsys.readouterr().err
+    out = tmp_path / "out" / "uk-seller" / "2023-07-13"  # the day after the last ads day
+    shown = pd.read_csv(out / "ad_campaigns.csv", encoding="utf-8-sig")
+    raw = pd.read_excel(next(src.glob("*.xlsx")))
+    day = pd.to_datetime(raw["Date"])
+    in_window = raw[(day >= "2023-06-13") & (day <= "2023-07-12")]  # default 30 days
+    assert set(shown["campaign_name"]) == set(in_window["Campaign Name"])
+    assert shown["acos"].notna().any()
+    assert json.loads((out / "summary.json").read_text())["status"] == "ok"

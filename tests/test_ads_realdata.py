@@ -5,11 +5,12 @@ file's own columns within the file's rounding; the analytics aggregate them cons
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from postship_analysis import ads as A
 from postship_analysis.readers.ads import read_ads_console, recomputed_rates
-from tests.conftest import realdata
+from tests.conftest import REALDATA, realdata
 
 # rounding of the files: percentages with 2 decimals (CSV) -> 0.0001 as a fraction (a little
 # more than half a unit of 0.01 %); money with 2 decimals -> 0.005 plus float noise
@@ -57,3 +58,40 @@ def test_period_metrics_equal_sums_of_raw_columns():
     assert np.isclose(row["acos"], spend / sales)
     assert np.isclose(row["ctr"], clicks / imps)
     assert np.isclose(row["cpc"], spend / clicks)
+
+
+IN_DIR = ("amazon-ads-exports", "in-2020-02_umairnsr87")
+IN_UC = pd.DataFrame({"seller_id": "default", "marketplace": "IN", "sku": ["X"],
+                      "currency": "INR", "price": [499.0], "cogs": [150.0], "fba_fee": [60.0],
+                      "referral_fee_pct": [0.12], "other_cost": [10.0]})
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in Path(REALDATA).joinpath(*IN_DIR).glob(
+    "*.*") if p.suffix in (".xlsx", ".csv")) if Path(REALDATA).joinpath(*IN_DIR).exists()
+    else ["(real data absent)"])
+def test_each_real_report_family_is_usable_on_its_own(name):
+    """Each of the six Amazon.in report families alone: totals from it are the account's
+    spend (47,108.12, the same in every family), campaign metrics exist wherever the report
+    names campaigns, and every recommendation function runs (a placement or over-time report
+    alone used to raise, an ASIN-only advertised-product report to crash)."""
+    d = read_ads_console(Path(realdata(*IN_DIR)) / name).data
+    tot = A.ad_metrics(d, [])
+    assert len(tot) == 1 and tot["spend"].iloc[0] == pytest.approx(47108.12, abs=0.005)
+    level = d["report_level"].iloc[0]
+    cm = A.campaign_metrics(d)
+    if level == "over_time":
+        assert cm.empty and np.isnan(tot["acos"].iloc[0])  # no sales in that report
+    else:
+        assert cm["spend"].sum() == pytest.approx(47108.12, abs=0.005)
+        raw_sales = float(d["sales"].sum())
+        assert tot["acos"].iloc[0] == pytest.approx(47108.12 / raw_sales)
+    as_of = "2020-03-01"
+    d = A.with_skus(d)
+    for f in (A.bid_recommendations, A.search_term_stats, A.strategy_recommendations):
+        f(d, IN_UC, as_of, window_days=40)
+    units, camps = A.budget_recommendations(d, IN_UC, as_of, window_days=40)
+    if level != "over_time":
+        assert len(camps) > 0
+    if level == "campaign":  # the Campaign report's Budget is the starting point
+        assert camps["current_budget"].notna().all()
+        assert (camps["settings_source"] == "Campaign report (latest day)").all()
