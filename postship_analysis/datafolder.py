@@ -547,9 +547,9 @@ def warnings_table(inputs: Inputs, as_of=None) -> pd.DataFrame:
     rows = []
     for r in inputs.results:
         for w in r.warnings:
-            rows.append({"file": _rel(inputs.root, r.path), "warning": w})
+            rows.append({"file": _rel(r.path, inputs.root), "warning": w})
     rows += [{"file": "", "warning": n} for n in inputs.notes]
-    rows += [{"file": _rel(inputs.root, f.path), "warning": f"not read: {f.note}"}
+    rows += [{"file": _rel(f.path, inputs.root), "warning": f"not read: {f.note}"}
              for f in inputs.files if f.report_type is None and f.note]
     orders = inputs.tables.get("orders")
     if as_of is not None and orders is not None and len(orders):
@@ -569,11 +569,6 @@ def warnings_table(inputs: Inputs, as_of=None) -> pd.DataFrame:
                     f"{seller!r} ({lo.date()}): no order is known by then, so every KPI will "
                     "read no data")})
     return pd.DataFrame(rows, columns=["file", "warning"])
-
-
-def _rel(root: Path, p) -> str:
-    p = Path(p)
-    return str(p.relative_to(root)) if p.is_relative_to(root) else str(p)
 
 
 def check(root: str | Path) -> dict[str, pd.DataFrame]:
