@@ -31,7 +31,7 @@ seller_id: 00123 stays "00123" and dates stay dates):
 
 command-line options override the file; --seller/--marketplaces/--as-of/-p override its
 parameters. An empty seller_id runs every account in the data folder; an empty as_of is the
-day after the newest order.
+day after each account's newest order (an ads-only account: its newest ads day).
 
 A run writes into folders beside the final ones and swaps them in at the end, so OUT shows
 either the previous run or this one, never a mix; Ctrl-C (or SIGTERM) leaves OUT as it was.
@@ -260,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--seller", default=None, help="seller account (default: every account)")
     r.add_argument("--marketplaces", default=None, help="e.g. US,DE (default: all)")
     r.add_argument("--as-of", default=None,
-                   help="as-of date YYYY-MM-DD (default: the day after the newest order)")
+                   help="as-of date YYYY-MM-DD (default, per account: the day after its "
+                        "newest order; an ads-only account: its newest ads day)")
     r.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="a notebook parameter (repeatable); converted to its declared type")
     r.add_argument("--notebooks", default=None, help="comma-separated subset, e.g. 00,10")

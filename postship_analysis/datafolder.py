@@ -496,7 +496,9 @@ def _ads_coverage_winners(stacked: pd.DataFrame) -> np.ndarray:
 # What can run with what is there
 # ---------------------------------------------------------------------------------------------
 
-#: report section -> (tables it needs, tables it uses when present)
+#: report section -> (tables it needs, tables it uses when present). What a section *needs* is
+#: what its report needs to say anything at all: the same table decides ``check-data``'s
+#: "can run" and the reports' own "no data" (:func:`runnable`, :func:`can_run`).
 SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Data overview": ((), ()),
     "Fulfilment health: late shipment, cancellation, ship-by risk": (
@@ -509,17 +511,107 @@ SECTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                                        "delivery_events", "feedback", "claims",
                                        "chargebacks")),
     "Order defect rate (60 days, MFN and AFN)": (
-        ("orders",), ("feedback", "claims", "chargebacks", "account_health")),
+        ("orders", "feedback", "claims", "chargebacks"), ("account_health",)),
     "Customer experience: A-to-z claims and their drivers": (
         ("claims", "orders"), ("buyer_messages", "delivery_events", "order_promises")),
     "Customer experience: buyer-message response times": (("buyer_messages",), ("orders",)),
     "Customer experience: returns and wrong items": (("returns",), ("orders",)),
     "Customer experience: Request a Review list": (("orders", "order_promises"),
                                                    ("review_requests", "returns", "claims")),
-    "Inventory and restock": (("orders",), ("inventory_snapshots", "inventory_ledger", "restock")),
+    "Inventory and restock": (("orders", "inventory_snapshots"),
+                              ("inventory_ledger", "restock")),
     "Advertising": (("ads",), ("unit_costs", "ad_entities", "sales_traffic",
                                "inventory_snapshots", "orders")),
+    "Stockout recovery": (("orders", "inventory_ledger"), ("ads",)),
 }
+
+
+def present(inputs: Inputs) -> set[str]:
+    """Tables with at least one input file read, even one with no rows: an empty A-to-z
+    claims download says "no claims", a missing one says nothing."""
+    return set(inputs.tables)
+
+
+def report_names(table: str) -> str:
+    """The reports that provide a canonical table, for messages (``"A-to-z Guarantee claims
+    download"``); several joined with "or"."""
+    titles = sorted({s.title for s in REGISTRY.values() if s.table == table})
+    return " or ".join(titles) if titles else table
+
+
+def runnable(inputs: Inputs) -> pd.DataFrame:
+    """Per seller account and :data:`SECTIONS` entry: can it run, the missing inputs and the
+    optional ones missing. ``check-data`` prints it; the reports decide with
+    :func:`can_run`, which reads the same table. A section needs each of its tables with at
+    least one row for the account (a header-only file gives nothing to analyse)."""
+    have_by: dict[str, set[str]] = {}
+    for t, d in inputs.tables.items():
+        if len(d) and "seller_id" in d.columns:
+            for s in d["seller_id"].dropna().unique():
+                have_by.setdefault(str(s), set()).add(t)
+    sellers = sorted({f.seller_id for f in inputs.files} | set(have_by))
+    rows = []
+    for seller in sellers:
+        have = have_by.get(seller, set())
+        for name, (needs, uses) in SECTIONS.items():
+            missing = [t for t in needs if t not in have]
+            rows.append({"seller_id": seller, "section": name, "can_run": not missing,
+                         "missing": ", ".join(missing),
+                         "optional_missing": ", ".join(t for t in uses if t not in have)})
+    return pd.DataFrame(rows, columns=["seller_id", "section", "can_run", "missing",
+                                       "optional_missing"])
+
+
+def can_run(inputs: Inputs, section: str) -> tuple[bool, str]:
+    """Whether a report section can run on ``inputs`` (already loaded for one account, or
+    all), and if not, a sentence naming the reports to download. Same rule as
+    ``check-data`` (:func:`runnable`)."""
+    if section not in SECTIONS:
+        raise KeyError(f"unknown section {section!r}; known: {list(SECTIONS)}")
+    needs, _ = SECTIONS[section]
+    have = {t for t, d in inputs.tables.items() if len(d)}
+    missing = [t for t in needs if t not in have]
+    if not missing:
+        return True, ""
+    return False, ("needs " + "; ".join(f"{report_names(t)} ({t})" for t in missing))
+
+
+def newest_day(df: pd.DataFrame, table: str):
+    """The newest marketplace-local day of a table's dating column (NaT if none)."""
+    from .overview import DATE_COLUMN, local_days
+
+    col = "end_date" if table == "ads" and "end_date" in df.columns else DATE_COLUMN.get(table)
+    if df.empty or not col or col not in df.columns or df[col].isna().all():
+        return pd.NaT
+    return local_days(df[df[col].notna()], col).max()
+
+
+def default_as_of(root: str | Path, seller_id: str | None = None) -> tuple[str, str]:
+    """The as-of date a report uses when none is given, per account, and why:
+
+    * the day after the account's newest order (marketplace-local): its windows end on the
+      last day it has orders for;
+    * an account with ads but no orders: its newest ads day (the last day of an ads download
+      is partial, and Amazon restates the latest days anyway);
+    * else the day after the newest dated row of any of its tables.
+
+    Returns ``("", reason)`` when the account has no dated data at all. Nothing reads the
+    clock: the same files always give the same date.
+    """
+    inputs = load(root, seller_id=seller_id or None, tables=["orders", "ads"])
+    day = newest_day(inputs.table("orders"), "orders")
+    if pd.notna(day):
+        return str((day + pd.Timedelta(days=1)).date()), "the day after the newest order"
+    day = newest_day(inputs.table("ads"), "ads")
+    if pd.notna(day):
+        return str(day.date()), "the newest ads day (no orders in the data)"
+    inputs = load(root, seller_id=seller_id or None)
+    days = [newest_day(d, t) for t, d in inputs.tables.items() if len(d)]
+    days = [d for d in days if pd.notna(d)]
+    if days:
+        return (str((max(days) + pd.Timedelta(days=1)).date()),
+                "the day after the newest dated row (no orders or ads in the data)")
+    return "", "no dated rows in the data"
 
 
 def _date_range(df: pd.DataFrame, table: str) -> tuple[str, str]:
@@ -594,12 +686,6 @@ def check(root: str | Path) -> dict[str, pd.DataFrame]:
                                               "marketplace", "from", "to", "rows_read",
                                               "accepted", "rejected"])
     have = {t for t, d in inputs.tables.items() if len(d)}
-    sec_rows = []
-    for name, (needs, uses) in SECTIONS.items():
-        missing = [t for t in needs if t not in have]
-        sec_rows.append({"section": name, "can_run": not missing,
-                         "missing": ", ".join(missing),
-                         "optional_missing": ", ".join(t for t in uses if t not in have)})
     all_tables = set(contract.TABLES)
     missing_inputs = pd.DataFrame(
         [{"table": t, "from_reports": ", ".join(sorted(s.title for s in REGISTRY.values()
@@ -614,7 +700,7 @@ def check(root: str | Path) -> dict[str, pd.DataFrame]:
                             columns=["file", "problem"])
     warns = warnings_table(inputs)
     warns = warns[~warns["warning"].str.startswith("not read: ")]  # listed as unrecognised
-    return {"found": found, "missing": missing_inputs, "sections": pd.DataFrame(sec_rows),
+    return {"found": found, "missing": missing_inputs, "sections": runnable(inputs),
             "problems": problems, "unrecognised": unrec, "warnings": warns}
 
 
@@ -628,12 +714,17 @@ def format_check(result: dict[str, pd.DataFrame]) -> str:
         if len(f):
             out.append(f.drop(columns=["report"]).to_string(index=False))
         out.append("")
-        out.append("Report sections:")
-        for _, r in result["sections"].iterrows():
-            mark = "yes" if r["can_run"] else "NO "
-            extra = f"  (missing: {r['missing']})" if r["missing"] else ""
-            opt = f"  (would also use: {r['optional_missing']})" if r["optional_missing"] else ""
-            out.append(f"  [{mark}] {r['section']}{extra}{opt}")
+        sec = result["sections"]
+        several = sec["seller_id"].nunique() > 1
+        for seller, g in sec.groupby("seller_id", sort=True):
+            out.append(f"Report sections for account {seller}:" if several
+                       else "Report sections:")
+            for _, r in g.iterrows():
+                mark = "yes" if r["can_run"] else "NO "
+                extra = f"  (missing: {r['missing']})" if r["missing"] else ""
+                opt = (f"  (would also use: {r['optional_missing']})"
+                       if r["optional_missing"] else "")
+                out.append(f"  [{mark}] {r['section']}{extra}{opt}")
         m = result["missing"]
         if len(m):
             out.append("")

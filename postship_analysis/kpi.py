@@ -161,11 +161,13 @@ class KPI:
     target_condition: str = ""
     target_source: str = ""
     status: str = "info"
+    #: why the value is missing or what to read it with (e.g. "needs feedback, claims")
+    note: str = ""
 
     @classmethod
     def make(cls, name: str, marketplace: str, value, unit: str = "fraction", *,
              numerator=None, denominator=None, window: str = "",
-             targets: dict[str, Target] | None = None) -> KPI:
+             targets: dict[str, Target] | None = None, note: str = "") -> KPI:
         """Build a KPI, looking its target up in ``targets`` (default :data:`TARGETS`)."""
         t = target_for(name, marketplace, targets)
         v = None if value is None or (isinstance(value, float) and math.isnan(value)) \
@@ -174,7 +176,7 @@ class KPI:
                    None if numerator is None else float(numerator),
                    None if denominator is None else float(denominator), window,
                    t.value if t else None, t.condition if t else "", t.source if t else "",
-                   status(v, t))
+                   status(v, t), note)
 
 
 def kpi_frame(kpis: list[KPI]) -> pd.DataFrame:

@@ -10,6 +10,7 @@ themselves have no script at all.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ if CHROMIUM is None:
     pytest.skip("Chromium is not installed (Debian package 'chromium'): browser tests skipped",
                 allow_module_level=True)
 
+WIDTH = 1400  # px, a laptop screen; the decision columns of every table must fit in it
 PROBE = """<script>
 (function(){
   var errs = [];
@@ -44,7 +46,18 @@ PROBE = """<script>
     var h = document.documentElement;
     h.setAttribute('data-probe-images', imgs.length + '/' + bad.length);
     h.setAttribute('data-probe-tables', document.querySelectorAll('table').length);
-    h.setAttribute('data-probe-tiles', document.querySelectorAll('.kpi-tile').length);
+    h.setAttribute('data-probe-pstables', document.querySelectorAll('table.ps-table').length);
+    // decision columns (what, how many, by when) must be on screen without scrolling
+    var dec = document.querySelectorAll('table.ps-table th.decision');
+    var off = [];
+    for (var i = 0; i < dec.length; i++) {
+      var r = dec[i].getBoundingClientRect();
+      if (r.right > window.innerWidth || r.width === 0) {
+        off.push((dec[i].closest('table').id || '?') + ':' + dec[i].textContent.trim()); }
+    }
+    h.setAttribute('data-probe-decision', dec.length);
+    h.setAttribute('data-probe-offscreen', JSON.stringify(off));
+    h.setAttribute('data-probe-width', window.innerWidth);
     h.setAttribute('data-probe-done', '1');
   });
 })();
@@ -55,7 +68,7 @@ def chromium(*args, tmp_path):
     cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
            "--disable-background-networking", "--disable-extensions", "--no-first-run",
            f"--user-data-dir={tmp_path / 'chromium-profile'}", "--enable-logging=stderr",
-           "--v=0", "--virtual-time-budget=5000", "--window-size=1280,1600", *args]
+           "--v=0", "--virtual-time-budget=5000", f"--window-size={WIDTH},1600", *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
@@ -99,15 +112,27 @@ def test_pages_load_without_console_errors_and_every_image_loads(pages):
         assert (shots / f"{name}.png").exists()
 
 
-def test_index_has_kpi_tiles_and_links_to_every_report(pages):
+def test_index_links_every_report_and_groups_kpis_by_area(pages):
     opened, _ = pages
     _, dom, attrs, _ = opened["index"]
     reports = [n for n in opened if n != "index"]
-    # tiles: one per KPI in summary.json (at least the 12 headline KPIs x 2 marketplaces)
-    assert int(attrs["tiles"]) >= 24
-    assert int(attrs["tables"]) >= 2  # the reports table and the history table
+    # the reports table, the failing KPIs, one table per area with KPIs, the history
+    assert int(attrs["pstables"]) >= 6
+    for area in ("Account health", "Customer service", "Inventory", "Advertising"):
+        assert f">{area}<" in dom, area
+    assert "Late shipment rate, 10 days" in dom and "€" in dom and "$" in dom
+    assert "negative_feedback_rate_60d_afn" not in dom  # labels, not raw names
     for n in reports:
         assert f'href="sample-seller/2026-11-01/{n}.html"' in dom, n
+
+
+def test_decision_columns_of_every_table_are_visible_at_1400_px(pages):
+    opened, _ = pages
+    for name, (_, _, attrs, _) in opened.items():
+        assert int(attrs["width"]) == WIDTH, name
+        off = json.loads(unescape(attrs["offscreen"]))
+        assert off == [], f"{name}: decision columns off screen at {WIDTH} px: {off}"
+    assert int(opened["index"][2]["decision"]) >= 10
 
 
 def test_reports_show_tables_and_charts(pages):

@@ -199,12 +199,16 @@ grid:
     assert "AssertionError" in html and "This report failed" in html
     s = json.loads((b / "summary.json").read_text())
     assert s["notebooks"][0]["error"] == "AssertionError: this account is broken on purpose"
-    # the index links every report and colours the KPI tiles (acme 5% > 4% target: fail)
+    # the index links every report and lists the failing KPIs (acme 5% > 4% target: fail, in
+    # both tiny notebooks), with their status in words, and the failures
     index = (out / "index.html").read_text()
     for a in ("acme", "broken", "00123", "empty"):
         for nb in ("00_tiny", "10_other"):
             assert f"href='{a}/2026-11-01/{nb}.html'" in index
-    assert index.count("kpi-tile status-fail") == 2 and "Failures" in index
+    failing = index.split('id="failing-kpis"')[1].split("</table>")[0]
+    assert failing.count("✖ fail") == 2 and failing.count(">acme<") == 2
+    assert "Late shipment rate, 10 days" in failing and ">5.00%<" in failing
+    assert "Failures" in index and "no data" in index
     # the parameter from the config reached the notebooks, typed
     assert json.loads((out / "acme" / "2026-11-01" / "summary.json").read_text())[
         "parameters"]["max_rows"] == 7

@@ -88,7 +88,9 @@ def test_check_reports_inputs_missing_and_sections(folder):
     row = found[found["file"].str.endswith("100002.txt")].iloc[0]
     assert (row["rows_read"], row["accepted"], row["rejected"]) == (2, 1, 1)
     assert (row["from"], row["to"]) == ("2026-10-03", "2026-10-03")
-    sections = res["sections"].set_index("section")["can_run"]
+    sec = res["sections"]
+    assert set(sec["seller_id"]) == {"acme", "globex"}  # per account
+    sections = sec[sec["seller_id"] == "acme"].set_index("section")["can_run"]
     assert bool(sections["Data overview"]) is True
     assert bool(sections["Fulfilment health: late shipment, cancellation, ship-by risk"]) is False
     assert "order_promises" in set(res["missing"]["table"])
@@ -245,3 +247,40 @@ def test_real_us_2022_overlapping_downloads_keep_the_newer_workbook():
     loser = f.loc["seller/US/Sponsored Products Search term report2.xlsx"]
     assert loser["superseded"] == loser["rows"] == 50
     assert loser["superseded_by"] == "seller/US/Sponsored Products Search term report.xlsx"
+
+
+def ads_file(path, days):
+    """An Advertising console Sponsored Products search-term download, one row a day
+    (``MM/DD/YYYY``), as test_readers_ads.py lays it out."""
+    head = ("Start Date,End Date,Portfolio name,Currency,Campaign Name,Ad Group Name,Targeting,"
+            "Match Type,Customer Search Term,Impressions,Clicks,Click-Thru Rate (CTR),"
+            "Cost Per Click (CPC),Spend,7 Day Total Sales ,"
+            "Total Advertising Cost of Sales (ACOS) ,Total Return on Advertising Spend (ROAS),"
+            "7 Day Total Orders (#),7 Day Total Units (#),7 Day Conversion Rate")
+    rows = [f"{d},{d},,USD,Camp,AG,kw,BROAD,term,100,5,5.00%,$0.50,$2.50,$20.00,12.50%,8.00,"
+            "1,1,20.00%" for d in days]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(head + "\n" + "\n".join(rows) + "\n")
+
+
+def test_default_as_of_is_per_account(folder):
+    # acme's newest order is 2026-10-03 (the -1 row is quarantined but dated the same day),
+    # globex's 2026-10-05 (purchase 20:00 UTC = 22:00 in Berlin, same day)
+    assert datafolder.default_as_of(folder, "acme")[0] == "2026-10-04"
+    assert datafolder.default_as_of(folder, "globex")[0] == "2026-10-06"
+    assert datafolder.default_as_of(folder)[0] == "2026-10-06"  # the whole folder
+
+
+def test_default_as_of_of_an_ads_only_account_is_its_newest_ads_day(folder):
+    ads_file(folder / "adsonly" / "US" / "search-terms.csv",
+             ["10/20/2026", "10/21/2026", "10/22/2026"])
+    day, why = datafolder.default_as_of(folder, "adsonly")
+    assert (day, "ads" in why) == ("2026-10-22", True)
+    from postship_analysis.reporting import runner
+
+    assert runner.default_as_of(folder, "adsonly") == "2026-10-22"
+    # an account with no dated row at all takes the folder's date
+    (folder / "blank" / "US").mkdir(parents=True)
+    (folder / "blank" / "US" / "notes.txt").write_text("nothing\n")
+    assert datafolder.default_as_of(folder, "blank")[0] == ""
+    assert runner.default_as_of(folder, "blank") == "2026-10-06"  # globex, the newest order

@@ -1,4 +1,5 @@
-"""Files a report leaves beside its HTML: action lists as CSV and headline KPIs as JSON.
+"""Files a report leaves beside its HTML: action lists as CSV, headline KPIs and this week's
+actions (:mod:`.actions`) as JSON.
 
 Notebooks call these with their ``output_dir`` parameter (empty = write nothing, e.g. when an
 analyst explores in JupyterLab). The runner gathers every notebook's KPI file into the run's
@@ -51,6 +52,33 @@ def gather_kpis(output_dir: str | Path) -> list[dict]:
     for p in sorted(Path(output_dir).glob("*.kpis.json")):
         for r in json.loads(p.read_text(encoding="utf-8")):
             rows.append({"notebook": p.name.removesuffix(".kpis.json"), **r})
+    return rows
+
+
+def write_actions(actions, output_dir: str | Path | None, notebook: str) -> Path | None:
+    """Write ``<notebook>.actions.json``: the report's lines for the week's to-do list
+    (:class:`.actions.Action`), which the index gathers and ranks across reports and
+    accounts. Write it even when empty: no line is a statement too."""
+    if not output_dir:
+        return None
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    records = [{k: _clean(v) for k, v in (a.to_dict() if hasattr(a, "to_dict") else dict(a)
+                                           ).items()} for a in actions]
+    for r in records:
+        r["report"] = notebook
+    p = out / f"{notebook}.actions.json"
+    p.write_text(json.dumps(records, indent=2, sort_keys=True, default=str) + "\n",
+                 encoding="utf-8")
+    return p
+
+
+def gather_actions(output_dir: str | Path) -> list[dict]:
+    """Every ``*.actions.json`` in a run folder, in file-name order."""
+    rows = []
+    for p in sorted(Path(output_dir).glob("*.actions.json")):
+        for r in json.loads(p.read_text(encoding="utf-8")):
+            rows.append({**r, "report": p.name.removesuffix(".actions.json")})
     return rows
 
 

@@ -37,7 +37,6 @@ import math
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 import unicodedata
@@ -47,7 +46,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import ParameterError
-from .outputs import gather_kpis, read_statuses
+from .outputs import gather_actions, gather_kpis, read_statuses
+from .render import RUN_INFO_TAG, finish_task, render_html, run_info_html  # noqa: F401
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PACKAGE_ROOT / "notebooks"
@@ -59,7 +59,6 @@ DEFAULT_TEMPLATE = "{seller_id}/{as_of}"
 DEFAULT_TEMPLATE_MP = "{seller_id}/{marketplaces}/{as_of}"
 #: how bad a status is, for a parameter set's overall status
 SEVERITY = {"ok": 0, "no_data": 1, "failed": 2}
-RUN_INFO_TAG = "postship-run-info"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,26 +289,20 @@ class ParamSet:
         return f"{p.get('seller_id') or '(all)'}{mp} {p.get('as_of', '')}"
 
 
-def default_as_of(data_dir: str | Path) -> str:
-    """The day after the newest order in the data (marketplace-local), as an ISO date; in a
-    folder without orders (e.g. only advertising reports), the day after the last day the
-    advertising reports cover.
-
-    Used when no as-of date is given, so a report never depends on the clock.
+def default_as_of(data_dir: str | Path, seller_id: str | None = None) -> str:
+    """The as-of date of one account when none is given (:func:`datafolder.default_as_of`:
+    the day after its newest order, its newest ads day for an ads-only account), as an ISO
+    date; an account with no dated data at all takes the whole folder's. Never the clock.
     """
-    from .. import contract, datafolder
+    from .. import datafolder
 
-    inputs = datafolder.load(data_dir, tables=["orders"])
-    orders = inputs.table("orders")
-    if orders.empty:
-        ads = datafolder.load(data_dir, tables=["ads"]).table("ads")
-        if len(ads) and ads["end_date"].notna().any():
-            return str((ads["end_date"].max() + dt.timedelta(days=1)).date())
-        raise ParameterError(f"parameter 'as_of': no orders or advertising reports in "
-                             f"{str(data_dir)!r} to derive it from; give the as-of date "
-                             "explicitly")
-    days = contract.local_date(orders["purchase_ts"], orders["marketplace"])
-    return str((days.max() + dt.timedelta(days=1)).date())
+    day, why = datafolder.default_as_of(data_dir, seller_id)
+    if not day and seller_id:
+        day, why = datafolder.default_as_of(data_dir)
+    if not day:
+        raise ParameterError(f"parameter 'as_of': {why} in {str(data_dir)!r} to derive it "
+                             "from; give the as-of date explicitly")
+    return day
 
 
 def accounts(data_dir: str | Path) -> list[str]:
@@ -363,8 +356,9 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
          template: str | None = None, skipped: list[str] | None = None) -> list[ParamSet]:
     """Validate and complete parameter sets before anything runs.
 
-    ``seller_id`` empty means one set per account in the data folder; ``as_of`` empty means the
-    day after the newest order (:func:`default_as_of`, computed once). Raises ParameterError
+    ``seller_id`` empty means one set per account in the data folder; ``as_of`` empty means
+    each account's own default (:func:`default_as_of`: the day after its newest order).
+    Raises ParameterError
     (listing every problem, each naming its parameter) when any set is invalid, or when two sets
     would write to the same folder. With a ``skipped`` list, accounts whose folder names give
     one report folder (``brand  ü`` and ``brand ü``) are left out and said there instead, so
@@ -377,7 +371,7 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
             specs.setdefault(name, s)
     problems: list[str] = []
     complete: list[dict] = []
-    as_of_cache: dict[str, str] = {}
+    as_of_cache: dict[tuple[str, str], str] = {}
     for i, raw in enumerate(param_sets, 1):
         where = f"parameter set {i}: " if len(param_sets) > 1 else ""
         raw = {"data_dir": str(data_dir), **raw}
@@ -418,15 +412,18 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
             if not sellers:
                 raise ParameterError(f"parameter 'data_dir': no account folders in "
                                      f"{p['data_dir']!r}")
-            if not p.get("as_of"):
-                if p["data_dir"] not in as_of_cache:
-                    as_of_cache[p["data_dir"]] = default_as_of(ddir)
-                p["as_of"] = as_of_cache[p["data_dir"]]
             p.setdefault("marketplaces", "")
             if p["marketplaces"]:
                 from .. import params as P
                 p["marketplaces"] = ",".join(P.as_marketplaces(p["marketplaces"], "marketplaces"))
-            complete += [{**p, "seller_id": s} for s in sellers]
+            for s in sellers:
+                q = {**p, "seller_id": s}
+                if not q.get("as_of"):  # per account: accounts are downloaded on other days
+                    key = (q["data_dir"], s)
+                    if key not in as_of_cache:
+                        as_of_cache[key] = default_as_of(ddir, s)
+                    q["as_of"] = as_of_cache[key]
+                complete.append(q)
         except ParameterError as e:
             problems.append(where + str(e))
     if problems:
@@ -659,101 +656,8 @@ def inputs_task(set_index: int, data_dir: str, seller_id: str, marketplaces: str
 
 
 # ---------------------------------------------------------------------------------------------
-# Rendering
+# Rendering: see .render (header, run information, sanitised outputs, stylesheets)
 # ---------------------------------------------------------------------------------------------
-
-#: nbconvert's lab template without the scripts it loads from a CDN (require.js, MathJax,
-#: Mermaid): the report must open offline, with no console errors.
-_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-
-
-def render_html(ipynb: str | Path, html: str | Path, *, show_code: bool = False) -> Path:
-    """Render an executed notebook to one standalone HTML file (code hidden by default;
-    images embedded; nothing fetched from the network)."""
-    import nbformat
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(str(ipynb), as_version=4)
-    exporter = HTMLExporter(extra_loaders=[DictLoader({"postship.html.j2": _TEMPLATE})],
-                            template_file="postship.html.j2", exclude_input=not show_code,
-                            exclude_input_prompt=True, exclude_output_prompt=True,
-                            embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
-    Path(html).write_text(body, encoding="utf-8")
-    return Path(html)
-
-
-def run_info_html(params: dict, files: list[dict], ran_at: str, status: str = "",
-                  error: str = "") -> str:
-    """The box every report shows: parameters, package version, input files with SHA-256 and
-    row counts, when it ran. All text escaped."""
-    from html import escape
-
-    def num(v):
-        return "" if v is None else f"{v:,}"
-
-    prow = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
-                   for k, v in params.items() if k not in RUNNER_ONLY)
-    frows = "".join(
-        f"<tr><td>{escape(f['file'])}</td><td>{escape(f['report_type'])}</td>"
-        f"<td>{num(f['rows_read'])}</td><td>{num(f['accepted'])}</td><td>{num(f['rejected'])}"
-        f"</td><td><code>{escape(f['sha256'][:16])}</code></td><td>{escape(f['note'])}</td></tr>"
-        for f in files)
-    banner = ""
-    if status == "failed":
-        banner = (f"<p class='postship-failed' style='background:#f8d7da;padding:.5em'>"
-                  f"<b>This report failed:</b> {escape(error)}. What ran is shown below; the "
-                  f"error is at the failing cell.</p>")
-    elif status == "no_data":
-        banner = ("<p class='postship-no-data' style='background:#e2e3e5;padding:.5em'><b>No "
-                  "data:</b> no input file for this account was recognised as a report, so "
-                  "the sections below are empty.</p>")
-    return (f"<div class='postship-run-info'>{banner}<table class='postship-params'>"
-            f"<tr><th>package version</th><td>{escape(__version__)}</td></tr>{prow}"
-            f"<tr><th>ran at</th><td>{escape(ran_at)}</td></tr></table>"
-            f"<details><summary>Input files ({len(files)}): SHA-256 and rows</summary>"
-            f"<table class='postship-inputs'><tr><th>file</th><th>report</th><th>rows read</th>"
-            f"<th>accepted</th><th>rejected</th><th>SHA-256 (first 16)</th><th>note</th></tr>"
-            f"{frows}</table></details></div>")
-
-
-def finish_task(ipynb: str, params: dict, files: list[dict], ran_at: str, status: str,
-                error: str, show_code: bool) -> str:
-    """Add the run-information cell to an executed notebook and render it; returns the HTML
-    path ("" when it could not be rendered)."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_output
-
-    try:
-        nb = nbformat.read(ipynb, as_version=4)
-        nb.cells = [c for c in nb.cells if RUN_INFO_TAG not in c.metadata.get("tags", [])]
-        cell = new_code_cell("# run information, added by postship report", outputs=[
-            new_output("display_data", data={
-                "text/html": run_info_html(params, files, ran_at, status, error),
-                "text/plain": "run information"})])
-        cell.metadata["tags"] = [RUN_INFO_TAG]
-        cell["id"] = "postship-run-info"
-        # after papermill's error banner (if any) and the notebook's title
-        pos = 0
-        while pos < len(nb.cells) and "papermill-error-cell-tag" in nb.cells[pos].metadata.get(
-                "tags", []):
-            pos += 1
-        if pos < len(nb.cells) and nb.cells[pos].cell_type == "markdown":
-            pos += 1
-        nb.cells.insert(pos, cell)
-        nbformat.write(nb, ipynb)
-        html = Path(ipynb).with_suffix(".html")
-        render_html(ipynb, html, show_code=show_code)
-        return str(html)
-    except Exception as e:  # a render failure must not lose the executed notebook
-        print(f"could not render {ipynb}: {type(e).__name__}: {e}", file=sys.stderr)
-        return ""
-
 
 # ---------------------------------------------------------------------------------------------
 # Fan-out
@@ -862,7 +766,7 @@ def summary(ps: ParamSet, runs: list[NotebookRun], files: list[dict], inputs_err
     files are gathered from ``folder`` (default the set's folder)."""
     kpis = [{k: r.get(k) for k in ("notebook", "name", "marketplace", "value", "unit",
                                    "target", "target_condition", "target_source", "status",
-                                   "numerator", "denominator", "window")}
+                                   "numerator", "denominator", "window", "note")}
             for r in gather_kpis(folder or ps.out_dir)]
     status = max((r.status for r in runs), key=SEVERITY.get, default="ok")
     return {
@@ -875,6 +779,7 @@ def summary(ps: ParamSet, runs: list[NotebookRun], files: list[dict], inputs_err
         "inputs": files,
         "inputs_error": inputs_error,
         "kpis": kpis,
+        "actions": gather_actions(folder or ps.out_dir),
     }
 
 
@@ -998,7 +903,7 @@ def _run_staged(sets, notebooks, staging, tmp_root, *, workers, dask_address, ti
         _statuses(runs, sets, files, folders)
         renders = [(finish_task, (r.ipynb, sets[r.set_index].params,
                                   files.get(r.set_index, ([],))[0], ran_at, r.status, r.error,
-                                  show_code))
+                                  show_code, r.message))
                    for r in runs if r.ipynb]
         with_nb = [r for r in runs if r.ipynb]
         say(f"rendering {len(renders)} report(s) to HTML")
