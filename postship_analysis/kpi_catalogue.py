@@ -106,6 +106,20 @@ _ENTRIES = [
     _k("chargeback_rate_60d", "Chargeback rate, 60 days", "Account health", "percent",
        "lower", "orders with a service chargeback / orders, 60 days "
        "(defects.order_defect_rate)", _FUL, ("orders", "chargebacks")),
+    _k("sfp_on_time_shipment_rate_7d", "Prime (SFP) on-time shipment, 7 days",
+       "Account health", "percent", "higher", "Seller Fulfilled Prime units with a first "
+       "carrier scan by the promised ship date / SFP units shipped, 7 days", _FUL,
+       ("order_promises", "shipment_confirmations", "delivery_events")),
+    _k("sfp_cancel_rate_7d", "Prime (SFP) cancellation rate, 7 days", "Account health",
+       "percent", "lower", "SFP units cancelled before ship confirmation / SFP units ordered, "
+       "7 days", _FUL, ("orders", "order_promises")),
+    _k("sfp_on_time_delivery_rate_7d", "Prime (SFP) on-time delivery, 7 days",
+       "Account health", "percent", "higher", "SFP units delivered by the promised date / SFP "
+       "units with a delivery scan, 7 days", _FUL,
+       ("order_promises", "shipment_confirmations", "delivery_events")),
+    _k("sfp_valid_tracking_rate_7d", "Prime (SFP) valid tracking, 7 days", "Account health",
+       "percent", "higher", "SFP packages with valid tracking / SFP packages, 7 days", _FUL,
+       ("shipment_confirmations", "delivery_events")),
     # -- customer service ----------------------------------------------------------------------
     _k("late_response_rate_24h_30d", "Late replies (over 24 h), 30 days", "Customer service",
        "percent", "lower", "buyer messages answered after 24 h or not at all / messages "

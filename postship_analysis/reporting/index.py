@@ -196,8 +196,9 @@ def _attention(kf: pd.DataFrame) -> str:
     if kf.empty:
         return ""
     bad = kf[kf["status"].isin(["fail", "at_risk", "below_recommendation"])].copy()
-    head = "<h2 id='attention'>Failing and at-risk KPIs</h2><p class='meta'>Failing Amazon's target
-first, then inside our warning band, then below a recommendation Amazon does not enforce.</p>"
+    head = ("<h2 id='attention'>Failing and at-risk KPIs</h2><p class='meta'>Failing Amazon's "
+            "target first, then inside our warning band, then below a recommendation Amazon "
+            "does not enforce.</p>")
     if bad.empty:
         return head + "<p class='none'>No KPI fails or is at risk against its target.</p>"
     bad["_o"] = bad["status"].map({"fail": 0, "at_risk": 1, "below_recommendation": 2})
