@@ -576,6 +576,30 @@ def can_run(inputs: Inputs, section: str) -> tuple[bool, str]:
     return False, ("needs " + "; ".join(f"{report_names(t)} ({t})" for t in missing))
 
 
+def empty_window(inputs: Inputs, tables: Sequence[str], as_of, days: int) -> str:
+    """``""`` when any of ``tables`` has a row dated in the ``days`` marketplace-local days
+    before ``as_of``; else a sentence a report shows at its top instead of reassuring zeros
+    (``"no rows of All Orders report in the 30 days before 2026-11-01 (newest: 2026-09-03)"``).
+    """
+    from .overview import DATE_COLUMN, local_days
+
+    as_of = pd.Timestamp(as_of).normalize()
+    start = as_of - pd.Timedelta(days=days)
+    newest = []
+    for t in tables:
+        d = inputs.table(t)
+        col = DATE_COLUMN.get(t)
+        if d.empty or not col or col not in d.columns or d[col].isna().all():
+            continue
+        day = local_days(d[d[col].notna()], col)
+        if ((day >= start) & (day < as_of)).any():
+            return ""
+        newest.append(day.max())
+    names = " or ".join(report_names(t) for t in tables)
+    seen = f" (newest: {max(newest).date()})" if newest else " (none in the data)"
+    return f"no rows of {names} in the {days} days before {as_of.date()}{seen}"
+
+
 def newest_day(df: pd.DataFrame, table: str):
     """The newest marketplace-local day of a table's dating column (NaT if none)."""
     from .overview import DATE_COLUMN, local_days

@@ -125,6 +125,63 @@ def sample_run(tmp_path_factory):
     return _SAMPLE_RUN["data"], _SAMPLE_RUN["out"], _SAMPLE_RUN["result"]
 
 
+_PARTIAL_RUN: dict = {}
+PARTIAL_ADS_LAST_DAY = "2026-10-20"  # the ads-only account was downloaded earlier
+
+
+def partial_folder(root):
+    """A data folder with only some files, two accounts, from data/sample:
+
+    * ``partial-seller`` (US): four months of All Orders and of the order report with ship-by
+      dates, and the shipment confirmations; no delivery events, no feedback, claims or
+      chargebacks, no inventory, ads, messages, returns or unit costs;
+    * ``ads-only`` (DE): the Sponsored Products search-term download cut after
+      :data:`PARTIAL_ADS_LAST_DAY` (downloaded on another day than the first account) and the
+      unit costs; no orders at all.
+    """
+    import csv as _csv
+    import io
+
+    data = root / "partial"
+    src = SAMPLE / "sample-seller"
+    us = data / "partial-seller" / "US"
+    us.mkdir(parents=True)
+    for month in ("2026-07", "2026-08", "2026-09", "2026-10"):
+        for kind in ("All Orders", "Order Report"):
+            shutil.copy(src / "US" / f"{kind} {month}.txt", us)
+    shutil.copy(src / "US" / "Shipment Confirmations.txt", us)
+    de = data / "ads-only" / "DE"
+    de.mkdir(parents=True)
+    shutil.copy(src / "unit-costs.csv", data / "ads-only")
+    raw = (src / "DE" / "Sponsored Products Search term report.csv").read_text(encoding="utf-8")
+    rows = list(_csv.reader(io.StringIO(raw)))
+    d, m, y = PARTIAL_ADS_LAST_DAY.split("-")[::-1]
+    last = (y, m, d)
+    kept = [r for r in rows[1:] if tuple(r[0].split(".")[::-1]) <= last]
+    buf = io.StringIO()
+    _csv.writer(buf, lineterminator="\n").writerows([rows[0]] + kept)
+    (de / "Sponsored Products Search term report.csv").write_text(buf.getvalue(),
+                                                                  encoding="utf-8")
+    return data
+
+
+def partial_run(tmp_path_factory):
+    """Every report notebook on :func:`partial_folder`, as-of left to the runner (per
+    account), once per session: (data, out, result). Shared with test_browser.py and
+    test_report_html.py."""
+    if not any(SAMPLE.glob("*/*")):
+        pytest.skip("data/sample has not been generated")
+    if "result" not in _PARTIAL_RUN:
+        root = tmp_path_factory.mktemp("partial_run")
+        data = partial_folder(root)
+        out = root / "out"
+        nbs = runner.report_notebooks()
+        sets = runner.plan(data, out, [{}], nbs)
+        result = runner.run(sets, nbs, workers=2, out_root=out, timeout=600)
+        _PARTIAL_RUN.update(data=data, out=out, result=result)
+    return _PARTIAL_RUN["data"], _PARTIAL_RUN["out"], _PARTIAL_RUN["result"]
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     return sample_run(tmp_path_factory)

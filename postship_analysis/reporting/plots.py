@@ -166,3 +166,102 @@ def kpi_table(kpis: pd.DataFrame):
     from .tables import kpi_table as _kpi_table
 
     return _kpi_table(kpis)
+
+
+def fan_chart(daily: pd.DataFrame, fc: pd.DataFrame, keys, as_of, title: str, top: int = 6,
+              history_days: int = 120, horizon_days: int = 56):
+    """Per SKU (``keys``: (seller_id, marketplace, sku), at most ``top``): daily units sold as
+    bars (grey = censored day: closed or opened without stock), the forecast mean as a line
+    and the median-to-80th / -95th percentile bands of daily demand, the as-of day marked.
+    ``daily``: demand.daily_demand; ``fc``: forecast.forecast (``mean``, ``q50``, ``q80``,
+    ``q95``, ``method``). Returns the figure, or None without keys."""
+    keys = list(keys)[:top]
+    if not keys:
+        return None
+    as_of = pd.Timestamp(as_of)
+    fig, axes = plt.subplots(len(keys), 1, figsize=(WIDTH, 2.2 * len(keys) + 0.6), squeeze=False,
+                             sharex=True)
+    for ax, (s, mp, sku) in zip(axes[:, 0], keys, strict=False):
+        h = daily[(daily["seller_id"] == s) & (daily["marketplace"] == mp) & (daily["sku"] == sku)
+                  & (daily["date"] >= as_of - pd.Timedelta(days=history_days))]
+        f = fc[(fc["seller_id"] == s) & (fc["marketplace"] == mp) & (fc["sku"] == sku)].head(
+            horizon_days)
+        ax.bar(h["date"], h["units"], width=1,
+               color=np.where(h["censored"], "lightgrey", "tab:blue"))
+        ax.fill_between(f["date"], f["q50"], f["q95"], alpha=0.15, color="tab:orange",
+                        step="mid")
+        ax.fill_between(f["date"], f["q50"], f["q80"], alpha=0.3, color="tab:orange",
+                        step="mid")
+        ax.plot(f["date"], f["mean"], color="tab:orange")
+        ax.axvline(as_of, color="black", linewidth=0.8, linestyle="--")
+        m = f["method"].iloc[0] if len(f) else ""
+        ax.set_title(f"{sku} ({mp}) · method {m}", fontsize=9, loc="left")
+        ax.set_ylabel("units / day", fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="tab:blue", label="units sold"),
+               Patch(color="lightgrey", label="censored day (stock-out)"),
+               plt.Line2D([], [], color="tab:orange", label="forecast mean"),
+               Patch(color="tab:orange", alpha=0.3, label="median to 80th pct"),
+               Patch(color="tab:orange", alpha=0.15, label="median to 95th pct"),
+               plt.Line2D([], [], color="black", linestyle="--", label="as of")]
+    axes[0, 0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                      fontsize=8, frameon=False)
+    date_axis(axes[-1, 0])
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def episode_timeline(episodes: pd.DataFrame, keys, as_of, title: str):
+    """Stock-out episodes (``start``, ``length_days``, ``ongoing``) as bars per SKU (``keys``:
+    (seller_id, marketplace, sku)); red = still out of stock."""
+    keys = list(keys)
+    if not keys:
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.3 * len(keys) + 1.4))
+    for i, k in enumerate(keys):
+        e = episodes[(episodes["seller_id"] == k[0]) & (episodes["marketplace"] == k[1])
+                     & (episodes["sku"] == k[2])]
+        for r in e.itertuples():
+            ax.barh(i, r.length_days, left=r.start, height=0.6,
+                    color="tab:red" if r.ongoing else "tab:gray")
+    ax.set_yticks(range(len(keys)), [f"{k[2]} ({k[1]})" for k in keys], fontsize=8)
+    ax.invert_yaxis()
+    target_line(ax, mdates.date2num(pd.Timestamp(as_of)), "as of", color="black", axis="x")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="tab:gray", label="ended"),
+                       Patch(color="tab:red", label="still out of stock")],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
+    ax.xaxis_date()
+    return finish(fig, ax, title, xlabel="date (local)", dates=True, legend=False)
+
+
+def acos_vs_targets(sk: pd.DataFrame, title: str):
+    """Bars: ACoS per SKU (``marketplace``, ``advertised_sku``, ``acos``); markers: its
+    break-even and target ACoS; percent axis, legend outside."""
+    if sk.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.8))
+    x = np.arange(len(sk))
+    ax.bar(x, sk["acos"], label="ACoS", color="tab:blue")
+    ax.plot(x, sk["break_even_acos"], "_", color="crimson", markersize=16, markeredgewidth=2,
+            label="break-even ACoS")
+    ax.plot(x, sk["target_acos"], "_", color="green", markersize=16, markeredgewidth=2,
+            label="target ACoS")
+    ax.set_xticks(list(x), sk["marketplace"] + " " + sk["advertised_sku"], rotation=70,
+                  fontsize=7)
+    percent_axis(ax, decimals=0)
+    return finish(fig, ax, title, "ACoS (ad spend / ad sales)")
+
+
+def recovery_ramp(days, ratio, fitted, fit_label: str, title: str):
+    """Sales after a restock against the pre-stock-out baseline: observed ratios (dots), the
+    fitted ramp (line) and the baseline (1.0, labelled)."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.2))
+    ax.plot(days, ratio, ".", alpha=0.6, label="units / expected, all episodes")
+    ax.plot(days, fitted, "r-", label=fit_label)
+    target_line(ax, 1.0, "baseline", color="grey", linestyle="-")
+    return finish(fig, ax, title, "units sold / expected", "days after the restock")
