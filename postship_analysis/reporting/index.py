@@ -33,9 +33,9 @@ from .. import __version__, spreadsheet
 from ..kpi_catalogue import AREAS, CATALOGUE, info
 from . import actions as A
 from . import formats as F
+from .publish import write_text_atomic
 from .render import PRINT_CSS, TABLE_CSS
 from .tables import STATUS_WORDS, status_class, table
-from .publish import write_text_atomic
 
 HISTORY_COLUMNS = ["ran_at", "seller_id", "marketplaces", "as_of", "folder", "set_status",
                    "notebook", "name", "marketplace", "value", "unit", "target",
