@@ -30,16 +30,14 @@ output_dir: str = ""  # folder for the CSV and KPI files written beside the repo
 # %%
 import matplotlib
 import pandas as pd
-from IPython.display import Markdown, display
 
-import postship_analysis
 from postship_analysis import datafolder, overview
 from postship_analysis import params as P
 from postship_analysis.kpi import KPI
+from postship_analysis.reporting import notebook as R
 from postship_analysis.reporting import outputs, plots
 
 matplotlib.rcParams["figure.dpi"] = 80
-pd.set_option("display.max_colwidth", 80)
 
 DATA_DIR = P.as_folder(data_dir, "data_dir")
 SELLER = P.as_str(seller_id, "seller_id") or None
@@ -47,10 +45,6 @@ MARKETPLACES = P.as_marketplaces(marketplaces, "marketplaces") or None
 AS_OF = P.as_date(as_of, "as_of")
 MAX_Q = P.as_int(max_quarantine_rows, "max_quarantine_rows", minimum=0)
 OUT = P.as_str(output_dir, "output_dir")
-display(pd.DataFrame({"value": {
-    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
-    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
-    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__}}))
 
 # %% [markdown]
 # ## Inputs and row accounting
@@ -62,18 +56,20 @@ inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES)
 acc = inputs.accounting()
 totals = acc[["rows_read", "accepted", "rejected"]].sum()
 assert int(totals.accepted + totals.rejected) == int(totals.rows_read), "row accounting broken"
-display(Markdown(
-    f"**{len(acc)} files read: {int(totals.rows_read):,} rows, {int(totals.accepted):,} accepted, "
-    f"{int(totals.rejected):,} rejected** (accepted + rejected = rows read)."))
-display(acc.drop(columns=["warnings"]))
+R.note(f"**{len(acc)} files read: {int(totals.rows_read):,} rows, {int(totals.accepted):,} accepted, "
+       f"{int(totals.rejected):,} rejected** (accepted + rejected = rows read).")
+R.show(acc.drop(columns=["warnings"]).sort_values(["rejected", "file"], ascending=[False, True]),
+       "row_accounting", caption="Files with rejected rows first",
+       decision=("file", "report_type", "rows_read", "accepted", "rejected"),
+       max_rows=60, csv=outputs.write_csv(acc, OUT, "row_accounting"))
 if inputs.errors:
-    display(Markdown("**Files that could not be read:**\n\n" + "\n".join(
-        f"- `{p}`: {m}" for p, m in inputs.errors)))
+    R.show(pd.DataFrame(inputs.errors, columns=["file", "problem"]), "unreadable_files",
+           caption="Files that could not be read", decision=("file", "problem"))
 warns = datafolder.warnings_table(inputs, as_of=AS_OF)
-if len(warns):  # a table: file names and values come from outside and are shown escaped
-    display(Markdown("**Warnings:** header-only files, dates that fit day-first and month-first, "
-                     "files that are no report, an as-of date far from the orders."))
-    display(warns)
+if len(warns):  # file names and values come from outside: the table escapes them
+    R.show(warns, "input_warnings", decision=("file", "warning"),
+           caption="Warnings: header-only files, dates that fit day-first and month-first, "
+                   "files that are no report, an as-of date far from the orders")
 
 # %% [markdown]
 # ### Overlapping downloads
@@ -82,29 +78,34 @@ if len(warns):  # a table: file names and values come from outside and are shown
 
 # %%
 ov = inputs.overlaps
-display(ov if ov["superseded"].sum() else Markdown(
-    f"No overlapping rows: {int(ov['rows_kept'].sum()):,} rows in {len(ov)} tables."))
+if ov["superseded"].sum():
+    R.show(ov, "overlaps", decision=("table", "superseded", "rows_kept"))
+else:
+    R.note(f"No overlapping rows: {int(ov['rows_kept'].sum()):,} rows in {len(ov)} tables.")
 ovf = inputs.overlap_files
 if len(ovf) and ovf["superseded"].sum():
-    display(ovf[ovf["table"].isin(ovf.loc[ovf["superseded"] > 0, "table"])])
+    R.show(ovf[ovf["table"].isin(ovf.loc[ovf["superseded"] > 0, "table"])], "overlap_files",
+           decision=("file", "superseded", "kept", "superseded_by"),
+           missing={"superseded_by": "nothing superseded"})
 
 # %% [markdown]
 # ## Quarantine
 #
-# Rejected rows grouped by file, column and reason, then the first rows in full. Fix them in the export or accept the loss knowingly.
+# Rejected rows grouped by file, column and reason, then the first rows in full. Fix them in the export or accept the loss knowingly. All of them are in `quarantine.csv`.
 
 # %%
-q = inputs.quarantine
+q = inputs.quarantine.copy()
+q["file"] = q["file"].map(lambda p: str(p).replace(str(DATA_DIR) + "/", "").replace(str(data_dir).rstrip("/") + "/", ""))
+csv_q = outputs.write_csv(q, OUT, "quarantine")
 if q.empty:
-    display(Markdown("No row was rejected."))
+    R.note("No row was rejected.")
 else:
-    summary = (q.assign(file=q["file"].map(lambda p: str(p).replace(str(DATA_DIR) + "/", "")))
-               .groupby(["file", "column", "reason"]).size().rename("rows").reset_index()
+    summary = (q.groupby(["file", "column", "reason"]).size().rename("rows").reset_index()
                .sort_values("rows", ascending=False))
-    display(summary)
-    display(q.head(MAX_Q))
-outputs.write_csv(q, OUT, "quarantine")
-outputs.write_csv(acc, OUT, "row_accounting")
+    R.show(summary, "quarantine_summary", decision=("file", "column", "reason", "rows"))
+    R.show(q, "quarantine", decision=("file", "line", "column", "reason"), max_rows=MAX_Q,
+           csv=csv_q, missing={"value": "no single value: the whole line"},
+           formats={"line": "number", "value": "text"})
 outputs.write_kpis([
     KPI.make("input_rows_read", "ALL", int(totals.rows_read), "count"),
     KPI.make("input_rows_rejected", "ALL", int(totals.rejected), "count"),
@@ -118,7 +119,8 @@ outputs.write_kpis([
 
 # %%
 cov = overview.coverage(inputs.tables, AS_OF)
-display(cov)
+R.show(cov, "coverage", decision=("table", "marketplace", "rows", "first_day", "last_day"),
+       max_rows=None, missing={"first_day": "the table has no date", "last_day": "the table has no date"})
 if not cov.dropna(subset=["first_day"]).empty:
     plots.coverage_chart(cov, AS_OF);
 
@@ -130,22 +132,25 @@ if not cov.dropna(subset=["first_day"]).empty:
 # %%
 daily = overview.orders_daily(inputs.table("orders"), AS_OF)
 if daily.empty:
-    display(Markdown("No orders in the data: the order-based reports cannot run."))
+    R.note("No orders in the data: the order-based reports cannot run.")
 else:
     plots.daily_lines(daily, "units", ["marketplace", "fulfillment_channel"],
                       "Units ordered per day", "units");
     monthly = (daily.assign(month=daily["day"].dt.to_period("M"))
                .groupby(["month", "marketplace"])[["orders", "units"]].sum().unstack("marketplace"))
-    display(monthly.tail(18))
+    R.show(monthly.tail(18).iloc[::-1], "orders_by_month", decision=("month",),
+           caption="Orders and units per month, newest first", max_rows=None,
+           missing={c: "no orders that month" for c in [" · ".join(map(str, c)) for c in monthly.columns]})
 
 # %% [markdown]
 # ## What the reports can do with these inputs
+#
+# The same table `postship check-data` prints and the reports use to decide whether a section can run: a section needs each of its inputs with at least one row for the account.
 
 # %%
-sections = []
-have = {t for t, d in inputs.tables.items() if len(d)}
-for name, (needs, uses) in datafolder.SECTIONS.items():
-    missing = [t for t in needs if t not in have]
-    sections.append({"section": name, "can run": "yes" if not missing else "no",
-                     "missing inputs": ", ".join(missing)})
-display(pd.DataFrame(sections))
+sec = datafolder.runnable(inputs)
+names = lambda s: "; ".join(datafolder.report_names(t) for t in s.split(", ") if t)  # noqa: E731
+sec = sec.assign(missing=sec["missing"].map(names), optional_missing=sec["optional_missing"].map(names))
+R.show(sec.rename(columns={"optional_missing": "would_also_use"}), "sections",
+       decision=("seller_id", "section", "can_run", "missing"), max_rows=None,
+       formats={"missing": "text", "would_also_use": "text"})

@@ -365,7 +365,7 @@ def _undefined_rates(d: pd.DataFrame, warnings: list) -> None:
         undefined = (base.isna() | (base == 0)) & d[col].notna()
         if undefined.any():
             warnings.append(f"{col}: {int(undefined.sum())} value(s) written where "
-                            f"{den} is 0 or missing (undefined): read as <NA>")
+                            f"{den} is 0 or missing (undefined): read as missing")
             d[col] = d[col].astype("float64").where(~undefined)
 
 
