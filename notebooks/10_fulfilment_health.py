@@ -33,16 +33,16 @@ correction_window_hours: float = 2.0  # orders confirmed this soon after purchas
 # %%
 import matplotlib
 import pandas as pd
-from IPython.display import Markdown, display
 
-import postship_analysis
 from postship_analysis import datafolder
 from postship_analysis import params as P
-from postship_analysis.kpi import TARGETS, kpi_frame
+from postship_analysis.kpi import TARGETS
+from postship_analysis.reporting import actions as A
+from postship_analysis.reporting import notebook as R
 from postship_analysis.reporting import outputs, plots
 
 matplotlib.rcParams["figure.dpi"] = 80
-pd.set_option("display.max_colwidth", 60)
+NB = "10_fulfilment_health"
 
 DATA_DIR = P.as_folder(data_dir, "data_dir")
 SELLER = P.as_str(seller_id, "seller_id") or None
@@ -55,12 +55,12 @@ HORIZON_H = P.as_float(at_risk_horizon_hours, 'at_risk_horizon_hours', minimum=1
 CORR_H = P.as_float(correction_window_hours, 'correction_window_hours', minimum=0)
 inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
                          tables=["orders", "order_promises", "shipment_confirmations", "delivery_events", "feedback", "claims", "chargebacks", "account_health", "sku_categories"])
-display(pd.DataFrame({"value": {
-    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
-    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
-    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__,
-    "rows loaded": f"{int(inputs.accounting()['accepted'].sum()):,} accepted, "
-                   f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
+R.loaded(inputs)
+if R.can_run(inputs, "Fulfilment health: late shipment, cancellation, ship-by risk"):
+    R.window_empty(inputs, ["orders"], AS_OF, 30, OUT, NB)
+else:
+    R.no_data(OUT, NB, datafolder.can_run(inputs, "Fulfilment health: late shipment, cancellation, "
+                                          "ship-by risk")[1])
 
 # %%
 from postship_analysis import fulfilment, tracking
@@ -69,9 +69,6 @@ T = {name: inputs.table(name) for name in ["orders", "order_promises", "shipment
                                            "account_health", "sku_categories"]}
 START = AS_OF - pd.Timedelta(days=TREND_DAYS)
 END = AS_OF
-if T["order_promises"].empty:
-    display(Markdown("**No seller-fulfilled orders with ship-by dates in the data**: the metrics below "
-                     "need the order report with ship-by dates (see docs/INPUTS.md)."))
 
 # %% [markdown]
 # ## Headline KPIs
@@ -86,11 +83,11 @@ ODR_LAG, ODR_LAG_SOURCE = defects.amazon_lag_days(T["account_health"])
 odr = defects.order_defect_rate(T["orders"], T["feedback"], T["claims"], T["chargebacks"], as_of=AS_OF,
                                 lag_days=ODR_LAG)
 kpis += defects.odr_kpis(odr)
-KPIS = kpi_frame(kpis)
-display(plots.kpi_table(KPIS))
+kpis = R.require(kpis, inputs)
+R.show_kpis(kpis)
 if len(odr):
     w0, w1 = odr["window_start"].iloc[0], odr["window_end"].iloc[0]
-    display(Markdown(f"Order Defect Rate window: orders placed {w0.date()} to {w1.date()}, ending {ODR_LAG} days "
+    R.note((f"Order Defect Rate window: orders placed {w0.date()} to {w1.date()}, ending {ODR_LAG} days "
                      f"before the as-of date, as Amazon does ({ODR_LAG_SOURCE}). The newest orders have not had "
                      "time to draw claims and feedback: a window ending yesterday would read low against the 1 % bar."))
 
@@ -102,23 +99,22 @@ if len(odr):
 # %%
 from postship_analysis import reconcile
 if T["account_health"].empty:
-    display(Markdown("No Seller Performance report in the data folder: put the `GET_V2_SELLER_PERFORMANCE_REPORT` "
+    R.note(("No Seller Performance report in the data folder: put the `GET_V2_SELLER_PERFORMANCE_REPORT` "
                      "JSON in the marketplace folder to see Amazon's figures beside ours (see docs/INPUTS.md)."))
 else:
     cmp_ = reconcile.compare_with_amazon(
         T["account_health"], orders=T["orders"], order_promises=T["order_promises"],
         shipment_confirmations=T["shipment_confirmations"], delivery_events=T["delivery_events"],
         feedback=T["feedback"], claims=T["claims"], chargebacks=T["chargebacks"])
-    outputs.write_csv(cmp_, OUT, "amazon_comparison")
-    display(cmp_[["marketplace", "metric", "window_start", "window_end", "amazon_value", "our_value",
-                  "difference_pp", "amazon_numerator", "amazon_denominator", "our_numerator",
-                  "our_denominator", "likely_cause"]]
-            .rename(columns={"amazon_value": "Amazon", "our_value": "ours", "difference_pp": "difference (pp)"})
-            .style.format({"Amazon": "{:.2%}", "ours": "{:.2%}", "difference (pp)": "{:+.2f}",
-                           "amazon_numerator": "{:,.0f}", "amazon_denominator": "{:,.0f}",
-                           "our_numerator": "{:,.0f}", "our_denominator": "{:,.0f}",
-                           "window_start": "{:%Y-%m-%d}", "window_end": "{:%Y-%m-%d}"}, na_rep="")
-            .hide(axis="index"))
+    R.show(cmp_[["marketplace", "metric", "fulfillment_channel", "amazon_value", "our_value", "difference_pp",
+                 "likely_cause", "window_start", "window_end", "amazon_numerator", "amazon_denominator",
+                 "our_numerator", "our_denominator"]], "amazon_comparison",
+           decision=("marketplace", "metric", "amazon_value", "our_value", "difference_pp"),
+           labels={"amazon_value": "Amazon", "our_value": "Ours", "difference_pp": "Difference (pp)"},
+           formats={"amazon_value": "percent", "our_value": "percent", "difference_pp": "number",
+                    "likely_cause": "text"},
+           missing={"amazon_value": "not in Amazon's report", "our_value": "nothing in our data for the window"},
+           csv=outputs.write_csv(cmp_, OUT, "amazon_comparison"))
 
 # %% [markdown]
 # ## Late shipment: judged on when the shipment was confirmed
@@ -133,14 +129,12 @@ for d in (10, 30):
                                       confirm_basis="ship_date")
     lsr_rows.append(r.assign(value_if_typed_dates=t["value"].to_numpy()))
 lsr_now = pd.concat(lsr_rows, ignore_index=True)
-display(lsr_now[["marketplace", "kpi", "window_start", "window_end", "numerator", "denominator", "value",
-                 "value_if_typed_dates", "backdated_late", "confirm_basis", "status"]]
-        .rename(columns={"numerator": "late", "denominator": "orders", "value": "late shipment rate",
-                         "value_if_typed_dates": "if judged on typed dates", "confirm_basis": "judged on",
-                         "backdated_late": "back-dated late"})
-        .style.format({"late shipment rate": "{:.2%}", "if judged on typed dates": "{:.2%}", "late": "{:.0f}",
-                       "orders": "{:.0f}", "window_start": "{:%Y-%m-%d}", "window_end": "{:%Y-%m-%d}"})
-        .hide(axis="index"))
+R.show_metrics(lsr_now[["marketplace", "kpi", "value", "target", "status", "value_if_typed_dates", "numerator",
+                        "denominator", "backdated_late", "confirm_basis", "window_start", "window_end"]],
+               "late_shipment", labels={"numerator": "Late", "denominator": "Orders",
+                                        "value_if_typed_dates": "If judged on typed dates",
+                                        "backdated_late": "Back-dated late", "confirm_basis": "Judged on"},
+               formats={"value_if_typed_dates": "percent", "confirm_basis": "text"})
 
 # %% [markdown]
 # ### Action: back-dated confirmations (last 30 days)
@@ -149,10 +143,11 @@ display(lsr_now[["marketplace", "kpi", "window_start", "window_end", "numerator"
 
 # %%
 backdated = fulfilment.backdated_confirmations(T["order_promises"], T["shipment_confirmations"], T["orders"], as_of=AS_OF)
-outputs.write_csv(backdated, OUT, "backdated_confirmations")
-display(Markdown(f"**{len(backdated)} back-dated late confirmations** with a ship-by date in the last 30 days."))
-if len(backdated):
-    display(backdated.head(MAX_ROWS))
+R.note(f"**{len(backdated)} back-dated late confirmations** with a ship-by date in the last 30 days.")
+R.show(backdated, "backdated_confirmations", max_rows=MAX_ROWS,
+       decision=("marketplace", "order_id", "ship_by_local", "confirmed_local", "typed_ship_local", "hours_late"),
+       csv=outputs.write_csv(backdated, OUT, "backdated_confirmations"),
+       empty="No back-dated late confirmation.")
 
 # %% [markdown]
 # ## Trends
@@ -187,12 +182,13 @@ plots.trend_with_target(otd, "as_of", "value", "marketplace", "Unit on-time deli
 # Valid = a tracking number, a carrier chosen from Amazon's list (not free-text *Other*) and at least one physical carrier scan. In the US Amazon judges the valid tracking rate **per product category** (help G201817070): a category under 95 % can lose its seller-fulfilled selling privileges even when the overall rate passes.
 
 # %%
-display(fulfilment.valid_tracking_rate(T["shipment_confirmations"], T["delivery_events"],
-                                      T["order_promises"], AS_OF, by="carrier"))
+R.show_metrics(fulfilment.valid_tracking_rate(T["shipment_confirmations"], T["delivery_events"],
+                                             T["order_promises"], AS_OF, by="carrier"),
+               "valid_tracking_by_carrier", by=("carrier",), labels={"numerator": "Valid"})
 cats = T["sku_categories"]
 has_us = (T["order_promises"]["marketplace"] == "US").any()
 if cats.empty:
-    display(Markdown("No SKU-to-category mapping given (`sku-categories.csv`: sku, category; see docs/INPUTS.md): "
+    R.note(("No SKU-to-category mapping given (`sku-categories.csv`: sku, category; see docs/INPUTS.md): "
                      + ("the US valid tracking rate is judged per category by Amazon, so a category can fail while "
                         "the overall rate shown here passes." if has_us else "only the overall rate is shown.")))
 else:
@@ -200,10 +196,11 @@ else:
                                             AS_OF, by="category",
                                             sku_categories=cats[["sku", "category", "marketplace"]])
     by_cat = by_cat[by_cat["marketplace"].isin(set(cats["marketplace"]))]
-    display(Markdown("Per product category, in the marketplaces your mapping covers (SKUs without a category are "
-                     "*unmapped*; the per-category rule is Amazon's in the US, elsewhere shown for information):"))
-    display(by_cat[["marketplace", "category", "numerator", "denominator", "value", "target", "status",
-                    "window_start", "window_end"]])
+    R.note("Per product category, in the marketplaces your mapping covers (SKUs without a category are "
+           "*unmapped*; the per-category rule is Amazon's in the US, elsewhere shown for information):")
+    R.show_metrics(by_cat[["marketplace", "category", "numerator", "denominator", "value", "target", "status",
+                           "window_start", "window_end"]], "valid_tracking_by_category", by=("category",),
+                   labels={"numerator": "Valid"})
 
 # %% [markdown]
 # ## Seller Fulfilled Prime
@@ -214,10 +211,10 @@ else:
 sfp = fulfilment.sfp_metrics(T["order_promises"], T["shipment_confirmations"], T["delivery_events"], AS_OF,
                              orders=T["orders"])
 if sfp.empty:
-    display(Markdown("No Seller Fulfilled Prime orders (no order with *is-prime* in the order report)."))
+    R.note("No Seller Fulfilled Prime orders (no order with *is-prime* in the order report).")
 else:
-    display(sfp[["marketplace", "kpi", "numerator", "denominator", "value", "target", "status", "window_start",
-                 "window_end"]])
+    R.show_metrics(sfp[["marketplace", "kpi", "numerator", "denominator", "value", "target", "status", "window_start",
+                        "window_end"]], "sfp_metrics")
 
 # %% [markdown]
 # ## Confirm-shipment latency
@@ -226,7 +223,10 @@ else:
 
 # %%
 lat = fulfilment.confirm_latency(T["order_promises"], T["shipment_confirmations"], T["orders"], as_of=AS_OF)
-display(fulfilment.latency_percentiles(lat, as_of=AS_OF, days=30))
+R.show(fulfilment.latency_percentiles(lat, as_of=AS_OF, days=30), "confirm_latency",
+       decision=("marketplace", "measure", "orders", "p50", "p90"),
+       caption="Hours (negative = before the expected ship date)",
+       missing={c: "no confirmed order in the window" for c in ("mean", "p50", "p75", "p90", "p95")})
 
 # %% [markdown]
 # ## Action: unshipped orders at risk of missing their ship-by date
@@ -236,9 +236,11 @@ display(fulfilment.latency_percentiles(lat, as_of=AS_OF, days=30))
 # %%
 risk = fulfilment.at_risk_orders(T["order_promises"], T["shipment_confirmations"], AS_OF, orders=T["orders"],
                                 horizon_hours=HORIZON_H)
-outputs.write_csv(risk, OUT, "at_risk_orders")
-display(Markdown(f"**{len(risk)} orders** due within {HORIZON_H:g} hours or overdue."))
-display(risk.head(MAX_ROWS))
+R.note(f"**{len(risk)} orders** due within {HORIZON_H:g} hours or overdue.")
+R.show(risk, "at_risk_orders", max_rows=MAX_ROWS,
+       decision=("marketplace", "order_id", "status", "ship_by_local", "hours_left", "units"),
+       csv=outputs.write_csv(risk, OUT, "at_risk_orders"), formats={"hours_left": "decimal1"},
+       empty="No unshipped order is due soon.")
 
 # %% [markdown]
 # ## Action: tracking numbers to correct
@@ -246,12 +248,16 @@ display(risk.head(MAX_ROWS))
 # Each confirmation's tracking number is checked against the carriers' number formats and check digits (data: jkeen/tracking_number_data, MIT). Correct these in Seller Central under *Edit shipping details*. Written to `tracking_corrections.csv`.
 
 # %%
-display(Markdown("> " + tracking.NOTE))
+R.note("> " + tracking.NOTE)
 checked = tracking.check_tracking(T["shipment_confirmations"])
-display(tracking.tracking_summary(checked))
+R.show(tracking.tracking_summary(checked), "tracking_summary", decision=("marketplace", "rows", "problem"),
+       labels={"rows": "Tracking numbers", "problem": "With a problem"})
 fixes = tracking.tracking_action_list(checked, as_of=AS_OF, window_days=30)
-outputs.write_csv(fixes, OUT, "tracking_corrections")
-display(fixes.head(MAX_ROWS))
+R.show(fixes, "tracking_corrections", max_rows=MAX_ROWS,
+       decision=("marketplace", "order_id", "tracking_number", "problem", "suggested_fix"),
+       formats={"tracking_number": "label", "suggested_fix": "text"},
+       missing={"suggested_fix": "no fix to suggest: check the number with the carrier"},
+       csv=outputs.write_csv(fixes, OUT, "tracking_corrections"), empty="No tracking number to correct.")
 
 # %% [markdown]
 # ### Packages without a valid tracking scan (last 30 days)
@@ -262,9 +268,15 @@ display(fixes.head(MAX_ROWS))
 pk = fulfilment.package_view(T["shipment_confirmations"], T["delivery_events"], T["order_promises"])
 recent = pk[(~pk["valid"]) & (pk["confirm_date"] >= AS_OF - pd.Timedelta(days=30))
            & (pk["confirm_date"] < AS_OF)].sort_values(["marketplace", "confirm_date"])
-display(recent.groupby(["marketplace", "reason"]).size().rename("packages").reset_index())
-outputs.write_csv(recent, OUT, "invalid_tracking_packages")
-display(recent.head(MAX_ROWS))
+R.show(recent.groupby(["marketplace", "reason"]).size().rename("packages").reset_index()
+       .sort_values("packages", ascending=False), "invalid_tracking_reasons",
+       decision=("marketplace", "reason", "packages"), empty="Every package has a valid tracking scan.")
+R.show(recent, "invalid_tracking_packages", max_rows=MAX_ROWS,
+       decision=("marketplace", "order_id", "tracking_number", "carrier", "reason"),
+       columns=["marketplace", "order_id", "tracking_number", "carrier", "reason", "confirm_date", "sku",
+                "first_scan_ts", "delivered_ts", "ship_by_ts"],
+       missing={"first_scan_ts": "no carrier scan", "delivered_ts": "not delivered (yet)"},
+       csv=outputs.write_csv(recent, OUT, "invalid_tracking_packages"), empty="")
 
 # %% [markdown]
 # ## Action: orders whose address can still be fixed
@@ -274,11 +286,15 @@ display(recent.head(MAX_ROWS))
 # %%
 addr = fulfilment.address_change_candidates(T["order_promises"], T["shipment_confirmations"],
                                            T["delivery_events"], AS_OF, orders=T["orders"])
-outputs.write_csv(addr, OUT, "address_fix_candidates")
-display(addr.head(MAX_ROWS))
+R.show(addr, "address_fix_candidates", max_rows=MAX_ROWS,
+       decision=("marketplace", "order_id", "action", "stage", "ship_by_local"),
+       formats={"action": "text"}, missing={"tracking_number": "not shipped yet", "carrier": "not shipped yet",
+                                            "cancel_reason_code": "no cancellation to request"},
+       csv=outputs.write_csv(addr, OUT, "address_fix_candidates"), empty="No order whose address can still be fixed.")
 fast = fulfilment.shipped_within_correction_window(T["order_promises"], T["shipment_confirmations"], AS_OF,
                                                    orders=T["orders"], hours=CORR_H)
-display(fast)
+R.show_metrics(fast, "shipped_within_correction_window",
+               caption=f"Orders confirmed within {CORR_H:g} hours of purchase (no time left to fix an address)")
 
 # %% [markdown]
 # ## Order defects
@@ -286,9 +302,11 @@ display(fast)
 # Order Defect Rate over Amazon's 60-day window of order dates (ending 16 days before the as-of date, or as your Seller Performance report shows): orders with negative feedback (1-2 stars, not removed), an A-to-z claim that counts (pending, granted — also when Amazon paid — or withdrawn after the grant; not denied or withdrawn before a decision) or a service chargeback (not fraud), each order counted once, for seller-fulfilled (MFN) and FBA (AFN) orders separately.
 
 # %%
-display(odr[["marketplace", "fulfillment_channel", "window_start", "window_end", "orders",
-             "orders_with_defect", "negative_feedback", "a_to_z_claims", "chargebacks",
-             "order_defect_rate", "status"]])
+if R.can_run(inputs, "Order defect rate (60 days, MFN and AFN)"):
+    R.show(odr[["marketplace", "fulfillment_channel", "order_defect_rate", "status", "orders_with_defect", "orders",
+                "negative_feedback", "a_to_z_claims", "chargebacks", "window_start", "window_end"]], "order_defects",
+           decision=("marketplace", "fulfillment_channel", "order_defect_rate", "status"),
+           missing={"order_defect_rate": "no orders in the window"})
 trend = defects.odr_trend(T["orders"], T["feedback"], T["claims"], T["chargebacks"], start=START, end=END,
                           lag_days=ODR_LAG)
 trend = trend[trend["fulfillment_channel"] == "MFN"]
@@ -304,8 +322,14 @@ plots.trend_with_target(trend, "as_of", "order_defect_rate", "marketplace",
 # %%
 bad = defects.defective_orders(T["orders"], T["feedback"], T["claims"], T["chargebacks"], as_of=AS_OF,
                               lag_days=1)
-outputs.write_csv(bad, OUT, "defective_orders")
-display(bad.head(MAX_ROWS))
+R.show(bad, "defective_orders", max_rows=MAX_ROWS,
+       decision=("marketplace", "order_id", "defects", "action", "leaves_window_on"),
+       formats={"action": "text", "defects": "text"},
+       missing={c: "not this kind of defect" for c in bad.columns if c.startswith(("claim", "chargeback", "feedback",
+                                                                                  "negative"))},
+       csv=outputs.write_csv(bad, OUT, "defective_orders"), empty="No defective order in the last 60 days.")
 
 # %%
-outputs.write_kpis(kpis, OUT, "10_fulfilment_health")
+outputs.write_kpis(kpis, OUT, NB)
+outputs.write_actions(A.failing_kpis(kpis) + A.ship_orders(risk, kpis) + A.fix_tracking(fixes, kpis)
+                      + A.answer_defects(bad, kpis, AS_OF), OUT, NB)

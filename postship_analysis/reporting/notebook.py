@@ -18,9 +18,12 @@ and behaves the same.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from .. import datafolder, kpi_catalogue
 from . import outputs
-from .tables import kpi_table, show, table  # noqa: F401
+from . import tables as _tables
+from .tables import kpi_table, table  # noqa: F401
 
 
 def _display(obj) -> None:
@@ -65,6 +68,52 @@ def no_data(output_dir: str, notebook: str, why: str) -> None:
     outputs.write_status(output_dir, notebook, "no_data", why)
     if not output_dir:
         note(f"**No data:** {why}.")
+
+
+def _one_account(df):
+    """Without the ``seller_id`` column when it holds one account (the report's title names
+    it)."""
+    if isinstance(df, pd.DataFrame) and "seller_id" in df.columns and \
+            df["seller_id"].nunique(dropna=False) <= 1:
+        return df.drop(columns="seller_id")
+    return df
+
+
+def show(df, name: str = "", **kw) -> None:
+    """A table for people (:func:`.tables.show`), without a one-account ``seller_id``
+    column."""
+    _tables.show(_one_account(df), name, **kw)
+
+
+#: columns of a metric table (``fulfilment.late_shipment_rate`` and the like) and how to show
+#: them: value and target are fractions
+METRIC_FORMATS = {"value": "percent", "target": "percent", "numerator": "count",
+                  "denominator": "count"}
+
+
+def show_metrics(df, name: str = "", by=(), labels=None, formats=None, **kw) -> None:
+    """A table of metric rows (``kpi``, ``value``, ``numerator``, ``denominator``,
+    ``target``, ``status``, window): the KPI's catalogue label, value and target as
+    percentages, decision columns marketplace, ``by``, KPI, value, target, status."""
+    d = df.copy()
+    if "kpi" in d.columns:
+        d["kpi"] = d["kpi"].map(lambda n: kpi_catalogue.info(str(n)).label)
+    lab = {"value": "Rate", "numerator": "Counted", "denominator": "Out of"} | (labels or {})
+    fm = METRIC_FORMATS | (formats or {})
+    dec = ("marketplace", *by, "kpi", "value", "target", "status")
+    show(d, name, decision=kw.pop("decision", dec), labels=lab, formats=fm,
+         missing=kw.pop("missing", {"value": "nothing in the window",
+                                    "target": "no Amazon target"}), **kw)
+
+
+def window_empty(inputs, tables, as_of, days: int, output_dir: str, notebook: str) -> bool:
+    """When none of ``tables`` has a row in the ``days`` days before ``as_of``, declare the
+    report ``no_data`` with that reason (:func:`postship_analysis.datafolder.empty_window`)
+    and return True: a window without data must not read as a pass."""
+    why = datafolder.empty_window(inputs, tables, as_of, days)
+    if why:
+        no_data(output_dir, notebook, why)
+    return bool(why)
 
 
 def show_kpis(kpis, name: str = "kpis") -> None:

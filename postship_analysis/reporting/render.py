@@ -41,6 +41,7 @@ table.ps-table{border-collapse:collapse;font-size:13px;margin:.4em 0;
 table.ps-table th{background:#f1f3f5;text-align:left;
   white-space:nowrap;padding:.25em .6em;border-bottom:1px solid #adb5bd;font-weight:600}
 table.ps-table th.decision{background:#dbe7f7}
+.jp-RenderedHTMLCommon table.ps-table th{text-align:left}
 table.ps-table td{white-space:nowrap;padding:.2em .6em;
   border-bottom:1px solid #e9ecef;vertical-align:top}
 table.ps-table td.num{text-align:right;font-variant-numeric:tabular-nums}
