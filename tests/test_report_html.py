@@ -114,7 +114,6 @@ def test_reports_without_their_inputs_say_no_data_and_so_does_the_index(partial)
     assert "ps-banner no_data" in top
 
 
-@_POINT3
 def test_a_kpi_whose_inputs_are_missing_is_no_data_and_names_the_report(partial):
     """partial-seller has orders and ship-by dates but no feedback, claims or chargebacks:
     the order defect rate is not a green 0 % but no_data, naming the downloads."""
