@@ -1,23 +1,27 @@
-"""Notebook 40 on the four real sellers' Advertising-console exports
-(../shared/realdata/amazon-ads-exports, PROVENANCE.md), each alone in a data folder, with
-nothing but its ads exports and again with a small unit-cost file built here: the report runs
-without error, and the ACoS per campaign it shows (``ad_campaigns.csv``, the table it
-displays) equals spend / sales recomputed here from the files' raw columns with pandas and
-openpyxl, not with the package's readers."""
+"""Issue 11's acceptance check: ``postship report`` (the installed command, in a separate
+process) on a data folder holding only one real seller's Advertising-console exports
+(../shared/realdata/amazon-ads-exports, PROVENANCE.md), for each of the four sellers, with
+nothing but its ads exports and again with a small unit-cost file built here: notebook 40 runs
+without error (none in the executed notebook, and the index shows its status as the summary
+has it), and the ACoS per campaign it shows (``ad_campaigns.csv``, the table it displays)
+equals spend / sales recomputed here from the files' raw columns with pandas and openpyxl, not
+with the package's readers."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import realdata_folders as R
 from conftest import realdata
-
-from postship_analysis.reporting import runner
 
 pytestmark = pytest.mark.slow
 
@@ -74,40 +78,55 @@ def _unit_costs(name: str, mp: str, folder: Path) -> str:
     return head + f"SKU-1,,{mp},24.99,6.00,3.50,15%,0.40\nSKU-2,,{mp},19.99,5.00,3.20,15%,0.40\n"
 
 
+def postship(*args: str) -> subprocess.CompletedProcess:
+    """The ``postship`` command installed beside this interpreter, in its own process."""
+    exe = Path(sys.executable).with_name("postship")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "postship_analysis.cli"]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=1800)
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """One ``postship report`` per seller and variant (ads only / with unit costs), each on a
+    data folder holding nothing but that seller's account, two at a time."""
     root = realdata("amazon-ads-exports")
     tmp = tmp_path_factory.mktemp("ads_real")
-    data = tmp / "data"
-    sets = []
+    jobs = []
     for name, (mp, as_of, _) in SELLERS.items():
         for suffix in ("", "_costs"):
-            acct = data / (name + suffix) / mp
-            acct.mkdir(parents=True)
+            acct = name + suffix
+            data, out = tmp / acct / "data", tmp / acct / "out"
+            folder = data / acct / mp
+            folder.mkdir(parents=True)
             for p in (root / name).iterdir():
                 if p.suffix in (".xlsx", ".csv"):
-                    shutil.copy(p, acct / p.name)
+                    shutil.copy(p, folder / p.name)
             if suffix:
-                (acct.parent / "unit-costs.csv").write_text(_unit_costs(name, mp, root / name))
-            sets.append({"seller_id": name + suffix, "as_of": as_of,
-                         "window_days": str(WINDOW)})
-    nbs = runner.report_notebooks(only=["40"])
-    planned = runner.plan(data, tmp / "out", sets, nbs)
-    result = runner.run(planned, nbs, workers=2, out_root=tmp / "out", timeout=900)
-    return root, tmp / "out", result
+                (folder.parent / "unit-costs.csv").write_text(_unit_costs(name, mp, root / name))
+            jobs.append((acct, ("report", "--data", str(data), "--out", str(out), "--as-of",
+                                as_of, "-p", "window_days", str(WINDOW), "--notebooks", "40",
+                                "--workers", "1", "-q")))
+    with ThreadPoolExecutor(2) as pool:
+        done = dict(zip([a for a, _ in jobs], pool.map(lambda j: postship(*j[1]), jobs),
+                        strict=True))
+    return root, tmp, done
 
 
 @pytest.mark.parametrize("seller", sorted(SELLERS))
 @pytest.mark.parametrize("costs", [False, True])
 def test_notebook_40_runs_and_shows_acos_per_campaign_from_the_raw_files(runs, seller, costs):
-    root, out, result = runs
+    root, tmp, done = runs
     acct = seller + ("_costs" if costs else "")
     mp, as_of, level = SELLERS[seller]
-    run = [r for r in result.runs if Path(r.ipynb).parent.parent.name == acct]
-    assert len(run) == 1 and run[0].status == "ok", (run[0].status, run[0].error)
+    proc = done[acct]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = tmp / acct / "out"
     folder = out / acct / as_of
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["status"] == "ok"
+    [nb] = summary["notebooks"]
+    assert nb["status"] == "ok" and not R.error_outputs(folder / nb["notebook"]), nb
+    assert R.index_statuses(out) == {(f"{acct}/{as_of}", "40_advertising"): "ok"}
     names = [(k["name"], k["marketplace"]) for k in summary["kpis"]]
     assert len(names) == len(set(names)) and ("ad_spend_30d", mp) in names  # one each
     shown = pd.read_csv(folder / "ad_campaigns.csv", encoding="utf-8-sig")
@@ -121,7 +140,7 @@ def test_notebook_40_runs_and_shows_acos_per_campaign_from_the_raw_files(runs, s
             assert pd.isna(shown.loc[camp, "acos"]), camp  # no sales: undefined, not 0
         else:
             assert shown.loc[camp, "acos"] == pytest.approx(r["acos"], rel=1e-9), camp
-    html = Path(run[0].html).read_text(encoding="utf-8")
+    html = (folder / nb["html"]).read_text(encoding="utf-8")
     assert "Traceback" not in html
     recs = folder / "ad_recommendations.csv"
     if costs:  # recommendations exist, none uploadable without a bulk download
