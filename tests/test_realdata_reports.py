@@ -222,6 +222,7 @@ def test_olist_headline_kpis_equal_plain_pandas(run, olist):
     o, r = olist
     got = kpis(out, "olist-4k", OLIST_AS_OF)
     exp = expected_olist(o, r, OLIST_AS_OF)
+    del exp["order_defect_rate_60d"]  # no claims or chargeback report: see the tests below
     for name, (num, den) in exp.items():
         k = got[name]
         assert k["marketplace"] == "BR" and den > 50, (name, den)
@@ -240,8 +241,7 @@ def test_olist_partial_folder_computes_what_its_files_allow(run, olist):
     o, r = olist
     got = kpis(out, "olist-4k-partial", OLIST_AS_OF)
     exp = expected_olist(o, r, OLIST_AS_OF)
-    for name in ("pre_fulfilment_cancel_rate_7d", "order_defect_rate_60d",
-                 "negative_feedback_rate_60d"):
+    for name in ("pre_fulfilment_cancel_rate_7d", "negative_feedback_rate_60d"):
         assert (got[name]["numerator"], got[name]["denominator"]) == exp[name], name
     for name in NEEDS_SHIPMENTS:
         assert name not in got or got[name]["status"] == "no_data", got[name]
@@ -405,15 +405,31 @@ def test_no_report_is_ok_without_its_data(run):
     assert not wrong, wrong
 
 
-@pytest.mark.xfail(strict=True, reason="issue #15 (point 3): A-to-z claim and chargeback rates "
-                   "read 0.0 for an account that has no claims or chargeback report, where "
-                   "they should be no_data naming the report they need")
 def test_claim_and_chargeback_rates_are_no_data_without_their_reports(run):
+    """The Olist account has feedback but no A-to-z claims or chargeback report: those rates
+    are unknown (no data), never 0.0."""
     accounts, out, _ = run
     a = accounts["olist-4k"]
     got = kpis(out, a.name, a.as_of)
-    for name in ("a_to_z_claim_rate_60d", "chargeback_rate_60d"):
+    for name in ("a_to_z_claim_rate_60d", "chargeback_rate_60d", "a_to_z_claim_rate_60d_mfn",
+                 "chargeback_rate_60d_mfn"):
         assert got[name]["status"] == "no_data" and got[name]["value"] is None, got[name]
+
+
+@pytest.mark.xfail(strict=True, reason="issue #15 (point 3): without claims and chargeback "
+                   "reports the ODR is no_data, although negative feedback alone (31 of 425 "
+                   "orders, 7.3 %) already puts it above Amazon's 1 %: a certain failure is "
+                   "hidden; it should fail as a lower bound, saying which reports are missing")
+@pytest.mark.parametrize("account", ["olist-4k", "olist-4k-partial"])
+def test_odr_fails_when_negative_feedback_alone_is_above_target(run, olist, account):
+    """ODR >= negative feedback rate (an order with negative feedback is a defective order
+    whatever the claims say): when that lower bound is above 1 %, the ODR fails."""
+    _, out, _ = run
+    o, r = olist
+    num, den = expected_olist(o, r, OLIST_AS_OF)["negative_feedback_rate_60d"]
+    assert num / den > 0.01
+    k = kpis(out, account, OLIST_AS_OF)["order_defect_rate_60d"]
+    assert k["status"] == "fail" and k["value"] >= num / den, k
 
 
 def test_no_kpi_passes_without_its_inputs(run):
