@@ -234,8 +234,8 @@ def test_olist_headline_kpis_equal_plain_pandas(run, olist):
 
 
 def test_olist_partial_folder_computes_what_its_files_allow(run, olist):
-    """All Orders and feedback only: cancellation and order defect rates are the same as with
-    every file; what needs ship-by dates, confirmations or carrier scans is no data, never a
+    """All Orders and feedback only: cancellation and negative feedback rates are the same as
+    with every file; what needs ship-by dates, confirmations or carrier scans is no data, never a
     pass."""
     _, out, _ = run
     o, r = olist
@@ -245,16 +245,28 @@ def test_olist_partial_folder_computes_what_its_files_allow(run, olist):
         assert (got[name]["numerator"], got[name]["denominator"]) == exp[name], name
     for name in NEEDS_SHIPMENTS:
         assert name not in got or got[name]["status"] == "no_data", got[name]
-    # Request a Review without delivery dates: the documented fallback, delivery assumed 2..5
-    # days after the (local) purchase day, so asked from purchase + 7 to purchase + 35 days
-    day = _day(o["order_purchase_timestamp"])
-    a = pd.Timestamp(OLIST_AS_OF)
-    ok = (o["order_status"].isin(["delivered", "shipped"])
-          & (day + pd.Timedelta(days=7) <= a) & (a <= day + pd.Timedelta(days=35)))
-    assert got["review_requests_eligible_today"]["value"] == ok.sum() > 100
-    listed = pd.read_csv(out / "olist-4k-partial" / OLIST_AS_OF / "review_requests.csv",
-                         encoding="utf-8-sig", dtype=str)
-    assert set(listed.loc[listed["status"] == "eligible", "order_id"]) == set(o.loc[ok, "order_id"])
+
+
+@pytest.mark.xfail(strict=True, reason="customer.review_request_schedule (issue 13 area; notebook "
+                   "20 being converted for issue 15): without the order report, seller-fulfilled "
+                   "orders get the FBA fallback delivery window (2-5 days after purchase, "
+                   "FALLBACK_DELIVERY_DAYS, documented for FBA orders), so orders still in "
+                   "transit are listed as eligible (Olist: median 10 days purchase to delivery); "
+                   "check-data itself says the Request a Review list needs order_promises")
+def test_partial_folder_lists_no_review_request_before_the_promised_delivery(run, olist):
+    """All Orders and feedback only, no delivery dates: no seller-fulfilled order may be
+    listed as eligible before 5 days after its real promised delivery day (Olist's estimate;
+    the window Amazon enforces), since the report cannot know that day."""
+    _, out, _ = run
+    o, _ = olist
+    est = _day(o.set_index("order_id")["order_estimated_delivery_date"])
+    f = out / "olist-4k-partial" / OLIST_AS_OF / "review_requests.csv"
+    listed = (pd.read_csv(f, encoding="utf-8-sig", dtype=str) if f.exists()
+              else pd.DataFrame({"order_id": [], "status": []}))
+    eligible = listed.loc[listed["status"] == "eligible", "order_id"]
+    early = eligible[(est.reindex(eligible) + pd.Timedelta(days=5) > pd.Timestamp(OLIST_AS_OF))
+                     .to_numpy()]
+    assert not len(early), f"{len(early)} of {len(eligible)} listed before promised day + 5"
 
 
 def test_olist_review_request_list_equals_plain_pandas(run, olist):
