@@ -266,11 +266,10 @@ def test_no_effect_placebo_across_20_sellers(no_effect):
     p = res.pooled
     assert len(p) == 20 and (p["episodes"] >= 100).all()
     covers = ((p["deficit_lo"] <= 0) & (p["deficit_hi"] >= 0)).sum()
-    # the bars: the interval covers 0 for at least 18 of 20 sellers; the pooled
-    # point estimate within 3 points of 0 (mean over sellers, and each seller within 6)
+    # the bars: the interval covers 0 for at least 18 of 20 sellers; each seller's
+    # pooled point estimate within 3 points of 0 (and so their mean)
     assert covers >= 18
-    assert abs(p["deficit"].mean()) <= 0.03
-    assert (p["deficit"].abs() <= 0.06).all()
+    assert (p["deficit"].abs() <= 0.03).all()
     assert (~p["measurable"]).sum() >= 18
     assert p["verdict"].str.startswith("no measurable damage").sum() >= 18
     # where nothing is measurable no recovery time is claimed
@@ -367,6 +366,70 @@ def test_sample_planted_recovery(sample):
     assert p["deficit_lo"] <= planted <= p["deficit_hi"]
     assert 0.05 <= p["se"] <= 0.12
     assert p["episodes"] >= 80 and p["placebo_episodes"] >= 500
+    if p["recovery_identified"]:
+        assert abs(p["recovery_days"] - so.loc[~so["ongoing"], "recovery_days"].mean()) <= 5
+    else:
+        assert p["recovery_note"].startswith("not identified")
+
+
+# ---------------------------------------------------------------------------------------------
+# The sample generator's planted recovery where the data can measure it: twelve worlds of
+# postship_analysis/sample.py (seeds 1-12, the sample's own stock policy, lumpy slow sellers
+# and recovery ramps m0 ~ U(0.5, 0.7) back over R ~ 7..28 days), pooled. About 8,700
+# counterfactual units: the information bound is sqrt(5 x 8,700) / 8,700 = 2.4 points, so
+# the issue's +-5 points are within reach (the sample alone has 8.5 points, see above).
+# ---------------------------------------------------------------------------------------------
+
+def _sample_worlds(seeds):
+    from postship_analysis import sample as S
+
+    dailies, eps = [], []
+    for sd in seeds:
+        rng = np.random.default_rng(sd)
+        w = S.World(seed=sd)
+        w.mult, w.season = S._multipliers()
+        w.pairs = S.build_catalog(rng)
+        w.demand = S.simulate_demand(rng, w.pairs, w.mult)
+        S.simulate_inventory(rng, w)
+        n = len(w.pairs)
+        pi, ti = np.repeat(np.arange(n), S.N_DAYS), np.tile(np.arange(S.N_DAYS), n)
+        afn = (w.pairs["channel"] == "AFN").to_numpy()[pi]
+        sku = f"w{sd}:" + w.pairs["sku"].to_numpy()
+        d = pd.DataFrame({"seller_id": "worlds", "world": f"w{sd}",
+                          "marketplace": w.pairs["mp"].to_numpy()[pi], "sku": sku[pi],
+                          "date": np.tile(S.DAYS.values, n), "units": w.sales.ravel(),
+                          "in_stock": ~(afn & (w.stock.ravel() == 0)),
+                          "demand": w.demand.ravel(), "after": w.realised.ravel()})
+        dailies.append(d[ti >= w.pairs["launch"].to_numpy()[pi]])
+        e = pd.DataFrame(w.episodes)
+        eps.append(pd.DataFrame({
+            "seller_id": "worlds", "marketplace": w.pairs["mp"].to_numpy()[e["pair"]],
+            "sku": sku[e["pair"]], "start": S.DAYS[e["start"]], "end": S.DAYS[e["end"]],
+            "length_days": e["end"] - e["start"] + 1, "ongoing": e["ongoing"],
+            "recovery_days": e["recovery_days"].astype(float)}))
+    daily = pd.concat(dailies, ignore_index=True)
+    prev = daily.groupby(["marketplace", "sku"])["in_stock"].shift(1, fill_value=True)
+    daily["censored"] = ~daily["in_stock"] | ~prev.astype(bool)
+    return daily, pd.concat(eps, ignore_index=True)
+
+
+@pytest.mark.slow
+def test_sample_generator_recovery_at_twelve_times_the_sample():
+    daily, so = _sample_worlds(range(1, 13))
+    # controls from the SKU's own world only (control_group), as in one seller's data
+    res = R.analyse(daily.drop(columns=["demand", "after"]), so, control_group="world")
+    p = res.pooled.iloc[0]
+    c = res.curves[res.curves["used"] & (res.curves["day_after"] < 28)]
+    t = c.merge(daily[["marketplace", "sku", "date", "demand", "after"]],
+                on=["marketplace", "sku", "date"])
+    planted = 1 - t["after"].sum() / t["demand"].sum()  # from the truth, as for the sample
+    assert 0.08 <= planted <= 0.18
+    assert p["episodes"] >= 1000 and p["se"] <= 0.035
+    assert p["measurable"] and p["verdict"].startswith("damage")
+    assert abs(p["deficit"] - planted) <= 0.05
+    assert p["deficit_lo"] <= planted <= p["deficit_hi"]
+    # R differs between episodes (7-28 days): a recovery time is claimed only if the pooled
+    # curve pins it down, then within 5 days of the planted mean
     if p["recovery_identified"]:
         assert abs(p["recovery_days"] - so.loc[~so["ongoing"], "recovery_days"].mean()) <= 5
     else:
