@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -96,12 +96,27 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def open_beside(path: Path) -> tuple[int, str]:
+    """Create a new temporary file beside ``path`` (``.NAME.XXXXXXXX.part``) and return its
+    open descriptor and name. Unlike :func:`tempfile.mkstemp` (always mode 0600) the file
+    gets the mode any new file gets (0666 less the umask, like the HTML beside it), so a
+    report folder shared with a team or a web server stays readable after the rename."""
+    path = Path(path)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(tmp)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
 def _replace_into(path: Path, write) -> Path:
     """Run ``write(tmp_path)`` on a temporary file beside ``path``, then rename it over
     ``path`` (atomic on one file system); the temporary file is removed on any failure."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = open_beside(path)
     os.close(fd)
     try:
         write(Path(tmp))
@@ -170,4 +185,4 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
 
 
 __all__ = ["DANGEROUS_PREFIXES", "is_dangerous", "neutralise", "neutralise_frame",
-           "neutralise_series", "write_csv", "write_xlsx"]
+           "neutralise_series", "open_beside", "write_csv", "write_xlsx"]

@@ -4,6 +4,7 @@ numeric, XLSX text never a formula, files renamed into place."""
 from __future__ import annotations
 
 import csv
+import os
 
 import numpy as np
 import pandas as pd
@@ -127,3 +128,28 @@ def test_a_failed_write_leaves_the_previous_file(tmp_path):
         S._replace_into(p, lambda tmp: (tmp.write_text("half"), Boom()[0]))
     assert p.read_bytes() == before
     assert [q.name for q in tmp_path.iterdir()] == ["x.csv"]  # no temporary file left
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_written_files_get_the_mode_of_any_new_file(tmp_path, umask):
+    """CSV, XLSX and the index/history text files are renamed into place from a temporary
+    file; they must not keep mkstemp's 0600 (a report folder shared with a team or served by
+    a web server would hide them), but get 0666 less the umask like the HTML beside them."""
+    pytest.importorskip("openpyxl")
+    from postship_analysis.reporting import publish
+
+    old = os.umask(umask)
+    try:
+        written = [outputs.write_csv(pd.DataFrame({"a": [1]}), tmp_path, "list"),
+                   S.write_xlsx({"S": pd.DataFrame({"a": ["x"]})}, tmp_path / "bulk.xlsx"),
+                   publish.write_text_atomic(tmp_path / "index.html", "<p>x</p>"),
+                   outputs.write_csv(pd.DataFrame({"a": [2]}), tmp_path, "list")]  # replace
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+    finally:
+        os.umask(old)
+    want = plain.stat().st_mode & 0o777
+    assert want == 0o666 & ~umask
+    assert [p.stat().st_mode & 0o777 for p in written] == [want] * 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bulk.xlsx", "index.html", "list.csv", "plain.txt"]  # no temporary file left

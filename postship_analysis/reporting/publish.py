@@ -37,13 +37,13 @@ import shutil
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import PostshipError
+from ..spreadsheet import open_beside
 
 LOCK_NAME = ".postship.lock"
 PARTIAL = ".partial-"
@@ -319,7 +319,7 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write a text file beside its name and rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    fd, tmp = open_beside(path)  # the mode of any new file (mkstemp's is 0600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
