@@ -66,15 +66,18 @@ def _marketplace_of(parts: Sequence[str]) -> str | None:
 _CODE_LIKE = re.compile(r"^[A-Za-z]{2}$")
 
 
-def discover(root: str | Path) -> list[FoundFile]:
-    """List the files under ``root`` with seller, marketplace and report type.
+def list_files(root: str | Path, seller_id: str | None = None) -> list[FoundFile]:
+    """The files under ``root`` with seller and marketplace, *not yet recognised* (report
+    type and table are None): cheap, no file is opened. ``seller_id`` keeps one account's.
 
-    Refused (listed with a ``problem``, never read): a link that leads outside ``root``
-    (it could read any file of the machine), and files in a folder named like a marketplace
-    code we do not know (``XX``: reading it as US would put its orders in the wrong
-    marketplace, time zone and currency).
+    Refused here (listed with a ``problem``, never opened, read or hashed): a link that
+    leads outside ``root`` (it could read any file of the machine), and files in a folder
+    named like a marketplace code we do not know (``XX``: reading it as US would put its
+    orders in the wrong marketplace, time zone and currency).
 
-    >>> files = discover("data/sample")  # doctest: +SKIP
+    The store (:mod:`postship_analysis.store`) hashes exactly the files listed here without
+    a problem to decide whether an account's inputs changed; :func:`discover` recognises
+    them.
     """
     root = Path(root)
     if not root.is_dir():
@@ -93,6 +96,8 @@ def discover(root: str | Path) -> list[FoundFile]:
         else:
             seller = rel[0] if len(rel) > 1 else real_root.name
             dirs = rel[1:-1] if len(rel) > 1 else ()
+        if seller_id and seller != seller_id:
+            continue
         mp = _marketplace_of(dirs)
         target = Path(os.path.realpath(p))
         if not target.is_relative_to(real_root):
@@ -110,12 +115,27 @@ def discover(root: str | Path) -> list[FoundFile]:
                                  f"({', '.join(contract.MARKETPLACES)}; GB is read as UK): "
                                  "not read. Rename the folder to its code"))
             continue
-        spec = readers.detect_file(p)
-        problem = note = ""
+        out.append(FoundFile(p, seller, mp, None, None))
+    return out
+
+
+def discover(root: str | Path, seller_id: str | None = None) -> list[FoundFile]:
+    """List the files under ``root`` with seller, marketplace and report type (only the
+    account ``seller_id`` when given: other accounts' files are not opened).
+
+    Files :func:`list_files` refused keep their ``problem`` and are not opened.
+
+    >>> files = discover("data/sample")  # doctest: +SKIP
+    """
+    out = list_files(root, seller_id)
+    for f in out:
+        if f.problem:
+            continue
+        spec = readers.detect_file(f.path)
         if spec is None:
-            problem, note = _why_unrecognised(p)
-        out.append(FoundFile(p, seller, mp, spec.report_type if spec else None,
-                             spec.table if spec else None, problem, note))
+            f.problem, f.note = _why_unrecognised(f.path)
+        else:
+            f.report_type, f.table = spec.report_type, spec.table
     return out
 
 
@@ -213,6 +233,7 @@ def load(
     seller_id: str | None = None,
     marketplaces: Sequence[str] | None = None,
     tables: Sequence[str] | None = None,
+    store: str | Path | None = None,
 ) -> Inputs:
     """Discover and read every recognised file under ``root``.
 
@@ -223,12 +244,25 @@ def load(
     marketplaces : only these marketplace codes (default: all). Files outside a marketplace
         folder are always read; their rows are then filtered on ``marketplace``.
     tables : only the readers for these canonical tables (default: all).
+    store : a store (:mod:`postship_analysis.store`) the report runner built: with a
+        ``seller_id``, the account's inputs are read from it when it is whole and current
+        for ``root`` (same tables, quarantine and accounting, without reading a file again);
+        otherwise, or when it cannot be used, the folder is read. This is the one function
+        the report notebooks get their data from.
 
     Files that cannot be read are listed in ``Inputs.errors`` with the reason, and do not
-    stop the others.
+    stop the others. With ``seller_id``, ``Inputs.files`` lists that account's files only.
     """
+    if store and seller_id:
+        from . import store as stores  # the store is written from this function's result
+
+        try:
+            return stores.open(store, seller_id, data_dir=root, marketplaces=marketplaces,
+                               tables=tables)
+        except stores.StoreError:
+            pass  # never read a store that is not whole and current: read the folder
     root = Path(root)
-    files = discover(root)
+    files = discover(root, seller_id)
     inputs = Inputs(root=root, files=files)
     wanted_mp = {contract.marketplace(m).code for m in marketplaces} if marketplaces else None
     by_table: dict[str, list[ReadResult]] = {}
