@@ -26,6 +26,7 @@ marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty
 as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); rows dated on or after it are not used
 max_quarantine_rows: int = 25  # quarantined rows listed in full (all of them are counted)
 output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+store: str = ""  # Parquet store of the inputs, set by the report runner; empty reads data_dir
 
 # %%
 import matplotlib
@@ -52,7 +53,7 @@ OUT = P.as_str(output_dir, "output_dir")
 # One line per file. *Rows read* counts every data row in the file; each is either *accepted* or *rejected* (quarantined with a reason below). Blank lines are not rows. Files that could not be read at all are listed after the table.
 
 # %%
-inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES)
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store)
 acc = inputs.accounting()
 totals = acc[["rows_read", "accepted", "rejected"]].sum()
 assert int(totals.accepted + totals.rejected) == int(totals.rows_read), "row accounting broken"

@@ -26,6 +26,7 @@ marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty
 as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); windows end the day before it
 max_rows: int = 25  # rows of each action list shown in the report (the CSV files have all of them)
 output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+store: str = ""  # Parquet store of the inputs, set by the report runner; empty reads data_dir
 trend_days: int = 120  # days of history in the trend charts
 at_risk_horizon_hours: float = 48.0  # unshipped orders due within this many hours are listed
 correction_window_hours: float = 2.0  # orders confirmed this soon after purchase leave no time to fix an address
@@ -53,7 +54,7 @@ OUT = P.as_str(output_dir, "output_dir")
 TREND_DAYS = P.as_int(trend_days, 'trend_days', minimum=7)
 HORIZON_H = P.as_float(at_risk_horizon_hours, 'at_risk_horizon_hours', minimum=1)
 CORR_H = P.as_float(correction_window_hours, 'correction_window_hours', minimum=0)
-inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store,
                          tables=["orders", "order_promises", "shipment_confirmations", "delivery_events", "feedback", "claims", "chargebacks", "account_health", "sku_categories"])
 R.loaded(inputs)
 if R.can_run(inputs, "Fulfilment health: late shipment, cancellation, ship-by risk"):

@@ -26,6 +26,7 @@ marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty
 as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); windows end the day before it
 max_rows: int = 25  # rows of each action list shown in the report (the CSV files have all of them)
 output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+store: str = ""  # Parquet store of the inputs, set by the report runner; empty reads data_dir
 wismo_hours: float = 12.0  # hours within which a where-is-my-order message must be answered (our target, stricter than Amazon 24 h)
 return_window_days: int = 90  # window for return rates and reasons, days
 min_units_for_return_rate: int = 30  # SKUs with fewer shipped units are not ranked by return rate
@@ -57,7 +58,7 @@ RET_DAYS = P.as_int(return_window_days, 'return_window_days', minimum=7)
 MIN_UNITS = P.as_int(min_units_for_return_rate, 'min_units_for_return_rate', minimum=1)
 TEMPLATES = P.as_str(templates_dir, 'templates_dir')
 EXCLUDE_UNHAPPY = P.as_bool(exclude_returned_refunded_claimed, "exclude_returned_refunded_claimed")
-inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store,
                          tables=["buyer_messages", "orders", "order_promises", "fba_shipments", "returns", "claims", "inventory_ledger", "delivery_events", "shipment_confirmations", "feedback", "review_requests"])
 display(pd.DataFrame({"value": {
     "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",

@@ -26,6 +26,7 @@ marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty
 as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); windows end the day before it
 max_rows: int = 25  # rows of each action list shown in the report (the CSV files have all of them)
 output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+store: str = ""  # Parquet store of the inputs, set by the report runner; empty reads data_dir
 service_level: float = 0.95  # cycle service level the safety stock protects (probability of no stockout per cycle)
 supplier_lead_days: float = 30.0  # days from purchase order to goods ready at the supplier
 seller_lead_days: float = 7.0  # days the goods spend with you (prep, labelling) before leaving for FBA; 0 if the supplier ships to Amazon
@@ -71,7 +72,7 @@ OVR_CSV = P.as_str(overrides_csv, 'overrides_csv')
 TOP = P.as_int(top_skus, 'top_skus', minimum=1, maximum=30)
 SLOW_T = P.as_float(slow_mover_threshold, 'slow_mover_threshold', minimum=0)
 EXCESS_D = P.as_float(excess_days, 'excess_days', minimum=1)
-inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store,
                          tables=["orders", "inventory_snapshots", "inventory_ledger", "restock"])
 display(pd.DataFrame({"value": {
     "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",

@@ -26,6 +26,7 @@ marketplaces: str = ""  # comma-separated marketplace codes such as US,DE; empty
 as_of: str = "2026-11-01"  # as-of date YYYY-MM-DD (marketplace-local); windows end the day before it
 max_rows: int = 25  # rows of each action list shown in the report (the CSV files have all of them)
 output_dir: str = ""  # folder for the CSV and KPI files written beside the report; empty writes none
+store: str = ""  # Parquet store of the inputs, set by the report runner; empty reads data_dir
 window_days: int = 30  # days used for metrics and recommendations (the campaign tables end the day before as_of; recommendations end before the provisional days)
 provisional_days: str = ""  # most recent days left out of the recommendation windows because conversions are still restated; empty means the reports' attribution window (7 or 14 days)
 margin_goal: float = 0.10  # profit to keep per ad-driven sale after ads, fraction of price; target ACoS is break-even minus this
@@ -63,7 +64,7 @@ DOWN_ONLY = bool(down_only)
 CVR_T = P.as_float(budget_cvr_threshold, 'budget_cvr_threshold', minimum=0)
 LEAD = P.as_float(lead_time_days, 'lead_time_days', minimum=1)
 PLAN_WEEKS = P.as_int(plan_weeks, 'plan_weeks', minimum=1)
-inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES,
+inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store,
                          tables=["ads", "ad_entities", "sales_traffic", "unit_costs", "orders",
                                  "inventory_snapshots", "inventory_ledger"])
 display(pd.DataFrame({"value": {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 CONFIG_KEYS = {"data", "data_dir", "out", "out_template", "notebooks", "workers", "dask",
                "timeout", "start_timeout", "show_code", "kernel", "parameters", "runs", "grid",
-               "wait"}
+               "wait", "store", "force"}
 
 CONFIG_EXAMPLE = """\
 config file (YAML; every value is read as text and converted to the parameter's type, so
@@ -141,6 +141,7 @@ def _report(args) -> int:
     wait = attempt(lambda: _int_setting("wait", pick(args.wait, "wait", 0), 0), 0)
     show_code = args.show_code or str(cfg.get("show_code", "false")).lower() in (
         "true", "yes", "1", "on")
+    force = args.force or str(cfg.get("force", "false")).lower() in ("true", "yes", "1", "on")
     cli = {}
     for flag, name in ((args.seller, "seller_id"), (args.marketplaces, "marketplaces"),
                        (args.as_of, "as_of")):
@@ -171,7 +172,7 @@ def _report(args) -> int:
                             dask_address=pick(args.dask, "dask", None), timeout=timeout,
                             start_timeout=start_timeout, show_code=show_code,
                             kernel=pick(args.kernel, "kernel", None), out_root=out, progress=say,
-                            wait=wait)
+                            wait=wait, store=pick(args.store, "store", None), force=force)
     except ParameterError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -273,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--start-timeout", default=None,
                    help="kernel start timeout in seconds (default 120)")
     r.add_argument("--show-code", action="store_true", help="keep code cells in the HTML")
+    r.add_argument("--store", default=None,
+                   help="folder of the Parquet store each account's inputs are read into once "
+                        "(default OUT/store; see README, 'The store')")
+    r.add_argument("--force", action="store_true",
+                   help="rebuild the stores and rerun every report, even those whose inputs, "
+                        "code and parameters are unchanged (reused by default)")
     r.add_argument("--wait", default=None, metavar="SECONDS",
                    help="when another run is writing to --out, wait up to this long for it "
                         "(default 0: refuse at once)")

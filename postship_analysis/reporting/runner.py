@@ -53,8 +53,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = PACKAGE_ROOT / "notebooks"
 KERNEL = "postship"
 #: parameters every report notebook has; ``output_dir`` is set by the runner only
-COMMON = ("data_dir", "seller_id", "marketplaces", "as_of", "max_rows", "output_dir")
-RUNNER_ONLY = ("output_dir",)
+COMMON = ("data_dir", "seller_id", "marketplaces", "as_of", "max_rows", "output_dir", "store")
+RUNNER_ONLY = ("output_dir", "store")
 DEFAULT_TEMPLATE = "{seller_id}/{as_of}"
 DEFAULT_TEMPLATE_MP = "{seller_id}/{marketplaces}/{as_of}"
 #: how bad a status is, for a parameter set's overall status
@@ -309,7 +309,7 @@ def accounts(data_dir: str | Path) -> list[str]:
     """Seller accounts in a data folder (as :func:`datafolder.discover` names them)."""
     from .. import datafolder
 
-    return sorted({f.seller_id for f in datafolder.discover(data_dir)})
+    return sorted({f.seller_id for f in datafolder.list_files(data_dir)})
 
 
 def _slug(v) -> str:
@@ -561,6 +561,7 @@ class NotebookRun:
     seconds: float = 0.0
     set_index: int = 0
     message: str = ""
+    reused: bool = False  # the finished report of an earlier run stood for this one (.reuse)
 
 
 def _first_line(s: str, n: int = 300) -> str:
@@ -609,14 +610,16 @@ def _sha256(p: Path) -> str:
     return h.hexdigest()
 
 
-def input_files(data_dir: str, seller_id: str, marketplaces: str = "") -> list[dict]:
+def input_files(data_dir: str, seller_id: str, marketplaces: str = "",
+                store: str | None = None) -> list[dict]:
     """The account's input files: path relative to ``data_dir``, SHA-256, size, report type
-    and the readers' row counts (read, accepted, rejected); unrecognised files have no counts."""
+    and the readers' row counts (read, accepted, rejected); unrecognised files have no counts.
+    Read from the account's ``store`` when it is whole and current."""
     from .. import datafolder
 
     root = Path(data_dir)
     mps = [m for m in marketplaces.split(",") if m] or None
-    inputs = datafolder.load(root, seller_id=seller_id or None, marketplaces=mps)
+    inputs = datafolder.load(root, seller_id=seller_id or None, marketplaces=mps, store=store)
     acc = inputs.accounting().set_index("file")
     errors = {str(Path(p).relative_to(root)) if Path(p).is_relative_to(root) else p: m
               for p, m in inputs.errors}
@@ -642,10 +645,10 @@ def input_files(data_dir: str, seller_id: str, marketplaces: str = "") -> list[d
 
 
 def inputs_task(set_index: int, data_dir: str, seller_id: str, marketplaces: str,
-                out_dir: str) -> tuple[int, list[dict], str]:
+                out_dir: str, store: str | None = None) -> tuple[int, list[dict], str]:
     """Write ``inputs.json`` for a parameter set; never raises."""
     try:
-        files = input_files(data_dir, seller_id, marketplaces)
+        files = input_files(data_dir, seller_id, marketplaces, store)
         err = ""
     except Exception as e:
         files, err = [], f"{type(e).__name__}: {_first_line(e)}"
@@ -754,6 +757,8 @@ class RunResult:
     summaries: list[dict] = field(default_factory=list)
     ran_at: str = ""
     index_html: str = ""
+    #: per (data folder, account): what the store step did (:func:`.reuse.build_stores`)
+    stores: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> list[NotebookRun]:
@@ -800,7 +805,7 @@ def _execute_all(pool: Pool, calls, tasks, sets, say):
             say(f"[{done}/{len(tasks)}] {res.status:7s} {ps.label}  {res.notebook} "
                 f"({res.seconds:.0f} s){err}")
         else:
-            k = sets[i - len(tasks)].index
+            k = calls[i][1][0]  # inputs_task's set index
             files[k] = (([], f"{type(res).__name__}: {res}") if isinstance(res, Exception)
                         else (res[1], res[2]))
     return runs, files
@@ -824,8 +829,14 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
         dask_address: str | None = None, timeout: int = 900, start_timeout: int = 120,
         show_code: bool = False, kernel: str | None = None, out_root: str | Path | None = None,
         progress: Callable[[str], None] | None = None, ran_at: str | None = None,
-        wait: float = 0.0) -> RunResult:
+        wait: float = 0.0, store: str | Path | None = None, force: bool = False) -> RunResult:
     """Run ``notebooks`` for every parameter set (see :func:`plan`), in parallel.
+
+    Read once, reuse what is current (:mod:`.reuse`): first each account's inputs are read
+    into the Parquet ``store`` (default ``out_root/store``; without either, every notebook
+    reads the folder itself) and every notebook reads it; a set whose reports are finished
+    and whose inputs, code and parameters are unchanged is left as it is. ``force`` rebuilds
+    the stores and reruns everything.
 
     Writes per set the executed notebooks, HTML, ``inputs.json`` and ``summary.json``; with
     ``out_root``, also ``index.html`` and ``history.csv`` there. ``ran_at`` (UTC ISO time) is
@@ -838,23 +849,32 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
     before that raises :class:`~.publish.Interrupted` (a KeyboardInterrupt) whose message
     says what was left unchanged: nothing in the output folder.
     """
-    from . import index, publish
+    from . import index, publish, reuse
 
     say = progress or (lambda s: None)
     ran_at = ran_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     root = Path(out_root) if out_root is not None else Path(
         os.path.commonpath([str(ps.out_dir.parent) for ps in sets]))
+    store_root = reuse.store_root(store, out_root)
     with publish.RunLock(root, wait=wait, say=say):
         for line in publish.clean_leftovers([ps.out_dir for ps in sets]):
             say(line)
-        staging = publish.Staging([ps.out_dir for ps in sets])
+        staging = publish.Staging([])
         tmp_root = tempfile.mkdtemp(prefix="postship-run-")
         try:
-            staging.create()
-            result = _run_staged(sets, notebooks, staging, tmp_root, workers=workers,
-                                 dask_address=dask_address, timeout=timeout,
-                                 start_timeout=start_timeout, show_code=show_code,
-                                 kernel=kernel, say=say, ran_at=ran_at)
+            with Pool(workers, dask_address) as pool:
+                specs = {nb: notebook_parameters(nb) for nb in notebooks}
+                plans, stores = reuse.prepare(pool, sets, notebooks, specs, store_root,
+                                              show_code, force, say)
+                staging = publish.Staging([ps.out_dir for ps in sets
+                                           if plans[ps.index].records is None])
+                staging.create()
+                result = _run_staged(sets, notebooks, staging, tmp_root, pool=pool,
+                                     specs=specs, plans=plans, dask=bool(dask_address),
+                                     timeout=timeout, start_timeout=start_timeout,
+                                     show_code=show_code, kernel=kernel, say=say,
+                                     ran_at=ran_at)
+                result.stores = stores
             with publish.interrupts_deferred() as late:
                 staging.publish()
                 for r in result.runs:
@@ -879,42 +899,57 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
             shutil.rmtree(tmp_root, ignore_errors=True)
 
 
-def _run_staged(sets, notebooks, staging, tmp_root, *, workers, dask_address, timeout,
+def _run_staged(sets, notebooks, staging, tmp_root, *, pool, specs, plans, dask, timeout,
                 start_timeout, show_code, kernel, say, ran_at) -> RunResult:
-    """Execute, render and summarise every set into its staging folder."""
-    specs = {nb: notebook_parameters(nb) for nb in notebooks}
-    folders = {ps.index: staging.staging(ps.out_dir) for ps in sets}
+    """Execute, render and summarise every set that is not reused into its staging folder;
+    the reused sets keep their folder, runs and summary as they are."""
+    from . import reuse
+
+    fresh = [ps for ps in sets if plans[ps.index].records is None]
+    folders = {ps.index: staging.staging(ps.out_dir) for ps in fresh}
     tasks = []
-    for ps in sets:
+    for ps in fresh:
         for nb in notebooks:
-            params = {k: v for k, v in {**ps.params,
-                                        "output_dir": str(folders[ps.index])}.items()
+            params = {k: v for k, v in {**ps.params, "output_dir": str(folders[ps.index]),
+                                        "store": plans[ps.index].store}.items()
                       if k in specs[nb]}
             tasks.append(Task(ps.index, str(nb), str(folders[ps.index]), params, timeout,
-                              start_timeout, kernel, "" if dask_address else tmp_root))
+                              start_timeout, kernel, "" if dask else tmp_root))
     calls = [(execute_task, (t,)) for t in tasks] + [
         (inputs_task, (ps.index, ps.params["data_dir"], ps.params.get("seller_id", ""),
-                       ps.params.get("marketplaces", ""), str(folders[ps.index])))
-        for ps in sets]
-    with Pool(workers, dask_address) as pool:
-        say(f"running {len(tasks)} notebook(s) for {len(sets)} parameter set(s) on "
-            f"{pool.describe()}")
-        runs, files = _execute_all(pool, calls, tasks, sets, say)
-        _statuses(runs, sets, files, folders)
-        renders = [(finish_task, (r.ipynb, sets[r.set_index].params,
-                                  files.get(r.set_index, ([],))[0], ran_at, r.status, r.error,
-                                  show_code, r.message))
-                   for r in runs if r.ipynb]
-        with_nb = [r for r in runs if r.ipynb]
+                       ps.params.get("marketplaces", ""), str(folders[ps.index]),
+                       plans[ps.index].store or None))
+        for ps in fresh]
+    n_reused = len(sets) - len(fresh)
+    say(f"running {len(tasks)} notebook(s) for {len(fresh)} parameter set(s) on "
+        f"{pool.describe()}" + (f"; {n_reused} set(s) reused, their inputs, code and "
+                                "parameters unchanged (--force reruns them)" if n_reused else ""))
+    runs, files = _execute_all(pool, calls, tasks, sets, say)
+    _statuses(runs, sets, files, folders)
+    renders = [(finish_task, (r.ipynb, sets[r.set_index].params,
+                              files.get(r.set_index, ([],))[0], ran_at, r.status, r.error,
+                              show_code, r.message))
+               for r in runs if r.ipynb]
+    with_nb = [r for r in runs if r.ipynb]
+    if renders:
         say(f"rendering {len(renders)} report(s) to HTML")
-        for i, res in pool.map(_call, renders):
-            with_nb[i].html = "" if isinstance(res, Exception) else res
-    result = RunResult(sets, list(runs), ran_at=ran_at)
+    for i, res in pool.map(_call, renders):
+        with_nb[i].html = "" if isinstance(res, Exception) else res
+    for r in runs:
+        reuse.remember(plans[r.set_index], folders[r.set_index], r)
+    result = RunResult(sets, [], ran_at=ran_at)
     for ps in sets:
-        mine = [r for r in runs if r.set_index == ps.index]
-        s = summary(ps, mine, *files.get(ps.index, ([], "")), folder=folders[ps.index])
-        (folders[ps.index] / "summary.json").write_text(
-            json.dumps(s, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        if ps.index in folders:
+            mine = [r for r in runs if r.set_index == ps.index]
+            s = summary(ps, mine, *files.get(ps.index, ([], "")), folder=folders[ps.index])
+            (folders[ps.index] / "summary.json").write_text(
+                json.dumps(s, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+                encoding="utf-8")
+        else:
+            mine = [NotebookRun(**r, set_index=ps.index, reused=True)
+                    for r in reuse.reused_runs(plans[ps.index], ps.out_dir, notebooks)]
+            s = json.loads((ps.out_dir / "summary.json").read_text(encoding="utf-8"))
+        result.runs += mine
         result.summaries.append(s)
     return result
 
