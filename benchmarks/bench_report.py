@@ -105,35 +105,38 @@ def kernel_cost(tmp: Path) -> None:
     for name, src in (("01_trivial.py", TRIVIAL), ("02_imports.py", IMPORTS)):
         nb = tmp / name
         nb.write_text(src)
+        (tmp / "k").mkdir(exist_ok=True)
         runner.execute_task(runner.Task(0, str(nb), str(tmp / "k"), {}))  # warm the caches
-        best = min(_timed_task(runner, nb, tmp) for _ in range(3))
-        print(f"  {name[3:-3]:8s} {best:5.2f} s   ({load_avg()})", flush=True)
+        best = min((_timed_task(runner, nb, tmp) for _ in range(3)), key=lambda c: c.wall)
+        print(f"  {name[3:-3]:8s} {best}   ({load_avg()})", flush=True)
 
 
-def _timed_task(runner, nb, tmp) -> float:
-    t = time.perf_counter()
-    r = runner.execute_task(runner.Task(0, str(nb), str(tmp / "k"), {}))
+def _timed_task(runner, nb, tmp) -> Clock:
+    (tmp / "k").mkdir(exist_ok=True)
+    with Clock() as c:
+        r = runner.execute_task(runner.Task(0, str(nb), str(tmp / "k"), {}))
     assert r.status == "ok", r.error
-    return time.perf_counter() - t
+    return c
 
 
 def reading(tmp: Path, data: Path, seller: str) -> Path:
     """Load from the folder, build the store, open the store; returns the store."""
     code = (
-        "import time,sys; t=time.perf_counter();"
-        "from postship_analysis import datafolder, store; t1=time.perf_counter();"
+        "import time,sys; c=time.process_time; t=time.perf_counter(); u=c();"
+        "from postship_analysis import datafolder, store; t1=time.perf_counter(); u1=c();"
         "d,s,a=sys.argv[1:4];"
-        "i=datafolder.load(d, seller_id=a); t2=time.perf_counter();"
-        "b=store.build(d, s, a); t3=time.perf_counter();"
-        "o=store.open(s, a, data_dir=d); t4=time.perf_counter();"
-        "b2=store.build(d, s, a); t5=time.perf_counter();"
+        "i=datafolder.load(d, seller_id=a); t2=time.perf_counter(); u2=c();"
+        "b=store.build(d, s, a); t3=time.perf_counter(); u3=c();"
+        "o=store.open(s, a, data_dir=d); t4=time.perf_counter(); u4=c();"
+        "b2=store.build(d, s, a); t5=time.perf_counter(); u5=c();"
         "n=sum(len(x) for x in i.tables.values());"
-        "print(f'  import {t1-t:.2f} s; {n:,} rows in {len(i.tables)} tables, '"
-        "f'{len(i.accounting())} files');"
-        "print(f'  read the folder (datafolder.load)   {t2-t1:6.2f} s');"
-        "print(f'  build the store (read + write)      {t3-t2:6.2f} s');"
-        "print(f'  open the store (all tables)         {t4-t3:6.2f} s');"
-        "print(f'  check a current store (reuse)       {t5-t4:6.2f} s')"
+        "print(f'  {n:,} rows in {len(i.tables)} tables from {len(i.accounting())} files'"
+        "f' (seconds wall / CPU)');"
+        "print(f'  import the package                  {t1-t:6.2f} / {u1-u:6.2f}');"
+        "print(f'  read the folder (datafolder.load)   {t2-t1:6.2f} / {u2-u1:6.2f}');"
+        "print(f'  build the store (read + write)      {t3-t2:6.2f} / {u3-u2:6.2f}');"
+        "print(f'  open the store (all tables)         {t4-t3:6.2f} / {u4-u3:6.2f}');"
+        "print(f'  check a current store (reuse)       {t5-t4:6.2f} / {u5-u4:6.2f}')"
     )
     section(f"reading the account {seller!r} ({load_avg()})")
     st = tmp / "store"
@@ -146,10 +149,10 @@ def per_notebook(tmp: Path, data: Path, seller: str, st: Path, as_of: str) -> No
 
     from postship_analysis.reporting import runner
 
-    section("each report notebook alone, 1 process: execute + render (seconds)")
-    print(f"  {'notebook':26s} {'folder':>7s} {'store':>7s} {'render':>7s}   slowest cells "
-          "(store run)")
-    tot = [0.0, 0.0, 0.0]
+    section("each report notebook alone, 1 process: execute, render (seconds wall / CPU)")
+    print(f"  {'notebook':24s} {'folder':>13s} {'store':>13s} {'render':>11s}   slowest cells "
+          "(store run, wall)")
+    tot = [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]
     for nb in runner.report_notebooks():
         specs = runner.notebook_parameters(nb)
         times = []
@@ -162,24 +165,28 @@ def per_notebook(tmp: Path, data: Path, seller: str, st: Path, as_of: str) -> No
                     continue
                 params["store"] = str(st)
             params = {k: v for k, v in params.items() if k in specs}
-            t = time.perf_counter()
-            r = runner.execute_task(runner.Task(0, str(nb), str(tmp / mode), params))
-            times.append(time.perf_counter() - t)
+            (tmp / mode).mkdir(exist_ok=True)
+            with Clock() as c:
+                r = runner.execute_task(runner.Task(0, str(nb), str(tmp / mode), params))
+            times.append(c)
             if r.status != "ok":
                 print(f"  {nb.stem}: {mode} run failed: {r.error}")
-        t = time.perf_counter()
-        runner.render_html(r.ipynb, Path(r.ipynb).with_suffix(".html"))
-        render = time.perf_counter() - t
+        with Clock() as render:
+            runner.render_html(r.ipynb, Path(r.ipynb).with_suffix(".html"))
         cells = nbformat.read(r.ipynb, as_version=4).cells
         slow = sorted(((c.metadata.get("papermill", {}).get("duration") or 0,
                         c.source.strip().splitlines()[0][:38]) for c in cells
                        if c.cell_type == "code" and c.source.strip()), reverse=True)[:3]
-        fmt = [f"{x:7.1f}" if x is not None else "    n/a" for x in times]
-        print(f"  {nb.stem:26s} {fmt[0]} {fmt[1]} {render:7.1f}   "
+        fmt = [f"{x.wall:6.1f} /{x.cpu:5.1f}" if x is not None else "          n/a"
+               for x in [*times, render]]
+        print(f"  {nb.stem:24s} {fmt[0]} {fmt[1]} {fmt[2][2:]}   "
               + "; ".join(f"{d:.1f} {s}" for d, s in slow), flush=True)
         for i, x in enumerate([*times, render]):
-            tot[i] += x or 0.0
-    print(f"  {'total':26s} {tot[0]:7.1f} {tot[1]:7.1f} {tot[2]:7.1f}   ({load_avg()})")
+            if x is not None:
+                tot[i][0] += x.wall
+                tot[i][1] += x.cpu
+    print(f"  {'total':24s} " + " ".join(f"{w:6.1f} /{c:5.1f}" for w, c in tot)
+          + f"   ({load_avg()})")
 
 
 def postship(args: list[str], label: str) -> tuple[float, str]:
