@@ -210,6 +210,10 @@ class Inputs:
             raise KeyError(f"unknown table {name!r}; known: {sorted(contract.TABLES)}")
         return self.tables.get(name, contract.empty(name))
 
+    def read_warnings(self) -> list[tuple[str, str]]:
+        """Each file's read warnings as (file relative to ``root``, warning), in file order."""
+        return [(_rel(r.path, self.root), w) for r in self.results for w in r.warnings]
+
     def accounting(self) -> pd.DataFrame:
         """One row per file read: rows read, accepted, rejected, blank lines, encoding..."""
         rows = []
@@ -261,6 +265,21 @@ def load(
                                tables=tables)
         except stores.StoreError:
             pass  # never read a store that is not whole and current: read the folder
+    return across_tables(read_files(root, seller_id=seller_id, marketplaces=marketplaces,
+                                    tables=tables))
+
+
+def read_files(
+    root: str | Path,
+    *,
+    seller_id: str | None = None,
+    marketplaces: Sequence[str] | None = None,
+    tables: Sequence[str] | None = None,
+) -> Inputs:
+    """What :func:`load` reads, file by file, before :func:`across_tables`: each table
+    stacked from its files with overlapping downloads resolved (``overlaps``,
+    ``overlap_files``), the quarantine and the accounting. The store keeps exactly this, so
+    that what is done across tables is done the same way on a store and on the folder."""
     root = Path(root)
     files = discover(root, seller_id)
     inputs = Inputs(root=root, files=files)
@@ -313,6 +332,24 @@ def load(
         inputs.tables[table] = data
     inputs.overlaps = pd.DataFrame(overlap_rows, columns=["table", "files", "rows_stacked",
                                                           "superseded", "rows_kept"])
+    inputs.overlap_files = pd.DataFrame(file_rows, columns=OVERLAP_FILE_COLUMNS)
+    qs = [r.quarantine for r in inputs.results if len(r.quarantine)]
+    inputs.quarantine = (pd.concat(qs, ignore_index=True) if qs
+                         else readers.core.empty_quarantine())
+    return inputs
+
+
+#: columns of :attr:`Inputs.overlap_files`
+OVERLAP_FILE_COLUMNS = ["table", "file", "recency", "rows", "superseded", "kept",
+                        "superseded_by"]
+
+
+def across_tables(inputs: Inputs) -> Inputs:
+    """What the loader does across tables once every file is read (in place; returns
+    ``inputs``), saying so in :attr:`Inputs.notes`: order-level ship-by rows are matched to
+    their items' shipment confirmations (when both tables were loaded). Applied by
+    :func:`load` to the folder's files and by :func:`postship_analysis.store.open` to the
+    store's tables, after the same marketplace and table selection."""
     if "order_promises" in inputs.tables and "shipment_confirmations" in inputs.tables:
         promises, n = readers.orders.complete_order_level_promises(
             inputs.tables["order_promises"], inputs.tables["shipment_confirmations"],
@@ -323,11 +360,6 @@ def load(
                 f"{n:,} order-level ship-by row(s) (no order-item-id) were matched to their "
                 "items' shipment confirmations: such an order has shipped when its last item "
                 "has")
-    inputs.overlap_files = pd.DataFrame(file_rows, columns=[
-        "table", "file", "recency", "rows", "superseded", "kept", "superseded_by"])
-    qs = [r.quarantine for r in inputs.results if len(r.quarantine)]
-    inputs.quarantine = (pd.concat(qs, ignore_index=True) if qs
-                         else readers.core.empty_quarantine())
     return inputs
 
 
@@ -694,10 +726,7 @@ def warnings_table(inputs: Inputs, as_of=None) -> pd.DataFrame:
     alike), what the loader did across files (:attr:`Inputs.notes`), files that are no report
     we know with the closest report and its missing columns, and with ``as_of`` an as-of
     date far from an account's orders. ``check-data`` and the data overview show it."""
-    rows = []
-    for r in inputs.results:
-        for w in r.warnings:
-            rows.append({"file": _rel(r.path, inputs.root), "warning": w})
+    rows = [{"file": f, "warning": w} for f, w in inputs.read_warnings()]
     rows += [{"file": "", "warning": n} for n in inputs.notes]
     rows += [{"file": _rel(f.path, inputs.root), "warning": f"not read: {f.note}"}
              for f in inputs.files if f.report_type is None and f.note]

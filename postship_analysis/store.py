@@ -20,15 +20,24 @@ and Dask)::
         _meta/                             (a leading underscore: dataset readers skip it)
           accounting.parquet               one row per file read: rows read, accepted, rejected
           quarantine.parquet               rejected rows: file, line, column, reason, value
-          files.parquet                    every file found and what it was recognised as
+          files.parquet                    every file found, what it was recognised as, or
+                                           why not (problem, note)
           errors.parquet                   files that could not be read, and why
+          warnings.parquet                 each file's read warnings (header only...)
           overlaps.parquet                 per table: rows stacked, superseded, kept
           overlaps_by_marketplace.parquet  the same per table and marketplace
+          overlap_files.parquet            per file of a table read from several files
           order/<table>.parquet            the rows' order across marketplace folders (only
                                            for tables whose rows interleave marketplaces)
 
 Column types are the data contract's (docs/DATA_CONTRACT.md); ``seller_id`` and
 ``marketplace`` are plain Parquet strings so partition-aware readers merge them cleanly.
+
+The store holds what :func:`datafolder.read_files` reads file by file; what is done across
+tables (:func:`datafolder.across_tables`: order-level ship-by rows matched to their items'
+confirmations, and its note) is done again by :func:`open` after the marketplace and table
+selection, exactly as :func:`datafolder.load` does it, so the tables *as stored* hold the
+promises as the files give them.
 
 When a store is whole and current
 ---------------------------------
@@ -53,7 +62,16 @@ The store always holds the whole account. :func:`open` with ``marketplaces`` kee
 those marketplaces (wherever their file sat) and the accounting, quarantine and errors of the
 files in those marketplace folders or in none, like :func:`datafolder.load`. One difference,
 on purpose: ``load(marketplaces=["CA"])`` skips a file in the ``US/`` folder even when it
-carries Amazon.ca rows (a North-America unified All Orders report does), the store keeps them.
+carries Amazon.ca rows (a North-America unified All Orders report does), the store keeps them;
+the overlap counts are then the selected marketplaces' rows, and the per-file overlap detail
+(``overlap_files``) is the whole account's for the files selected.
+
+Refused files
+-------------
+Files :func:`datafolder.list_files` refuses (a link leading outside the data folder, a folder
+named like an unknown marketplace code) are never opened, read or hashed: the manifest
+records them by path and reason only, so a refused file added or removed still makes the
+store stale (the data overview lists it).
 """
 
 from __future__ import annotations
@@ -78,13 +96,13 @@ from . import __version__, contract, datafolder
 from .errors import PostshipError
 
 #: the store layout's version: bumped when the layout or the manifest changes
-FORMAT = 1
+FORMAT = 2
 MANIFEST = "_manifest.json"
 META = "_meta"
 #: partition value of rows without a marketplace (Hive's and pyarrow's default name)
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-_META_TABLES = ("accounting", "quarantine", "files", "errors", "overlaps",
-                "overlaps_by_marketplace")
+_META_TABLES = ("accounting", "quarantine", "files", "errors", "warnings", "overlaps",
+                "overlaps_by_marketplace", "overlap_files")
 
 
 class StoreError(PostshipError):
@@ -158,13 +176,19 @@ def input_records(data_dir: str | Path, seller_id: str,
                   known: Sequence[dict] = ()) -> list[dict]:
     """The account's input files as the manifest records them: ``file`` (relative to
     ``data_dir``), ``bytes``, ``mtime_ns``, ``sha256``. A file whose size and modification
-    time equal its entry in ``known`` keeps that entry's hash without being read again."""
+    time equal its entry in ``known`` keeps that entry's hash without being read again.
+    A file :func:`datafolder.list_files` refuses is never opened: its ``sha256`` is
+    ``"refused: <reason>"``."""
     root = Path(data_dir)
     prior = {k["file"]: k for k in known}
     out = []
     for f in datafolder.list_files(root, seller_id):
-        st = f.path.stat()
         rel = f.path.relative_to(root).as_posix()
+        if f.problem:
+            out.append({"file": rel, "bytes": None, "mtime_ns": None,
+                        "sha256": "refused: " + f.problem.replace(str(f.path), rel)})
+            continue
+        st = f.path.stat()
         k = prior.get(rel)
         if k and k.get("bytes") == st.st_size and k.get("mtime_ns") == st.st_mtime_ns:
             digest = k["sha256"]
@@ -303,9 +327,13 @@ def _accounting_frame(inputs: datafolder.Inputs) -> pd.DataFrame:
 def _files_frame(inputs: datafolder.Inputs) -> pd.DataFrame:
     rows = [{"file": f.path.relative_to(inputs.root).as_posix(), "seller_id": f.seller_id,
              "marketplace": f.marketplace, "report_type": f.report_type, "table": f.table,
-             "problem": f.problem} for f in inputs.files]
+             "problem": f.problem, "note": f.note} for f in inputs.files]
     return pd.DataFrame(rows, columns=["file", "seller_id", "marketplace", "report_type",
-                                       "table", "problem"]).astype("string")
+                                       "table", "problem", "note"]).astype("string")
+
+
+def _warnings_frame(inputs: datafolder.Inputs) -> pd.DataFrame:
+    return pd.DataFrame(inputs.read_warnings(), columns=["file", "warning"]).astype("string")
 
 
 def _errors_frame(inputs: datafolder.Inputs) -> pd.DataFrame:
@@ -352,8 +380,8 @@ def _overlaps_by_marketplace(inputs: datafolder.Inputs) -> pd.DataFrame:
 
 
 def write(inputs: datafolder.Inputs, folder: str | Path, manifest: dict) -> dict:
-    """Write a loaded account (:func:`datafolder.load` of one seller) into ``folder`` (which
-    must not exist), the manifest last. Returns the manifest written."""
+    """Write a read account (:func:`datafolder.read_files` of one seller) into ``folder``
+    (which must not exist), the manifest last. Returns the manifest written."""
     folder = Path(folder)
     folder.mkdir(parents=True)
     parts: dict[str, dict] = {}
@@ -372,7 +400,9 @@ def write(inputs: datafolder.Inputs, folder: str | Path, manifest: dict) -> dict
     acc = _accounting_frame(inputs)
     meta = {"accounting": acc, "quarantine": _quarantine_frame(inputs, acc),
             "files": _files_frame(inputs), "errors": _errors_frame(inputs),
-            "overlaps": inputs.overlaps, "overlaps_by_marketplace": _overlaps_by_marketplace(inputs)}
+            "warnings": _warnings_frame(inputs), "overlaps": inputs.overlaps,
+            "overlaps_by_marketplace": _overlaps_by_marketplace(inputs),
+            "overlap_files": inputs.overlap_files}
     for name, df in meta.items():
         rel = f"{META}/{name}.parquet"
         parts[rel] = _write_parquet(df, folder / rel)
@@ -420,7 +450,8 @@ def build(data_dir: str | Path, store: str | Path, seller_id: str, *,
           force: bool = False) -> Built:
     """Make the account's store current: reuse it when whole and built from the same inputs,
     code and parameters (see :func:`problem`), else read the folder once
-    (:func:`datafolder.load`) and publish a new store atomically (written beside, renamed).
+    (:func:`datafolder.read_files`) and publish a new store atomically (written beside,
+    renamed).
 
     ``force`` rebuilds even a current store. Returns what was done and why.
 
@@ -445,7 +476,7 @@ def build(data_dir: str | Path, store: str | Path, seller_id: str, *,
             known = []
     # hashes first: a file changed while it is being read makes the next run rebuild
     records = input_records(data_dir, seller_id, known)
-    inputs = datafolder.load(data_dir, seller_id=seller_id)
+    inputs = datafolder.read_files(data_dir, seller_id=seller_id)
     manifest = {"format": FORMAT, "package_version": __version__, "code": code_fingerprint(),
                 "contract": contract_fingerprint(),
                 "parameters": {"data_dir": str(data_dir), "seller_id": seller_id},
@@ -468,15 +499,20 @@ def build(data_dir: str | Path, store: str | Path, seller_id: str, *,
 
 class StoredInputs(datafolder.Inputs):
     """:class:`datafolder.Inputs` read from a store (``results`` is empty: the per-file
-    accounting comes from the store)."""
+    accounting and read warnings come from the store)."""
 
-    def __init__(self, *, accounting: pd.DataFrame, manifest: dict, **kw):
+    def __init__(self, *, accounting: pd.DataFrame, read_warnings: list[tuple[str, str]],
+                 manifest: dict, **kw):
         super().__init__(**kw)
         self._accounting = accounting
+        self._read_warnings = read_warnings
         self.manifest = manifest
 
     def accounting(self) -> pd.DataFrame:
         return self._accounting.copy()
+
+    def read_warnings(self) -> list[tuple[str, str]]:
+        return list(self._read_warnings)
 
 
 def _read(folder: Path, rel: str, entry: dict | None, verify: bool) -> pd.DataFrame:
@@ -541,8 +577,9 @@ def open(store: str | Path, seller_id: str, *, data_dir: str | Path | None = Non
          marketplaces: Sequence[str] | None = None, tables: Sequence[str] | None = None,
          verify: bool = True) -> datafolder.Inputs:
     """One account's inputs from a store, as pandas: the same :class:`datafolder.Inputs`
-    (tables, quarantine, row accounting, overlaps, files, errors) that
-    ``datafolder.load(data_dir, seller_id=..., marketplaces=..., tables=...)`` returns.
+    (tables, quarantine, row accounting, overlaps and their per-file detail, files, errors,
+    read warnings, notes) that ``datafolder.load(data_dir, seller_id=..., marketplaces=...,
+    tables=...)`` returns.
 
     ``data_dir`` (default: the folder the store was built from) is where file paths point;
     when given, the store must have been built from it and from its files as they are now.
@@ -566,6 +603,14 @@ def open(store: str | Path, seller_id: str, *, data_dir: str | Path | None = Non
         if why:
             raise StoreError(f"{folder}: {why}")
     root = Path(data_dir) if data_dir is not None else Path(params.get("data_dir", "."))
+    built_at = str(params.get("data_dir", ""))
+    new_prefix = "" if str(root) == "." else str(root) + os.sep
+
+    def reroot(text):
+        """Paths in messages as :func:`datafolder.load` of ``root`` would write them."""
+        if not built_at or not isinstance(text, str):
+            return text
+        return text.replace(built_at + os.sep, new_prefix)
     if tables is not None:
         unknown = sorted(set(tables) - set(contract.TABLES))
         if unknown:
@@ -588,7 +633,13 @@ def open(store: str | Path, seller_id: str, *, data_dir: str | Path | None = Non
     errors = meta["errors"]
     errors = errors[file_kept(errors, errors["marketplace"])]
     q = meta["quarantine"]
-    q = q[q["source_file"].isin(acc_kept["file"])].drop(columns="source_file")
+    q = q[q["source_file"].isin(acc_kept["file"])]
+    # the reader's own path for the file, as load() of root gives it
+    q = q.assign(file=pd.array([reroot(f) if isinstance(f, str) else f for f in q["file"]],
+                               dtype="string")).drop(columns="source_file")
+    warns = meta["warnings"]
+    warns = [(f, reroot(w)) for f, w in warns[warns["file"].isin(acc_kept["file"])]
+             .itertuples(index=False)]
     present = list(dict.fromkeys(acc_kept["table"]))  # load's order: first file of each table
     recorded = [t["table"] for t in m.get("tables", [])]
     present = [t for t in recorded if t in present]
@@ -605,15 +656,21 @@ def open(store: str | Path, seller_id: str, *, data_dir: str | Path | None = Non
                            "files": [int(nfiles.get(t, 0)) for t in present]})
         for c in ("rows_stacked", "superseded", "rows_kept"):
             ov[c] = [int(by[c].get(t, 0)) if t in by.index else 0 for t in present]
+    ovf = meta["overlap_files"]
+    ovf = ovf[ovf["table"].isin(present) & ovf["file"].isin(acc_kept["file"])]
+    # load() gives the detail of tables read from several files (of those selected)
+    ovf = ovf[ovf.groupby("table")["file"].transform("size") > 1].reset_index(drop=True)
     files = [datafolder.FoundFile(root / r.file, r.seller_id,
                                   None if pd.isna(r.marketplace) else r.marketplace,
                                   None if pd.isna(r.report_type) else r.report_type,
                                   None if pd.isna(r.table) else r.table,
-                                  "" if pd.isna(r.problem) else r.problem.replace(
-                                      str(params.get("data_dir", "")), str(root), 1))
+                                  "" if pd.isna(r.problem) else reroot(r.problem),
+                                  "" if pd.isna(r.note) else reroot(r.note))
              for r in meta["files"].itertuples(index=False)]
-    return StoredInputs(
+    inputs = StoredInputs(
         root=root, files=files,
-        errors=[(str(root / e.file), e.message) for e in errors.itertuples(index=False)],
+        errors=[(str(root / e.file), reroot(e.message)) for e in errors.itertuples(index=False)],
         tables=data, quarantine=q.reset_index(drop=True), overlaps=ov.reset_index(drop=True),
-        accounting=acc_kept.drop(columns="table").reset_index(drop=True), manifest=m)
+        overlap_files=ovf, accounting=acc_kept.drop(columns="table").reset_index(drop=True),
+        read_warnings=warns, manifest=m)
+    return datafolder.across_tables(inputs)

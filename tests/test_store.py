@@ -25,10 +25,15 @@ def assert_same_inputs(a: datafolder.Inputs, b: datafolder.Inputs, overlaps: boo
     pd.testing.assert_frame_equal(a.accounting(), b.accounting(), check_exact=True)
     if overlaps:
         pd.testing.assert_frame_equal(a.overlaps, b.overlaps, check_exact=True)
+        pd.testing.assert_frame_equal(a.overlap_files, b.overlap_files, check_exact=True)
     assert a.errors == b.errors
-    assert [(f.path, f.seller_id, f.marketplace, f.report_type, f.table, f.problem)
+    assert a.notes == b.notes
+    assert a.read_warnings() == b.read_warnings()
+    pd.testing.assert_frame_equal(datafolder.warnings_table(a, as_of="2026-10-10"),
+                                  datafolder.warnings_table(b, as_of="2026-10-10"))
+    assert [(f.path, f.seller_id, f.marketplace, f.report_type, f.table, f.problem, f.note)
             for f in a.files] == [(f.path, f.seller_id, f.marketplace, f.report_type, f.table,
-                                   f.problem) for f in b.files]
+                                   f.problem, f.note) for f in b.files]
 
 
 @pytest.fixture
@@ -50,6 +55,81 @@ def data(tmp_path):
     orders_file(root / "acme" / "DE" / "200002.txt", [])
     orders_file(root / "globex" / "DE" / "x.txt", [("302-1", "2026-10-05", 3, "Amazon.de")])
     return root
+
+
+def test_what_is_known_about_the_inputs_comes_back_from_the_store(data, tmp_path):
+    """Read warnings (a header-only file), notes on unrecognised files, the per-file overlap
+    detail and the files refused without being opened come back from the store as load()
+    gives them; a refused file is never hashed, and adding one makes the store stale."""
+    secret = tmp_path / "elsewhere" / "secret.txt"
+    secret.parent.mkdir()
+    secret.write_text("not for the reports\n")
+    st = tmp_path / "store"
+    store.build(data, st, "acme")
+    (data / "acme" / "US" / "link.txt").symlink_to(secret)
+    orders_file(data / "acme" / "XX" / "1.txt", [("111-9", "2026-10-04", 1, "Amazon.com")])
+    assert "added: acme/US/link.txt, acme/XX/1.txt" in store.problem(st, data, "acme")
+    b = store.build(data, st, "acme")
+    assert b.rebuilt
+    m = store.read_manifest(st / "seller_id=acme")
+    refused = {r["file"]: r["sha256"] for r in m["inputs"] if r["sha256"].startswith("refused")}
+    assert sorted(refused) == ["acme/US/link.txt", "acme/XX/1.txt"]
+    assert "outside the data folder" in refused["acme/US/link.txt"]
+    folder = datafolder.load(data, seller_id="acme")
+    stored = store.open(st, "acme", data_dir=data)
+    assert_same_inputs(folder, stored)
+    assert stored.read_warnings() == [("acme/DE/200002.txt",
+                                       "header only: the report has no data rows")]
+    assert {f.path.name: f.note for f in stored.files}["notes.txt"].startswith(
+        "no column matches")
+    # orders come from five files, none overlapping: each keeps its rows
+    ovf = stored.overlap_files.set_index("file")
+    assert ovf.loc["acme/US/100002.txt", ["rows", "superseded", "kept"]].tolist() == [1, 0, 1]
+    assert sorted(ovf.index) == sorted(folder.accounting()["file"])
+    # a DE-only selection keeps the two DE-folder files and the account-level one
+    de = store.open(st, "acme", marketplaces=["DE"])
+    assert sorted(de.overlap_files["file"]) == ["acme/DE/200001.txt", "acme/DE/200002.txt",
+                                                 "acme/all-channels.txt"]
+    # refused files: problem kept, never read
+    probs = {f.path.name: f.problem for f in stored.files if f.problem}
+    assert "outside the data folder" in probs["link.txt"] and "'XX'" in probs["1.txt"]
+
+
+def test_order_level_promises_are_matched_after_the_store_as_load_does(tmp_path):
+    """The store keeps the ship-by rows as the files give them; matching order-level rows to
+    their items (and its note) is done on open, after the table selection, as load() does:
+    without the confirmations table nothing is matched."""
+    from test_readers_malformed import _mfn_folder
+
+    root = _mfn_folder(tmp_path / "exports")
+    st = tmp_path / "store"
+    store.build(root, st, "acme")
+    raw = pd.read_parquet(st / "seller_id=acme" / "marketplace=US" / "order_promises.parquet")
+    assert len(raw) == 5 and raw["order_item_id"].isna().all()  # one row per order, as read
+    for kw in ({}, {"tables": ["order_promises", "shipment_confirmations"]},
+               {"tables": ["order_promises"]}):
+        folder = datafolder.load(root, seller_id="acme", **kw)
+        stored = datafolder.load(root, seller_id="acme", store=st, **kw)
+        assert isinstance(stored, store.StoredInputs)
+        assert_same_inputs(folder, stored)
+        assert len(stored.notes) == (0 if kw.get("tables") == ["order_promises"] else 1)
+    assert stored.table("order_promises")["order_item_id"].isna().all()
+
+
+def test_a_store_read_with_a_relative_data_folder_names_files_as_load_does(data, tmp_path,
+                                                                         monkeypatch):
+    """Quarantine, errors and problems name files under the folder as the notebook spells
+    it, whatever spelling the store was built from."""
+    (data / "acme" / "US" / "bad.txt").write_bytes(b"amazon-order-id\tpurchase-date\n\xff\xfe\x00")
+    st = tmp_path / "store"
+    store.build(data, st, "acme")
+    monkeypatch.chdir(tmp_path)
+    rel = Path("exports")
+    folder = datafolder.load(rel, seller_id="acme")
+    stored = datafolder.load(rel, seller_id="acme", store=st.resolve())
+    assert isinstance(stored, store.StoredInputs)
+    assert_same_inputs(folder, stored)
+    assert stored.quarantine["file"].tolist() == ["exports/acme/US/100002.txt"]
 
 
 def test_store_gives_what_reading_the_folder_gives(data, tmp_path):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -98,6 +99,7 @@ def account_files(data_dir: str | Path, seller_id: str,
     (``inputs``: the store manifest's records, else hashed now) and the other files in its
     folder, such as message templates."""
     root = Path(data_dir)
+    real_root = root.resolve()
     recs = inputs if inputs is not None else store.input_records(root, seller_id)
     out = {r["file"]: r["sha256"] for r in recs}
     folder = _account_folder(root, seller_id)
@@ -105,7 +107,10 @@ def account_files(data_dir: str | Path, seller_id: str,
         rel = p.relative_to(root)
         if p.is_file() and not any(s.startswith(".") for s in rel.parts) \
                 and rel.as_posix() not in out:
-            out[rel.as_posix()] = store.sha256_file(p)
+            target = Path(os.path.realpath(p))
+            # a link leaving the data folder is never opened (datafolder.list_files)
+            out[rel.as_posix()] = (store.sha256_file(p) if target.is_relative_to(real_root)
+                                   else f"link to {target}")
     return sorted(out.items())
 
 
