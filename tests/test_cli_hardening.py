@@ -35,8 +35,9 @@ def test_accounts_sharing_a_report_folder_are_named_and_the_others_run(env, caps
     assert ("warning: accounts 'brand  ü', 'brand ü' would share the report folder "
             f"{str(out / 'brand-ü' / '2026-10-02')!r}: not run; rename one of the account "
             "folders (the other accounts run)") in err
-    # brand ö and acme ran, each in its own folder (letters of any script are kept)
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["acme", "brand-ö"]
+    # brand ö and acme ran, each in its own folder (letters of any script are kept), beside
+    # the run's store
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["acme", "brand-ö", "store"]
     assert (out / "brand-ö" / "2026-10-02" / "summary.json").exists()
 
 
