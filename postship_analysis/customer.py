@@ -65,10 +65,15 @@ WRONG_ITEM_REASONS = ("SWITCHEROO", "WRONG_ITEM", "WRONG_ITEM_SENT", "DIFFERENT_
 #: latest delivery date (Solicitations API guide, domain.md §3).
 REVIEW_START_DAYS = 5
 REVIEW_END_DAYS = 30
-#: Fallback delivery window for orders without delivery dates (FBA orders in the All Orders
+#: Fallback delivery window for FBA orders without delivery dates (FBA orders in the All Orders
 #: report carry none): ``(earliest, latest)`` days after the local purchase date. Amazon's FBA
-#: standard delivery promise is typically 2-5 days; this is our assumption, not Amazon's.
+#: standard delivery promise is typically 2-5 days; this is our assumption, not Amazon's. It is
+#: never applied to seller-fulfilled orders: their transit times are the seller's own (a median
+#: of 10 days on real Olist orders), so without the order report's delivery dates such an order
+#: is ``no_delivery_date`` rather than listed while still in transit.
 FALLBACK_DELIVERY_DAYS = (2, 5)
+#: fulfillment_channel values the FBA fallback applies to
+_FBA_CHANNELS = {"afn", "amazon", "amazon.com", "fba"}
 
 _SHIPPED_ORDER = {"shipped", "shipped - delivered to buyer", "delivered", "partiallyshipped",
                   "partially shipped", "shipped - picked up", "shipped - returned to seller"}
@@ -780,7 +785,8 @@ def _delivery_windows(base: pd.DataFrame, order_promises, fba_shipments,
         fill(fba_shipments, "estimated_arrival_ts", "estimated_arrival_ts",
              "fba_estimated_arrival")
     e_days, l_days = fallback_delivery_days
-    rest = b["dates_source"].isna()
+    fba = b["fulfillment_channel"].astype("string").str.strip().str.lower().isin(_FBA_CHANNELS)
+    rest = b["dates_source"].isna() & fba.fillna(False).to_numpy(dtype=bool)
     pdate = _local_date(b["purchase_ts"], b["marketplace"].astype("string"))
     b.loc[rest, "earliest_delivery_date"] = pdate[rest] + int(e_days) * DAY
     b.loc[rest, "latest_delivery_date"] = pdate[rest] + int(l_days) * DAY
@@ -832,10 +838,10 @@ def _review_status(b: pd.DataFrame, as_of: pd.Timestamp, exclude: bool) -> pd.Se
     no = pd.Series(False, index=b.index)
     conds = [b["all_cancelled"], ~b["shipped"], b["requested"],
              b["claimed"] if exclude else no, b["returned"] if exclude else no,
-             b["refunded"] if exclude else no, b["eligible_until"] < as_of,
-             b["eligible_from"] > as_of]
+             b["refunded"] if exclude else no, b["eligible_from"].isna(),
+             b["eligible_until"] < as_of, b["eligible_from"] > as_of]
     labels = ["cancelled", "not_shipped", "already_requested", "claimed", "returned",
-              "refunded", "expired", "not_yet_eligible"]
+              "refunded", "no_delivery_date", "expired", "not_yet_eligible"]
     return pd.Series(np.select([c.to_numpy(dtype=bool) for c in conds], labels,
                                default="eligible"), index=b.index, dtype="string")
 
@@ -882,6 +888,10 @@ def review_request_schedule(orders: pd.DataFrame, as_of, *,
     shipment's estimate); ``assumed_from_purchase`` = local purchase date +
     ``fallback_delivery_days`` (default 2 and 5 days; FBA orders without shipment rows). The
     fallback is our assumption: Amazon's own dates may differ by a day or two at each end.
+    A seller-fulfilled order without the order report's delivery dates gets no assumed window
+    (its transit time is the seller's carrier's, not Amazon's): its status is
+    ``no_delivery_date`` and it is never listed as eligible (download the order report, see
+    docs/INPUTS.md).
 
     Returns one row per order (multi-item orders: SKUs joined with ``"; "``; an order is
     never listed twice), ready for CSV: ``seller_id, marketplace, order_id, sku,

@@ -374,6 +374,27 @@ def test_review_request_schedule_by_hand():
     assert not action["order_id"].duplicated().any()
 
 
+def test_seller_fulfilled_order_without_delivery_dates_is_never_assumed_delivered():
+    """The 2-5 day fallback is Amazon's FBA promise; a seller-fulfilled order's transit is the
+    seller's carrier's (median 10 days on real Olist orders). Without the order report's
+    delivery dates such an order is ``no_delivery_date``: never eligible, not on the action
+    list; an FBA order bought the same day still gets the fallback window."""
+    t = _review_tables()
+    orders = t.pop("orders")
+    t["order_promises"] = t["order_promises"].iloc[:0]  # no order report
+    s = customer.review_request_schedule(orders, AS_OF, include_ineligible=True, **t)
+    s = s.set_index("order_id")
+    # r01 (MFN, shipped, bought 10-15): by the fallback it would be eligible from 10-22
+    assert s.loc["r01", "status"] == "no_delivery_date"
+    assert pd.isna(s.loc["r01", "eligible_from"]) and pd.isna(s.loc["r01", "dates_source"])
+    assert s.loc["r06", "status"] == "eligible"  # AFN: purchase 10-20 + 2 days + 5
+    mfn_shipped = {"r01", "r02", "r03", "r04", "r05", "r09", "r10", "r13"}
+    assert set(s.index[s["status"] == "no_delivery_date"]) == mfn_shipped
+    action = customer.review_request_schedule(orders, AS_OF, **t)
+    assert not set(action["order_id"]) & mfn_shipped
+    assert set(action["order_id"]) == {"r06", "r07"}
+
+
 def test_review_requests_trend_by_hand():
     t = _review_tables()
     tr = customer.review_requests_trend(t.pop("orders"), "2026-10-27", "2026-11-01", **t)

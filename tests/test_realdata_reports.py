@@ -247,12 +247,6 @@ def test_olist_partial_folder_computes_what_its_files_allow(run, olist):
         assert name not in got or got[name]["status"] == "no_data", got[name]
 
 
-@pytest.mark.xfail(strict=True, reason="customer.review_request_schedule (issue 13 area; notebook "
-                   "20 being converted for issue 15): without the order report, seller-fulfilled "
-                   "orders get the FBA fallback delivery window (2-5 days after purchase, "
-                   "FALLBACK_DELIVERY_DAYS, documented for FBA orders), so orders still in "
-                   "transit are listed as eligible (Olist: median 10 days purchase to delivery); "
-                   "check-data itself says the Request a Review list needs order_promises")
 def test_partial_folder_lists_no_review_request_before_the_promised_delivery(run, olist):
     """All Orders and feedback only, no delivery dates: no seller-fulfilled order may be
     listed as eligible before 5 days after its real promised delivery day (Olist's estimate;
