@@ -466,11 +466,17 @@ def to_panel(daily: pd.DataFrame, as_of, *, history_periods: int | None = None,
     for c in (*KEY, "date", "units"):
         if c not in daily.columns:
             raise ParameterError(f"daily lacks column {c!r}; expected demand.daily_demand output")
+    # Cost: a few passes over the rows with one flat index array reused in place (no copy per
+    # column, no take when every row is kept); on this project's machines fresh memory is the
+    # dominant cost of a large table, so temporaries are kept to about three row-length arrays.
     dcol = daily["date"]
     if not isinstance(dcol.dtype, np.dtype) or dcol.dtype.kind != "M":
         dcol = pd.to_datetime(dcol)
-    dnum = dcol.to_numpy("datetime64[D]").astype(np.int64)       # days since 1970
-    f = _norm_freq(freq) if freq else infer_freq(np.unique(dnum).astype("datetime64[D]"))
+    d64 = dcol.to_numpy("datetime64[D]")
+    own = d64.dtype != dcol.dtype                  # converted: a fresh array we may overwrite
+    dnum = d64.view(np.int64)                                     # days since 1970
+    del d64
+    f = _norm_freq(freq) if freq else infer_freq(_distinct(dnum).astype("datetime64[D]"))
     as_of = _day(as_of)
     if f == "M":
         as_of = as_of.replace(day=1)
@@ -480,14 +486,15 @@ def to_panel(daily: pd.DataFrame, as_of, *, history_periods: int | None = None,
         raise ParameterError("history_periods must be at least 1")
     a_day = int(np.datetime64(as_of.date(), "D").astype(np.int64))
     before = dnum < a_day
-    # SKU codes: each key column factorised once (hashing, no sort of the rows), the three
-    # codes combined and factorised again; keys sorted as before. (A MultiIndex and
-    # drop_duplicates dominated the cost of small panels; np.unique's sort that of large ones.)
+    # SKU codes: each key column factorised once (hashing, no sort of the rows), the codes
+    # of the columns with more than one value combined and factorised again; keys sorted.
+    # (A MultiIndex and drop_duplicates dominated the cost of small panels; np.unique's sort
+    # that of large ones.)
     codes, uniq = [], []
     for c in KEY:
         col = daily[c].astype("string")
-        if len(col) and col.notna().all() and bool((col == col.iloc[0]).all()):
-            codes.append(np.zeros(len(col), np.int64))         # one seller / marketplace
+        if _single_valued(col):
+            codes.append(None)                                   # one seller / marketplace
             uniq.append(np.array([col.iloc[0]], dtype=object))
             continue
         k, u = pd.factorize(col, use_na_sentinel=False)
@@ -495,19 +502,27 @@ def to_panel(daily: pd.DataFrame, as_of, *, history_periods: int | None = None,
         order = np.argsort(u.astype(str), kind="stable")
         rank = np.empty(len(u), np.int64)
         rank[order] = np.arange(len(u))
-        codes.append(rank[k])
+        k = np.asarray(k, dtype=np.int64)
+        codes.append(rank.take(k, out=k, mode="clip"))           # in place: ranks are in range
         uniq.append(u[order])
-    combo = codes[0]
-    for k, u in zip(codes[1:], uniq[1:], strict=True):
-        combo = combo * max(len(u), 1) + k
-    if sum(len(u) > 1 for u in uniq) <= 1:      # the codes are dense and sorted already
-        sku_ids = np.unique(combo) if len(combo) < 64 else np.flatnonzero(
-            np.bincount(combo, minlength=int(combo.max()) + 1 if len(combo) else 0))
-        remap = np.full(int(sku_ids.max()) + 1 if len(sku_ids) else 0, -1, np.int64)
-        remap[sku_ids] = np.arange(len(sku_ids))
-        row_code = remap[combo]
+    del col
+    # a column with one value adds nothing to the combined code (x * 1 + 0)
+    vary = [i for i, u in enumerate(uniq) if len(u) > 1]
+    if len(vary) <= 1:                          # the codes are dense and sorted already
+        if vary:
+            row_code = codes[vary[0]]
+            sku_ids = np.arange(len(uniq[vary[0]]), dtype=np.int64)
+        else:
+            row_code = np.zeros(len(daily), np.int64)
+            sku_ids = np.zeros(1 if len(daily) else 0, np.int64)
     else:
+        combo = codes[vary[0]]
+        for i in vary[1:]:
+            combo *= len(uniq[i])
+            combo += codes[i]
         row_code, sku_ids = pd.factorize(combo, sort=True)
+        del combo
+    del codes
     parts = []
     rem = np.asarray(sku_ids, dtype=np.int64)
     for u in reversed(uniq[1:]):
@@ -517,13 +532,14 @@ def to_panel(daily: pd.DataFrame, as_of, *, history_periods: int | None = None,
     parts = parts[::-1]
     keys = pd.DataFrame({c: pd.array(u[pc], dtype="string")
                          for c, u, pc in zip(KEY, uniq, parts, strict=True)})
-    first_day = int(dnum[before].min()) if before.any() else a_day
+    has_before = bool(before.any())
+    first_day = int(np.min(dnum, where=before, initial=a_day)) if has_before else a_day
     first_all = pd.Timestamp(np.datetime64(first_day, "D"))
     if f == "M":
         avail = (as_of.year - first_all.year) * 12 + as_of.month - first_all.month
     else:
         avail = int((a_day - first_day) // (7 if f == "W" else 1))
-    T = int(min(hp, max(avail, 0))) if before.any() else 0
+    T = int(min(hp, max(avail, 0))) if has_before else 0
     if f == "M":
         dates = pd.date_range(end=as_of, periods=T + 1, freq="MS")[:-1]
     else:
@@ -538,46 +554,96 @@ def to_panel(daily: pd.DataFrame, as_of, *, history_periods: int | None = None,
     if T:
         start = dates[0]
         s_day = int(np.datetime64(start.date(), "D").astype(np.int64))
-        keep = np.flatnonzero(before & (dnum >= s_day))
-        dd = dnum[keep]
-        if f == "M":
-            mon = dd.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-            t = mon - (start.year - 1970) * 12 - (start.month - 1)
-        else:
-            t = (dd - s_day) // (7 if f == "W" else 1)
-        code = row_code[keep]
+        before &= dnum >= s_day                                  # the rows in the history
+        every = bool(before.all())
+        keep = None if every else np.flatnonzero(before)
+        del before
+
+        def rows(a):
+            return a if every else a[keep]
+
         uc = daily["units"]
         if uc.dtype.kind not in "biuf":
             uc = pd.to_numeric(uc, errors="coerce")
-        u = uc.to_numpy(dtype="float64", na_value=np.nan)[keep]
+        u = rows(uc.to_numpy(dtype="float64", na_value=np.nan))
         bad_nan, bad_neg = np.isnan(u), u < 0
         for mask, why in ((bad_nan, "units missing"),
                           (bad_neg, "negative units (returns are not demand)")):
             if mask.any():
-                r = daily.iloc[keep[mask]][[*KEY, "date"]].copy()
+                at = np.flatnonzero(mask) if every else keep[mask]
+                r = daily.iloc[at][[*KEY, "date"]].copy()
                 r["units"] = u[mask]
                 r["reason"] = why
                 rej.append(r)
-        ok = ~(bad_nan | bad_neg)
-        Y = np.bincount(t[ok] * N + code[ok], weights=u[ok], minlength=T * N).reshape(T, N)
-        cens = (daily["censored"].to_numpy(dtype=bool, na_value=False)[keep]
-                if "censored" in daily else np.zeros(len(keep), bool))
+        bad = bad_nan
+        bad |= bad_neg
+        del bad_neg
+        all_ok = not bad.any()
+        ok = None if all_ok else ~bad
+        del bad, bad_nan
+
+        def good(a):
+            return a if all_ok else a[ok]
+
+        # flat cell index t * N + code, built in one array
+        if f == "M":
+            mon = rows(dnum).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+            idx = mon - ((start.year - 1970) * 12 + (start.month - 1))
+            del mon
+        else:
+            idx = dnum if (every and own) else rows(dnum).copy() if every else rows(dnum)
+            idx -= s_day
+            if f == "W":
+                idx //= 7
+        del dnum
+        idx *= N
+        idx += rows(row_code)
+        del row_code
+        cens = (rows(daily["censored"].to_numpy(dtype=bool, na_value=False))
+                if "censored" in daily else None)
         if "in_stock_share" in daily:
-            sh = pd.to_numeric(daily["in_stock_share"], errors="coerce").to_numpy(
-                dtype="float64", na_value=np.nan)[keep]
+            if cens is None:
+                cens = np.zeros(len(u), bool)
+            sh = rows(pd.to_numeric(daily["in_stock_share"], errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan))
             sh = np.where(cens, np.nan_to_num(sh, nan=0.0), 1.0)   # only censored days
             sh = np.clip(sh, 0.0, 1.0)
-            if (sh < 1).any():
-                share = np.ones((T, N))
-                share[t[ok], code[ok]] = np.where(sh[ok] >= min_share, sh[ok], 0.0)
             obs = sh >= min_share
         else:
-            obs = ~cens
-        M[t[ok], code[ok]] = obs[ok]
+            sh = None
+            obs = None if cens is None else ~cens
+        del cens
+        idx = good(idx)
+        Y = np.bincount(idx, weights=good(u), minlength=T * N).reshape(T, N)
+        del u
+        if sh is not None and (sh < 1).any():
+            share = np.ones((T, N))
+            s_ok = good(sh)
+            share.reshape(-1)[idx] = np.where(s_ok >= min_share, s_ok, 0.0)
+        M.reshape(-1)[idx] = True if obs is None else good(obs)
     rejected = (pd.concat(rej, ignore_index=True) if rej else
                 pd.DataFrame(columns=[*KEY, "date", "units", "reason"]))
     return Panel(keys, dates, Y, M, freq=f, share=share, rejected=rejected,
                  periods_available=int(max(avail, 0)))
+
+
+def _distinct(v: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array (a count over the range when it is short:
+    one pass instead of a sort of every row)."""
+    if len(v) and int(v.max()) - int(v.min()) < 4 * len(v) + 1_000_000:
+        lo = int(v.min())
+        return np.flatnonzero(np.bincount(v - lo)) + lo
+    return np.unique(v)
+
+
+def _single_valued(col: pd.Series) -> bool:
+    """Every value present and equal (the first rows decide most columns that are not)."""
+    if not len(col) or col.iloc[:256].isna().any():
+        return False
+    first = col.iloc[0]
+    if not bool((col.iloc[:256] == first).all()):
+        return False
+    return bool(col.notna().all() and (col == first).all())
 
 
 def _day(value) -> pd.Timestamp:
