@@ -157,22 +157,29 @@ def _report(args) -> int:
     sets = [{**s, **cli} for s in runner.expand({**params, **cli}, runs, grid)]
     skipped: list[str] = []
     planned = None
+    store = pick(args.store, "store", None)
+    if force:
+        store_for_plan = None  # --force reads every export again
+    else:
+        from .reporting import reuse
+
+        store_for_plan = reuse.store_root(store, out)
     if notebooks is not None:
         planned = attempt(lambda: runner.plan(
             data, out, sets, notebooks, template=pick(args.out_template, "out_template", None),
-            skipped=skipped))
+            skipped=skipped, store=store_for_plan))
     if problems:
         for p in problems:
             print(f"error: {p}", file=sys.stderr)
         return 2
-    for w in skipped + runner.as_of_warnings(planned):
+    for w in skipped + runner.as_of_warnings(planned, store_for_plan):
         print(f"warning: {w}", file=sys.stderr, flush=True)
     try:
         result = runner.run(planned, notebooks, workers=workers,
                             dask_address=pick(args.dask, "dask", None), timeout=timeout,
                             start_timeout=start_timeout, show_code=show_code,
                             kernel=pick(args.kernel, "kernel", None), out_root=out, progress=say,
-                            wait=wait, store=pick(args.store, "store", None), force=force)
+                            wait=wait, store=store, force=force)
     except ParameterError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -676,7 +676,8 @@ def newest_day(df: pd.DataFrame, table: str):
     return local_days(df[df[col].notna()], col).max()
 
 
-def default_as_of(root: str | Path, seller_id: str | None = None) -> tuple[str, str]:
+def default_as_of(root: str | Path, seller_id: str | None = None,
+                  store: str | Path | None = None) -> tuple[str, str]:
     """The as-of date a report uses when none is given, per account, and why:
 
     * the day after the account's newest order (marketplace-local): its windows end on the
@@ -686,16 +687,17 @@ def default_as_of(root: str | Path, seller_id: str | None = None) -> tuple[str, 
     * else the day after the newest dated row of any of its tables.
 
     Returns ``("", reason)`` when the account has no dated data at all. Nothing reads the
-    clock: the same files always give the same date.
+    clock: the same files always give the same date. ``store``: read the account from its
+    store when it is whole and current (:func:`load`), as a rerun does.
     """
-    inputs = load(root, seller_id=seller_id or None, tables=["orders", "ads"])
+    inputs = load(root, seller_id=seller_id or None, tables=["orders", "ads"], store=store)
     day = newest_day(inputs.table("orders"), "orders")
     if pd.notna(day):
         return str((day + pd.Timedelta(days=1)).date()), "the day after the newest order"
     day = newest_day(inputs.table("ads"), "ads")
     if pd.notna(day):
         return str(day.date()), "the newest ads day (no orders in the data)"
-    inputs = load(root, seller_id=seller_id or None)
+    inputs = load(root, seller_id=seller_id or None, store=store)
     days = [newest_day(d, t) for t, d in inputs.tables.items() if len(d)]
     days = [d for d in days if pd.notna(d)]
     if days:

@@ -132,3 +132,26 @@ def test_reports_from_the_store_equal_reports_from_the_folder(tmp_path_factory):
         assert params["store"] == ""
         assert (ps.out_dir / "summary.json").read_bytes() == \
             (out / rel / "summary.json").read_bytes()
+
+
+def test_a_rerun_without_as_of_reads_no_export(two_accounts, tmp_path, capsys, monkeypatch):
+    """The default as-of dates and the as-of warnings of a rerun come from the current
+    stores: with everything reused, not one export is read again (and a changed file is)."""
+    from postship_analysis import datafolder
+
+    data, out = two_accounts, tmp_path / "out"
+    args = ["report", "--data", str(data), "--out", str(out), "--notebooks", "00"]
+    assert cli_main(args) == 0
+    reads = []
+    real = datafolder.read_files
+    monkeypatch.setattr(datafolder, "read_files",
+                        lambda *a, **k: reads.append(k.get("seller_id")) or real(*a, **k))
+    assert cli_main(args) == 0
+    assert reads == []
+    assert "2 set(s) reused" in capsys.readouterr().err
+    # acme's newest accepted order is 2026-10-01 (US time; the -4 row is quarantined)
+    assert (out / "acme" / "2026-10-02" / "summary.json").exists()
+    orders_file(data / "globex" / "DE" / "b.txt", [("302-1", "2026-10-04", 3, "Amazon.de")])
+    assert cli_main(args) == 0
+    assert set(reads) == {"globex"}  # only the changed account is read again
+    assert (out / "globex" / "2026-10-05" / "summary.json").exists()

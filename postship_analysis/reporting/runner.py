@@ -289,14 +289,15 @@ class ParamSet:
         return f"{p.get('seller_id') or '(all)'}{mp} {p.get('as_of', '')}"
 
 
-def default_as_of(data_dir: str | Path, seller_id: str | None = None) -> str:
+def default_as_of(data_dir: str | Path, seller_id: str | None = None,
+                  store: str | Path | None = None) -> str:
     """The as-of date of one account when none is given (:func:`datafolder.default_as_of`:
     the day after its newest order, its newest ads day for an ads-only account), as an ISO
     date; an account with no dated data at all takes the whole folder's. Never the clock.
     """
     from .. import datafolder
 
-    day, why = datafolder.default_as_of(data_dir, seller_id)
+    day, why = datafolder.default_as_of(data_dir, seller_id, store)
     if not day and seller_id:
         day, why = datafolder.default_as_of(data_dir)
     if not day:
@@ -353,7 +354,8 @@ def expand(base: dict, runs: Iterable[dict] = (), grid: dict | None = None) -> l
 
 
 def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebooks: list[Path],
-         template: str | None = None, skipped: list[str] | None = None) -> list[ParamSet]:
+         template: str | None = None, skipped: list[str] | None = None,
+         store: str | Path | None = None) -> list[ParamSet]:
     """Validate and complete parameter sets before anything runs.
 
     ``seller_id`` empty means one set per account in the data folder; ``as_of`` empty means
@@ -362,7 +364,8 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
     (listing every problem, each naming its parameter) when any set is invalid, or when two sets
     would write to the same folder. With a ``skipped`` list, accounts whose folder names give
     one report folder (``brand  ü`` and ``brand ü``) are left out and said there instead, so
-    the other accounts run.
+    the other accounts run. ``store``: the run's store, read for the default as-of dates
+    where an account's store is whole and current (a rerun reads no export).
     """
     out = Path(out)
     specs: dict[str, ParamSpec] = {}
@@ -421,7 +424,7 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
                 if not q.get("as_of"):  # per account: accounts are downloaded on other days
                     key = (q["data_dir"], s)
                     if key not in as_of_cache:
-                        as_of_cache[key] = default_as_of(ddir, s)
+                        as_of_cache[key] = default_as_of(ddir, s, store)
                     q["as_of"] = as_of_cache[key]
                 complete.append(q)
         except ParameterError as e:
@@ -462,11 +465,12 @@ def plan(data_dir: str | Path, out: str | Path, param_sets: list[dict], notebook
     return sets
 
 
-def as_of_warnings(sets: list[ParamSet]) -> list[str]:
+def as_of_warnings(sets: list[ParamSet], store: str | Path | None = None) -> list[str]:
     """An as-of date far after an account's newest order or before its oldest
     (:func:`postship_analysis.datafolder.warnings_table`): said before the run, since the
     reports would otherwise run "ok" with every KPI ``no_data``. Reads the orders once per
-    data folder."""
+    data folder; with the run's ``store``, per account from its store where it is whole and
+    current (a rerun reads no export)."""
     from .. import datafolder
 
     out: list[str] = []
@@ -474,8 +478,17 @@ def as_of_warnings(sets: list[ParamSet]) -> list[str]:
     for ps in sets:
         by_dir.setdefault(ps.params["data_dir"], []).append(ps)
     for ddir, group in by_dir.items():
-        inputs = datafolder.load(ddir, tables=["orders"])
-        orders = inputs.table("orders")
+        if store:
+            import pandas as pd
+
+            sellers = sorted({ps.params["seller_id"] for ps in group})
+            parts = [datafolder.load(ddir, seller_id=s, tables=["orders"], store=store)
+                     for s in sellers]
+            inputs = parts[0]
+            orders = pd.concat([p.table("orders") for p in parts], ignore_index=True)
+        else:
+            inputs = datafolder.load(ddir, tables=["orders"])
+            orders = inputs.table("orders")
         for as_of in sorted({ps.params["as_of"] for ps in group}):
             sellers = {ps.params["seller_id"] for ps in group if ps.params["as_of"] == as_of}
             inputs.tables = {"orders": orders[orders["seller_id"].isin(sellers)]}
