@@ -36,16 +36,16 @@ exclude_returned_refunded_claimed: bool = False  # our option, not Amazon's rule
 # %%
 import matplotlib
 import pandas as pd
-from IPython.display import Markdown, display
 
-import postship_analysis
 from postship_analysis import datafolder
 from postship_analysis import params as P
-from postship_analysis.kpi import TARGETS, kpi_frame
+from postship_analysis.kpi import TARGETS
+from postship_analysis.reporting import actions as A
+from postship_analysis.reporting import notebook as R
 from postship_analysis.reporting import outputs, plots
 
 matplotlib.rcParams["figure.dpi"] = 80
-pd.set_option("display.max_colwidth", 60)
+NB = "20_customer_experience"
 
 DATA_DIR = P.as_folder(data_dir, "data_dir")
 SELLER = P.as_str(seller_id, "seller_id") or None
@@ -60,12 +60,13 @@ TEMPLATES = P.as_str(templates_dir, 'templates_dir')
 EXCLUDE_UNHAPPY = P.as_bool(exclude_returned_refunded_claimed, "exclude_returned_refunded_claimed")
 inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store,
                          tables=["buyer_messages", "orders", "order_promises", "fba_shipments", "returns", "claims", "inventory_ledger", "delivery_events", "shipment_confirmations", "feedback", "review_requests"])
-display(pd.DataFrame({"value": {
-    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
-    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
-    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__,
-    "rows loaded": f"{int(inputs.accounting()['accepted'].sum()):,} accepted, "
-                   f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
+R.loaded(inputs)
+CX_SECTIONS = [n for n in datafolder.SECTIONS if n.startswith("Customer experience")]
+if not any(datafolder.can_run(inputs, n)[0] for n in CX_SECTIONS):
+    R.no_data(OUT, NB, "nothing to analyse: " + "; ".join(
+        f"{n.split(': ', 1)[1]} {datafolder.can_run(inputs, n)[1]}" for n in CX_SECTIONS))
+else:
+    R.window_empty(inputs, ["buyer_messages", "orders", "returns", "claims"], AS_OF, 30, OUT, NB)
 
 # %% [markdown]
 # ## Headline KPIs
@@ -83,8 +84,8 @@ with warnings.catch_warnings():  # the option's note is shown in the Request a R
         AS_OF, buyer_messages=T["buyer_messages"], orders=T["orders"], order_promises=T["order_promises"],
         fba_shipments=T["fba_shipments"], returns=T["returns"], claims=T["claims"], wismo_hours=WISMO_H,
         review_requests=T["review_requests"], exclude_returned_refunded_claimed=EXCLUDE_UNHAPPY)
-KPIS = kpi_frame(kpis)
-display(plots.kpi_table(KPIS))
+kpis = R.require(kpis, inputs)
+R.show_kpis(kpis)
 
 # %% [markdown]
 # ## Buyer-message response times
@@ -93,7 +94,14 @@ display(plots.kpi_table(KPIS))
 
 # %%
 rates = customer.response_rates(T["buyer_messages"], AS_OF)
-display(rates)
+R.show(rates, "response_rates", decision=("marketplace", "window_days", "late_response_rate", "late", "messages"),
+       columns=["marketplace", "window_days", "late_response_rate", "late", "messages", "answered_within",
+                "late_answered", "unanswered_late", "pending", "average_response_hours", "window_start", "window_end"],
+       labels={"window_days": "Window (days)", "late": "Late"},
+       formats={"window_days": "count", "average_response_hours": "decimal1"},
+       missing={"late_response_rate": "no message to judge in the window",
+                "average_response_hours": "no answered message"},
+       empty="No buyer messages in the data (Buyer Messages report).")
 trend = customer.response_trend(T["buyer_messages"], AS_OF - pd.Timedelta(days=120), AS_OF - pd.Timedelta(days=1))
 if not trend.empty:
     t = TARGETS["late_response_rate_24h_30d"]
@@ -102,7 +110,10 @@ if not trend.empty:
 
 # %%
 dist = customer.response_distribution(T["buyer_messages"], AS_OF, by_category=True)
-display(dist)
+R.show(dist, "response_by_category", decision=("marketplace", "category", "messages", "unanswered", "p50", "p90"),
+       caption="Hours to the first answer, by message category (last 30 days)",
+       missing={c: "no answered message" for c in ("mean_hours", "p50", "p75", "p90", "p95", "p99")},
+       empty="")
 
 # %% [markdown]
 # ### Late and unanswered messages (last 30 days)
@@ -111,14 +122,25 @@ display(dist)
 
 # %%
 late = customer.late_and_unanswered(T["buyer_messages"], AS_OF)
-outputs.write_csv(late, OUT, "late_messages")
-display(late.head(MAX_ROWS))
+R.show(late, "late_messages", max_rows=MAX_ROWS,
+       decision=("marketplace", "state", "thread_id", "received_local", "hours_waited", "hours_left"),
+       missing={"order_id": "the message names no order", "responded_local": "not answered",
+                "hours_left": "already over 24 hours"},
+       formats={"hours_waited": "decimal1", "hours_left": "decimal1"},
+       csv=outputs.write_csv(late, OUT, "late_messages"), empty="No late or unanswered message.")
 
 # %% [markdown]
 # ### Where is my order?
 
 # %%
-display(customer.wismo_rates(T["buyer_messages"], AS_OF, threshold_hours=WISMO_H))
+R.show(customer.wismo_rates(T["buyer_messages"], AS_OF, threshold_hours=WISMO_H), "wismo",
+       decision=("marketplace", "answered_within_rate", "messages", "late"),
+       columns=["marketplace", "answered_within_rate", "messages", "answered_within", "late", "pending",
+                "average_response_hours", "threshold_hours", "window_start", "window_end"],
+       caption=f"Where-is-my-order messages answered within {WISMO_H:g} hours (last 30 days)",
+       formats={"average_response_hours": "decimal1", "threshold_hours": "decimal1"},
+       missing={"answered_within_rate": "no such message in the window",
+                "average_response_hours": "no answered message"}, empty="No where-is-my-order message.")
 
 # %% [markdown]
 # ## A-to-z claims
@@ -129,18 +151,24 @@ display(customer.wismo_rates(T["buyer_messages"], AS_OF, threshold_hours=WISMO_H
 from postship_analysis import defects
 cl = T["claims"]
 if cl.empty:
-    display(Markdown("No A-to-z claims in the data."))
+    R.note("No A-to-z claims in the data." if "claims" in datafolder.present(inputs) else
+           "No A-to-z Guarantee claims download in the data folder: claims cannot be counted.")
 else:
-    display(cl.groupby(["marketplace", "claim_status"]).size().rename("claims").unstack(fill_value=0))
-    display(cl.groupby(["marketplace", "claim_reason"]).size().rename("claims").reset_index()
-              .sort_values("claims", ascending=False).head(MAX_ROWS))
+    R.show(cl.groupby(["marketplace", "claim_status"]).size().rename("claims").unstack(fill_value=0),
+           "claims_by_status", decision=("marketplace",), caption="Claims by status")
+    R.show(cl.groupby(["marketplace", "claim_reason"]).size().rename("claims").reset_index()
+           .sort_values("claims", ascending=False), "claims_by_reason", max_rows=MAX_ROWS,
+           decision=("marketplace", "claim_reason", "claims"), missing={"claim_reason": "no reason given"})
 flags = defects.claim_driver_flags(T["orders"], T["order_promises"], inputs.table("shipment_confirmations"),
                                    inputs.table("delivery_events"), T["buyer_messages"], T["claims"], as_of=AS_OF)
 for mp, g in flags.groupby("marketplace"):
     res = defects.claim_drivers(g)
-    display(Markdown(f"**{mp}**: {res.message}"))
+    R.note(f"**{mp}**: {res.message}")
     if res.table is not None and len(res.table):
-        display(res.table)
+        R.show(res.table, f"claim_drivers_{mp}", decision=("predictor", "odds_ratio", "ci_low", "ci_high"),
+               formats={"p_value": "number"},
+               missing={c: "too few claims for a conclusion" for c in ("odds_ratio", "ci_low", "ci_high",
+                                                                       "p_value")})
 
 # %% [markdown]
 # ## Returns
@@ -150,9 +178,12 @@ for mp, g in flags.groupby("marketplace"):
 # %%
 rr = customer.return_rates(T["orders"], T["returns"], AS_OF, window_days=RET_DAYS)
 ranked = rr[rr["units_shipped"] >= MIN_UNITS].sort_values("return_rate", ascending=False)
-display(ranked.head(MAX_ROWS))
+R.show(ranked, "return_rates", max_rows=MAX_ROWS,
+       decision=("marketplace", "sku", "return_rate", "units_returned", "units_shipped"),
+       empty=f"No SKU with {MIN_UNITS} or more shipped units in the window.")
 reasons = customer.return_reasons(T["returns"], AS_OF, window_days=RET_DAYS)
-display(reasons.head(MAX_ROWS))
+R.show(reasons, "return_reasons", max_rows=MAX_ROWS, decision=("marketplace", "reason_code", "units", "share_of_units"),
+       missing={"reason_code": "no reason given"}, empty="No returns in the window.")
 
 # %% [markdown]
 # ### Wrong items sent, and SKUs that get confused
@@ -162,9 +193,11 @@ display(reasons.head(MAX_ROWS))
 # %%
 wrong = customer.wrong_item_returns(T["returns"], AS_OF, inventory_ledger=T["inventory_ledger"])
 pairs = customer.confused_sku_pairs(wrong)
-outputs.write_csv(pairs, OUT, "confused_sku_pairs")
 outputs.write_csv(wrong, OUT, "wrong_item_returns")
-display(pairs.head(MAX_ROWS))
+R.show(pairs, "confused_sku_pairs", max_rows=MAX_ROWS,
+       decision=("marketplace", "sku_a", "sku_b", "incidents", "last_date"),
+       labels={"a_ordered_b_sent": "A ordered, B sent", "b_ordered_a_sent": "B ordered, A sent"},
+       csv=outputs.write_csv(pairs, OUT, "confused_sku_pairs"), empty="No SKU pair gets confused.")
 
 # %% [markdown]
 # ## Request a Review
@@ -179,16 +212,25 @@ with warnings.catch_warnings():
         returns=T["returns"], claims=T["claims"], review_requests=T["review_requests"],
         exclude_returned_refunded_claimed=EXCLUDE_UNHAPPY)
 if EXCLUDE_UNHAPPY:
-    display(Markdown("> **Warning.** " + customer.SELECTIVE_NOTE))
+    R.note("> **Warning.** " + customer.SELECTIVE_NOTE)
 if T["review_requests"].empty:
-    display(Markdown("No request log given (`Review Requests.csv`): orders you already asked cannot be "
-                     "recognised and may be listed again. Keep a log of every request (one per order)."))
+    R.note("No request log given (`Review Requests.csv`): orders you already asked cannot be "
+           "recognised and may be listed again. Keep a log of every request (one per order).")
 else:
-    display(Markdown(f"**{T['review_requests']['order_id'].nunique():,} orders** in your request log are "
-                     "never listed again."))
-outputs.write_csv(sched, OUT, "review_requests")
-display(sched.groupby(["marketplace", "status"]).size().rename("orders").reset_index())
-display(sched.head(MAX_ROWS))
+    R.note(f"**{T['review_requests']['order_id'].nunique():,} orders** in your request log are "
+           "never listed again.")
+R.show(sched.groupby(["marketplace", "status"]).size().rename("orders").reset_index(), "review_request_counts",
+       decision=("marketplace", "status", "orders"), empty="")
+# eligible today first, those on their last day first among them
+order = {"eligible": 0}
+sched_view = sched.sort_values(["status", "eligible_until"], key=lambda c: c.map(order).fillna(1)
+                               if c.name == "status" else c, kind="stable")
+R.show(sched_view, "review_requests", max_rows=MAX_ROWS,
+       decision=("marketplace", "order_id", "status", "eligible_until"),
+       missing={"days_until_eligible": "no delivery date", "eligible_from": "no delivery date",
+                "eligible_until": "no delivery date", "earliest_delivery_date": "no delivery date",
+                "latest_delivery_date": "no delivery date"},
+       csv=outputs.write_csv(sched, OUT, "review_requests"), empty="No order may get a review request.")
 
 # %% [markdown]
 # ## Message templates and Amazon's solicitation policy
@@ -202,18 +244,21 @@ from pathlib import Path
 from postship_analysis import solicitation
 folders = [Path(TEMPLATES)] if TEMPLATES else sorted(
     p for p in DATA_DIR.glob("*/message-templates") if p.is_dir() and (SELLER is None or p.parent.name == SELLER))
+findings = None
 if not folders:
-    display(Markdown("No message templates given: put your templates as .txt files in "
-                     "`DATA_DIR/<seller>/message-templates/` or pass `templates_dir`."))
+    R.note("No message templates given: put your templates as .txt files in "
+           "`DATA_DIR/<seller>/message-templates/` or pass `templates_dir`.")
 else:
     findings = pd.concat([solicitation.check_templates(f) for f in folders], ignore_index=True)
-    outputs.write_csv(findings, OUT, "template_findings")
     n_templates = sum(len(list(f.glob("*.txt"))) for f in folders)
     flagged = findings["template"].nunique() if len(findings) else 0
-    display(Markdown(f"**{n_templates} templates checked, {flagged} with findings.**"))
-    if len(findings):
-        display(findings[["template", "rule", "language", "matched_text", "sentence", "policy",
-                          "source"]])
+    R.note(f"**{n_templates} templates checked, {flagged} with findings.**")
+    R.show(findings[["template", "rule", "matched_text", "sentence", "language", "policy", "source"]],
+           "template_findings", decision=("template", "rule", "matched_text"), max_rows=MAX_ROWS,
+           formats={"sentence": "text", "policy": "text", "source": "text", "matched_text": "text"},
+           csv=outputs.write_csv(findings, OUT, "template_findings"), empty="")
 
 # %%
-outputs.write_kpis(kpis, OUT, "20_customer_experience")
+outputs.write_kpis(kpis, OUT, NB)
+outputs.write_actions(A.failing_kpis(kpis) + A.answer_messages(late, kpis, AS_OF)
+                      + A.request_reviews(sched, AS_OF) + A.fix_templates(findings), OUT, NB)
