@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 #: reports not yet converted to the presentation layer (issue 15, in progress): expected to
 #: fail, strictly, so a converted one must leave this set
-NOT_YET = { "30_inventory_restock",
+NOT_YET = {"30_inventory_restock",
            "40_advertising"}
 NOTEBOOKS = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="not converted yet"))
              if n in NOT_YET else n
