@@ -43,16 +43,15 @@ excess_days: float = 90.0  # units beyond this many days of demand count as exce
 # %%
 import matplotlib
 import pandas as pd
-from IPython.display import Markdown, display
 
-import postship_analysis
 from postship_analysis import datafolder
 from postship_analysis import params as P
-from postship_analysis.kpi import TARGETS, kpi_frame
+from postship_analysis.reporting import actions as A
+from postship_analysis.reporting import notebook as R
 from postship_analysis.reporting import outputs, plots
 
 matplotlib.rcParams["figure.dpi"] = 80
-pd.set_option("display.max_colwidth", 60)
+NB = "30_inventory_restock"
 
 DATA_DIR = P.as_folder(data_dir, "data_dir")
 SELLER = P.as_str(seller_id, "seller_id") or None
@@ -74,17 +73,11 @@ SLOW_T = P.as_float(slow_mover_threshold, 'slow_mover_threshold', minimum=0)
 EXCESS_D = P.as_float(excess_days, 'excess_days', minimum=1)
 inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store,
                          tables=["orders", "inventory_snapshots", "inventory_ledger", "restock"])
-display(pd.DataFrame({"value": {
-    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
-    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
-    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__,
-    "rows loaded": f"{int(inputs.accounting()['accepted'].sum()):,} accepted, "
-                   f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
+R.loaded(inputs)
 
 # %%
 import warnings
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from postship_analysis import demand, forecast
@@ -94,11 +87,6 @@ from postship_analysis.kpi import KPI
 from postship_analysis.readers import inventory as INV
 
 KEY = ["seller_id", "marketplace", "sku"]
-
-
-def rnd(df, n=2):
-    """Round the numeric columns only (dates stay as they are)."""
-    return df.round({c: n for c in df.select_dtypes("number").columns})
 
 
 T = {n: inputs.table(n) for n in ["orders", "inventory_snapshots", "inventory_ledger", "restock"]}
@@ -114,14 +102,14 @@ if ON_HAND is not None:
     ON_HAND = ON_HAND[ON_HAND["date"] <= END].dropna(subset=["on_hand"])
 DAILY = demand.daily_demand(T["orders"], ON_HAND, end=END) if len(T["orders"]) else None
 HAVE = DAILY is not None and len(DAILY) > 0 and len(SNAP) > 0
-if not HAVE:
-    display(Markdown("**No orders or no FBA inventory reports in the data folder**: this report needs the All Orders "
-                     "report and Manage FBA Inventory / FBA Inventory (and ideally the Inventory Ledger); see "
-                     "docs/INPUTS.md."))
-else:
+if not R.can_run(inputs, "Inventory and restock"):
+    R.no_data(OUT, NB, datafolder.can_run(inputs, "Inventory and restock")[1])
+elif not R.window_empty(inputs, ["orders"], AS_OF, 90, OUT, NB) and not HAVE:
+    R.no_data(OUT, NB, "no daily demand could be built from the orders and the FBA inventory reports")
+if HAVE:
     n_cens = int(DAILY["censored"].sum())
     n_part = int((DAILY["censored"] & (DAILY["in_stock_share"] >= forecast.MIN_SHARE)).sum())
-    display(Markdown(f"Demand history: {DAILY['sku'].nunique():,} SKUs, {len(DAILY):,} SKU-days, "
+    R.note((f"Demand history: {DAILY['sku'].nunique():,} SKUs, {len(DAILY):,} SKU-days, "
                      f"{n_cens:,} censored (a stock-out, sell-out or restock day); daily stock from {OH_SOURCE}. "
                      f"Of the censored days, {n_part:,} were in stock for at least {forecast.MIN_SHARE:.0%} of their "
                      f"usual demand (from the order times) and count as lower bounds corrected for the hours without "
@@ -175,7 +163,8 @@ if HAVE:
         SUR = IH.aged_surcharge(AGE[AGE["marketplace"] == "US"], CHARGE, volume_ft3=vol)
         kpis.append(KPI.make("aged_inventory_surcharge_next", "US", float(SUR["surcharge_usd"].sum()), "USD",
                              window=str(CHARGE.date())))
-    display(plots.kpi_table(kpi_frame(kpis)))
+    kpis = R.require(kpis, inputs)
+    R.show_kpis(kpis)
 
 
 # %% [markdown]
@@ -187,25 +176,10 @@ if HAVE:
 def fan(keys, title):
     keys = list(keys)[:TOP]
     if not keys:
-        display(Markdown("_No SKU to show._"))
+        R.note("_No SKU to show._")
         return
-    fig, axes = plt.subplots(len(keys), 1, figsize=(9, 2.1 * len(keys)), squeeze=False)
-    for ax, (s, mp, sku) in zip(axes[:, 0], keys):
-        h = DAILY[(DAILY["seller_id"] == s) & (DAILY["marketplace"] == mp) & (DAILY["sku"] == sku)
-                  & (DAILY["date"] >= AS_OF - pd.Timedelta(days=120))]
-        f = FC[(FC["seller_id"] == s) & (FC["marketplace"] == mp) & (FC["sku"] == sku)].head(56)
-        used = h["censored"] & (h["in_stock_share"] >= forecast.MIN_SHARE)
-        ax.bar(h["date"], h["units"], width=1,
-               color=np.where(used, "lightsteelblue", np.where(h["censored"], "lightgrey", "tab:blue")))
-        ax.fill_between(f["date"], f["q50"], f["q95"], alpha=0.15, color="tab:orange", step="mid")
-        ax.fill_between(f["date"], f["q50"], f["q80"], alpha=0.3, color="tab:orange", step="mid")
-        ax.plot(f["date"], f["mean"], color="tab:orange")
-        ax.axvline(AS_OF, color="black", linewidth=0.8, linestyle="--")
-        m = f["method"].iloc[0] if len(f) else ""
-        ax.set_title(f"{sku} ({mp}), forecast method {m}", fontsize=9)
-    fig.suptitle(title)
-    fig.tight_layout()
-    plt.show()
+    plots.fan_chart(DAILY, FC, keys, AS_OF, title, top=TOP, min_share=forecast.MIN_SHARE)
+
 
 if HAVE:
     top = (DAILY[DAILY["date"] >= AS_OF - pd.Timedelta(days=90)].groupby(KEY)["units"].sum()
@@ -233,20 +207,21 @@ if HAVE:
                     "sell-out / restock days corrected (this report)": sub}
             tot = {k: forecast.forecast(v, as_of=AS_OF, horizon=28, quantiles=(0.5,))["mean"].sum()
                    for k, v in ways.items()}
-        display(Markdown(f"**{len(hit)} SKUs** with a censored day in the last 90 days; forecast demand over the next "
-                         "28 days:"))
-        display(pd.DataFrame({"units, next 28 days": tot}).round(0))
+        R.note(f"**{len(hit)} SKUs** with a censored day in the last 90 days; forecast demand over the next "
+               "28 days:")
+        R.show(pd.DataFrame({"forecast": list(tot), "units_next_28_days": list(tot.values())}), "censoring_correction",
+               decision=("forecast", "units_next_28_days"))
     else:
-        display(Markdown("_No censored day in the last 90 days._"))
-    basis = FIT.keys.groupby("basis").size().rename("SKUs").to_frame()
-    display(Markdown("What each SKU's forecast rests on:"))
-    display(basis)
+        R.note("_No censored day in the last 90 days._")
+    basis = FIT.keys.groupby("basis").size().rename("skus").reset_index()
+    R.show(basis, "forecast_basis", decision=("basis", "skus"), caption="What each SKU's forecast rests on",
+           formats={"basis": "text"})
     notes = [FIT.extra.get("note", "")]
     rej = FIT.extra.get("rejected")
     if rej is not None and len(rej):
         notes.append(f"{len(rej)} SKU-days not used: " + ", ".join(
             f"{v} {k}" for k, v in rej["reason"].value_counts().items()))
-    display(Markdown("Forecast notes: " + "; ".join(n for n in notes if n) + "."))
+    R.note("Forecast notes: " + "; ".join(n for n in notes if n) + ".")
 
 
 # %% [markdown]
@@ -257,25 +232,15 @@ if HAVE:
 # %%
 if HAVE:
     EP = demand.stockout_episodes(DAILY)
-    outputs.write_csv(EP, OUT, "stockout_episodes")
     recent = EP[EP["end"] >= AS_OF - pd.Timedelta(days=180)]
     worst = recent.groupby(KEY)["units_lost_est"].sum().sort_values(ascending=False).head(MAX_ROWS)
     if len(worst):
-        fig, ax = plt.subplots(figsize=(9, 0.3 * len(worst) + 1.2))
-        ylab = [f"{k[2]} ({k[1]})" for k in worst.index]
-        for i, k in enumerate(worst.index):
-            e = recent[(recent["seller_id"] == k[0]) & (recent["marketplace"] == k[1]) & (recent["sku"] == k[2])]
-            for r in e.itertuples():
-                ax.barh(i, r.length_days, left=r.start, height=0.6, color="tab:red" if r.ongoing else "tab:gray")
-        ax.set_yticks(range(len(worst)), ylab, fontsize=8)
-        ax.invert_yaxis()
-        ax.axvline(AS_OF, color="black", linewidth=0.8, linestyle="--")
-        ax.set_title("Stock-out episodes, last 180 days")
-        fig.tight_layout()
-        plt.show()
-    display(Markdown(f"**{len(recent)} episodes** in the last 180 days, {int(recent['ongoing'].sum())} ongoing; "
-                     f"estimated units lost: {recent['units_lost_est'].sum():,.0f}."))
-    display(recent.sort_values("units_lost_est", ascending=False).head(MAX_ROWS))
+        plots.episode_timeline(recent, worst.index, AS_OF, "Stock-out episodes, last 180 days");
+    R.note(f"**{len(recent)} episodes** in the last 180 days, {int(recent['ongoing'].sum())} ongoing; "
+           f"estimated units lost: {recent['units_lost_est'].sum():,.0f}.")
+    R.show(recent.sort_values("units_lost_est", ascending=False), "stockout_episodes", max_rows=MAX_ROWS,
+           decision=("marketplace", "sku", "start", "length_days", "ongoing", "units_lost_est"),
+           csv=outputs.write_csv(EP, OUT, "stockout_episodes"), empty="No stock-out in the last 180 days.")
 
 # %% [markdown]
 # ## Forecast accuracy (rolling-origin backtest)
@@ -287,8 +252,12 @@ if HAVE:
     sc = FIT.scores[FIT.scores["chosen"]]
     acc = sc.groupby("method").agg(skus=("sku", "size"), median_rmsse=("rmsse", "median"),
                                    median_bias=("bias", "median"), median_lead_time_error=("lt_error", "median"))
-    display(acc.round(3))
-    display(Markdown(f"Demand classes (Syntetos-Boylan): " + ", ".join(
+    R.show(acc.reset_index(), "forecast_accuracy", decision=("method", "skus", "median_rmsse"),
+           formats={"median_rmsse": "number", "median_bias": "percent", "median_lead_time_error": "percent"},
+           missing={"median_rmsse": "no backtest for this method (too little history)",
+                    "median_bias": "no backtest for this method (too little history)",
+                    "median_lead_time_error": "no backtest for this method (too little history)"})
+    R.note((f"Demand classes (Syntetos-Boylan): " + ", ".join(
         f"{k} {v}" for k, v in CLASSES["class"].value_counts().items()) + "."))
 
 # %% [markdown]
@@ -298,17 +267,23 @@ if HAVE:
 
 # %%
 if HAVE:
-    display(Markdown("> " + RS.FORMULA_NOTE))
-    outputs.write_csv(PLAN, OUT, "restock_plan")
+    R.note("> " + RS.FORMULA_NOTE)
     todo = PLAN[PLAN["recommended_qty"] > 0]
-    display(Markdown(f"**{len(todo)} SKUs** to restock, {int(todo['recommended_qty'].sum()):,} units; "
+    R.note((f"**{len(todo)} SKUs** to restock, {int(todo['recommended_qty'].sum()):,} units; "
                      f"service level {SL:.0%}, lead time {SUP + SEL + INB:g} days (supplier {SUP:g} + you {SEL:g} + "
                      f"FBA inbound {INB:g}), review period {REV:g} days."))
     cols = ["marketplace", "sku", "status", "overdue_days", "demand_class", "forecast_basis", "daily_demand", "available", "inbound",
             "reserved", "days_of_supply", "projected_stockout_date", "stockout_before_arrival", "safety_stock",
             "reorder_point", "order_up_to", "recommended_qty", "reorder_date", "order_date", "ship_by_date", "arrival_date"]
     cols += [c for c in ["amazon_qty", "amazon_ship_date", "difference_explained"] if c in PLAN]
-    display(rnd(todo[cols].head(MAX_ROWS)))
+    R.show(todo[cols], "restock_plan", max_rows=MAX_ROWS,
+           decision=("marketplace", "sku", "recommended_qty", "ship_by_date", "status"),
+           formats={"difference_explained": "text", "forecast_basis": "text", "overdue_days": "count"},
+           missing={"projected_stockout_date": "no stock-out within the forecast horizon",
+                    "overdue_days": "not late", "order_date": "order now",
+                    "amazon_qty": "not in Amazon's Restock Inventory report",
+                    "amazon_ship_date": "not in Amazon's Restock Inventory report"},
+           csv=outputs.write_csv(PLAN, OUT, "restock_plan"), empty="No SKU to restock.")
 
 # %% [markdown]
 # ## Inventory health
@@ -317,15 +292,24 @@ if HAVE:
 
 # %%
 if HAVE:
-    display(SUMM[["seller_id", "marketplace", "skus", "units_t90", "avg_on_hand_t90", "sell_through_90d",
+    R.show(SUMM[["seller_id", "marketplace", "skus", "units_t90", "avg_on_hand_t90", "sell_through_90d",
                   "weeks_of_cover_t90", "in_stock_rate_30d", "excess_share", "stranded_share", "aged_181_plus",
                   "slow_movers", "ipi_excess_score", "ipi_sell_through_score", "ipi_stranded_score",
-                  "ipi_in_stock_score", "ipi_proxy"]].round(3))
-    outputs.write_csv(HEALTH, OUT, "inventory_health")
-    display(HEALTH.sort_values("units_t90", ascending=False)[
+                  "ipi_in_stock_score", "ipi_proxy"]], "inventory_summary", max_cols=None,
+           decision=("marketplace", "sell_through_90d", "weeks_of_cover_t90", "in_stock_rate_30d", "ipi_proxy"),
+           formats={"in_stock_rate_30d": "percent", "excess_share": "percent", "stranded_share": "percent",
+                    "units_t90": "count", "avg_on_hand_t90": "count"},
+           missing={"aged_181_plus": "no inventory-age report"})
+    R.show(HEALTH.sort_values("units_t90", ascending=False)[
         ["marketplace", "sku", "units_t30", "units_t90", "on_hand", "sell_through_90d", "weeks_of_cover_t30",
-         "weeks_of_cover_t90", "weekly_sell_through", "in_stock_rate_30d", "excess_units", "aged_181_plus"]]
-        .head(MAX_ROWS).round(2))
+         "weeks_of_cover_t90", "weekly_sell_through", "in_stock_rate_30d", "excess_units", "aged_181_plus"]],
+           "inventory_health", max_rows=MAX_ROWS, decision=("marketplace", "sku", "on_hand", "weeks_of_cover_t90"),
+           formats={"in_stock_rate_30d": "percent", "weekly_sell_through": "number", "units_t30": "count",
+                    "units_t90": "count"},
+           missing={"aged_181_plus": "no inventory-age report", "weeks_of_cover_t30": "no sales in the window",
+                    "weeks_of_cover_t90": "no sales in the window", "weekly_sell_through": "no stock on hand",
+                    "sell_through_90d": "no stock on hand"},
+           csv=outputs.write_csv(HEALTH, OUT, "inventory_health"))
 
 # %% [markdown]
 # ### Aged-inventory surcharge (US)
@@ -334,20 +318,22 @@ if HAVE:
 
 # %%
 if HAVE and SUR is not None:
-    display(IH.surcharge_bands(CHARGE))
+    R.show(IH.surcharge_bands(CHARGE), "surcharge_bands", max_rows=None, formats={"source": "text"})
     amz = SUR["amazon_estimated_ais"].notna()
     if amz.any():
-        display(Markdown(f"Amazon's own estimate (the report's `estimated-ais-*` columns) for {int(amz.sum())} SKUs: "
+        R.note((f"Amazon's own estimate (the report's `estimated-ais-*` columns) for {int(amz.sum())} SKUs: "
                          f"**{SUR.loc[amz, 'amazon_estimated_ais'].sum():,.2f}**; ours for the same SKUs: "
                          f"{SUR.loc[amz, 'surcharge_usd'].sum():,.2f} USD."))
     else:
-        display(Markdown("_The FBA Inventory report has no `estimated-ais-*` columns: Amazon's own estimate is not available._"))
-    outputs.write_csv(SUR, OUT, "aged_surcharge")
-    display(Markdown(f"Snapshot {CHARGE.date()}: **{SUR['units_181_plus'].sum():,.0f} units** aged 181+ days, estimated "
+        R.note("_The FBA Inventory report has no `estimated-ais-*` columns: Amazon's own estimate is not available._")
+    R.note((f"Snapshot {CHARGE.date()}: **{SUR['units_181_plus'].sum():,.0f} units** aged 181+ days, estimated "
                      f"surcharge **{SUR['surcharge_usd'].sum():,.2f} USD**."))
-    display(SUR[SUR["surcharge_usd"] > 0].sort_values("surcharge_usd", ascending=False).head(MAX_ROWS))
+    R.show(SUR[SUR["surcharge_usd"] > 0].sort_values("surcharge_usd", ascending=False), "aged_surcharge",
+           max_rows=MAX_ROWS, decision=("marketplace", "sku", "surcharge_usd", "units_181_plus"),
+           missing={"amazon_estimated_ais": "not in the FBA Inventory report"},
+           csv=outputs.write_csv(SUR, OUT, "aged_surcharge"), empty="No aged unit will be charged.")
 elif HAVE:
-    display(Markdown("_No US FBA Inventory (planning) report with inventory age: surcharge not estimated._"))
+    R.note("_No US FBA Inventory (planning) report with inventory age: surcharge not estimated._")
 
 # %% [markdown]
 # ### Action: slow movers
@@ -357,12 +343,15 @@ elif HAVE:
 # %%
 if HAVE:
     slow = HEALTH[HEALTH["slow_mover"]].sort_values(["excess_units", "on_hand"], ascending=False)
-    outputs.write_csv(slow, OUT, "slow_movers")
-    display(Markdown(f"**{len(slow)} of {len(HEALTH)} SKUs** below a 90-day sell-through of {SLOW_T:g}: "
+    R.note((f"**{len(slow)} of {len(HEALTH)} SKUs** below a 90-day sell-through of {SLOW_T:g}: "
                      + ", ".join(f"{k}: {v}" for k, v in slow["suggested_action"].value_counts().items()) + "."))
-    display(rnd(slow[["marketplace", "sku", "on_hand", "units_t90", "sell_through_90d", "days_of_cover",
-                      "weeks_of_cover", "lead_time_days", "excess_units", "aged_181_plus", "suggested_action"]]
-                .head(MAX_ROWS)))
+    R.show(slow[["marketplace", "sku", "on_hand", "units_t90", "sell_through_90d", "days_of_cover",
+                 "weeks_of_cover", "lead_time_days", "excess_units", "aged_181_plus", "suggested_action"]],
+           "slow_movers", max_rows=MAX_ROWS, decision=("marketplace", "sku", "suggested_action", "excess_units"),
+           formats={"suggested_action": "text", "units_t90": "count"},
+           missing={"aged_181_plus": "no inventory-age report", "days_of_cover": "no in-stock sales",
+                    "weeks_of_cover": "no in-stock sales"},
+           csv=outputs.write_csv(slow, OUT, "slow_movers"), empty="No slow mover.")
 
 # %% [markdown]
 # ### Post-inbound ramp check
@@ -372,13 +361,14 @@ if HAVE:
 # %%
 if HAVE and len(LED):
     RAMP = IH.post_inbound_ramp(UNITS, ON_HAND, LED, AS_OF)
-    outputs.write_csv(RAMP, OUT, "post_inbound_ramp")
     slow_r = RAMP[RAMP["slow_ramp"]].sort_values("ramp_ratio")
-    display(Markdown(f"**{len(slow_r)} of {len(RAMP)} receipts** ramped below 0.8 of baseline; "
+    R.note((f"**{len(slow_r)} of {len(RAMP)} receipts** ramped below 0.8 of baseline; "
                      f"{int(slow_r['stocked_out_before'].sum())} of them came after a stock-out."))
-    display(rnd(slow_r.head(MAX_ROWS)))
+    R.show(slow_r, "post_inbound_ramp", max_rows=MAX_ROWS, decision=("marketplace", "sku", "ramp_ratio"),
+           csv=outputs.write_csv(RAMP, OUT, "post_inbound_ramp"), empty="Every receipt ramped back to its baseline.")
 elif HAVE:
-    display(Markdown("_No Inventory Ledger: receipts unknown, ramp check skipped._"))
+    R.note("_No Inventory Ledger: receipts unknown, ramp check skipped._")
 
 # %%
-outputs.write_kpis(kpis, OUT, "30_inventory_restock")
+outputs.write_kpis(kpis, OUT, NB)
+outputs.write_actions((A.restock(PLAN) + A.clear_aged(SUR, CHARGE) + A.slow_movers(slow)) if HAVE else [], OUT, NB)

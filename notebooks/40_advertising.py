@@ -39,16 +39,15 @@ plan_weeks: int = 4  # weeks of the stockout-recovery ad budget plan
 # %%
 import matplotlib
 import pandas as pd
-from IPython.display import Markdown, display
 
-import postship_analysis
 from postship_analysis import datafolder
 from postship_analysis import params as P
-from postship_analysis.kpi import TARGETS, kpi_frame
+from postship_analysis.reporting import actions as AC
+from postship_analysis.reporting import notebook as R
 from postship_analysis.reporting import outputs, plots
 
 matplotlib.rcParams["figure.dpi"] = 80
-pd.set_option("display.max_colwidth", 60)
+NB = "40_advertising"
 
 DATA_DIR = P.as_folder(data_dir, "data_dir")
 SELLER = P.as_str(seller_id, "seller_id") or None
@@ -67,12 +66,7 @@ PLAN_WEEKS = P.as_int(plan_weeks, 'plan_weeks', minimum=1)
 inputs = datafolder.load(DATA_DIR, seller_id=SELLER, marketplaces=MARKETPLACES, store=store,
                          tables=["ads", "ad_entities", "sales_traffic", "unit_costs", "orders",
                                  "inventory_snapshots", "inventory_ledger"])
-display(pd.DataFrame({"value": {
-    "data folder": str(DATA_DIR), "seller account": SELLER or "(all)",
-    "marketplaces": ", ".join(MARKETPLACES) if MARKETPLACES else "(all)",
-    "as of": str(AS_OF.date()), "package version": postship_analysis.__version__,
-    "rows loaded": f"{int(inputs.accounting()['accepted'].sum()):,} accepted, "
-                   f"{int(inputs.accounting()['rejected'].sum()):,} rejected (see the data overview)"}}))
+R.loaded(inputs)
 
 # %%
 from postship_analysis import ads as A
@@ -93,32 +87,24 @@ HAVE_BULK = HAVE_ADS and len(ENT) > 0
 NEEDS_COSTS = ("Needs your unit costs: put `unit-costs.csv` (sku, marketplace, price, cogs, fba-fee, "
                "referral-fee-pct, other-cost-per-unit; optional asin, vat-rate; see docs/INPUTS.md) in the "
                "account folder.")
-
-
-def pct(s):
-    """Rates as text percentages for display (undefined stays empty)."""
-    s = pd.Series(s, dtype="float64")
-    return s.map(lambda x: "" if pd.isna(x) else f"{x:.1%}")
-
-
-def money(s):
-    s = pd.Series(s, dtype="float64")
-    return s.map(lambda x: "" if pd.isna(x) else f"{x:,.2f}")
-
+UNDEFINED = "undefined: nothing to divide by (no sales, clicks or impressions)"
 
 if not HAVE_ADS:
-    display(Markdown("No Sponsored Products reports in the data folder: nothing to analyse. Download them as "
-                     "docs/INPUTS.md (table `ads`) says."))
+    R.note("No Sponsored Products reports in the data folder: nothing to analyse. Download them as "
+           "docs/INPUTS.md (table `ads`) says.")
+    if not R.can_run(inputs, "Stockout recovery", say=False):
+        R.no_data(OUT, NB, datafolder.can_run(inputs, "Advertising")[1])
 else:
+    R.window_empty(inputs, ["ads"], AS_OF, WINDOW, OUT, NB)
     levels = ADS.groupby(["marketplace", "report_level"]).agg(
         rows=("spend", "size"), first_day=("start_date", "min"), last_day=("end_date", "max"),
         spend=("spend", "sum"), attribution_days=("attribution_days", "max")).reset_index()
-    display(Markdown("**Advertising reports found** (each level carries the same spend once; levels are never "
-                     "added together):"))
-    display(levels)
+    R.show(levels, "ad_report_levels", decision=("marketplace", "report_level", "spend", "first_day", "last_day"),
+           caption="Advertising reports found (each level carries the same spend once; levels are never added together)",
+           formats={"attribution_days": "count"})
     src = ADS.loc[ADS["report_level"] == "advertised_product", "sku_source"].value_counts()
     if src.get("asin", 0) or src.get("asin_map", 0):
-        display(Markdown(
+        R.note((
             f"The advertised-product report names ASINs: {int(src.get('asin_map', 0)):,} rows mapped to your SKUs "
             f"through your listings, inventory, orders or unit-cost file; {int(src.get('asin', 0)):,} rows stay by "
             "ASIN (no single SKU has that ASIN in your data; add an `asin` column to unit-costs.csv)."))
@@ -129,8 +115,9 @@ else:
               ("Business Report by date", len(T["sales_traffic"]) > 0, "TACoS and organic share"),
               ("Inventory and orders", len(T["inventory_snapshots"]) > 0 and len(T["orders"]) > 0,
                "inventory-aware pacing")]
-    display(pd.DataFrame([{"input": i, "present": "yes" if h else "no", "unlocks": u} for i, h, u in unlock]))
-    display(Markdown(f"Campaign tables: {START.date()} to {END.date()}. Recommendations use the settled days "
+    R.show(pd.DataFrame([{"input": i, "present": bool(h), "unlocks": u} for i, h, u in unlock]), "ad_inputs",
+           decision=("input", "present"), formats={"unlocks": "text"})
+    R.note((f"Campaign tables: {START.date()} to {END.date()}. Recommendations use the settled days "
                      f"{SSTART.date()} to {SEND.date()} (the last {PDAYS} days before the as-of date are "
                      "provisional)."))
 
@@ -162,8 +149,9 @@ if HAVE_ADS:
             kpis.append(KPI.make("ad_wasted_spend_30d", mp,
                                  float(negs.loc[negs["marketplace"] == mp, "wasted_spend"].sum()),
                                  unit="currency", window=f"{SSTART.date()}..{SEND.date()}"))
+    kpis = R.require(kpis, inputs)
     if kpis:
-        display(plots.kpi_table(kpi_frame(kpis)))
+        R.show_kpis(kpis)
 
 # %% [markdown]
 # ## Campaigns
@@ -173,19 +161,29 @@ if HAVE_ADS:
 # %%
 if HAVE_ADS:
     cm = A.campaign_metrics(ADS, start=START, end=END, as_of=AS_OF)
-    outputs.write_csv(cm, OUT, "ad_campaigns")
+    csv_cm = outputs.write_csv(cm, OUT, "ad_campaigns")
     if cm.empty:
-        display(Markdown("No report that names campaigns covers the window (only account totals per day)."))
+        R.note("No report that names campaigns covers the window (only account totals per day).")
     else:
         view = cm.sort_values(["marketplace", "spend"], ascending=[True, False])
-        display(pd.DataFrame({
-            "marketplace": view["marketplace"], "campaign": view["campaign_name"], "from report": view["report_level"],
-            "window (days)": view["attribution_days"], "spend": money(view["spend"]), "sales": money(view["sales"]),
-            "orders": view["orders"], "ACoS": pct(view["acos"]), "ROAS": view["roas"].round(2),
-            "CTR": pct(view["ctr"]), "CPC": money(view["cpc"]), "CVR": pct(view["cvr"])}).head(MAX_ROWS * 2))
+        R.show(view[["marketplace", "campaign_name", "spend", "sales", "acos", "orders", "roas", "ctr", "cpc", "cvr",
+                     "report_level", "attribution_days"]], "ad_campaigns", max_rows=MAX_ROWS * 2,
+               decision=("marketplace", "campaign_name", "spend", "sales", "acos"),
+               labels={"campaign_name": "Campaign", "report_level": "From report",
+                       "attribution_days": "Attribution (days)"},
+               formats={"attribution_days": "count"},
+               missing={c: UNDEFINED for c in ("acos", "roas", "ctr", "cpc", "cvr")} | {
+                   "sales": "not in this report level", "orders": "not in this report level"},
+               csv=csv_cm)
         wk = A.ad_metrics(ADS, ["campaign_name"], freq="W", start=START, end=END, as_of=AS_OF)
-        display(wk[["marketplace", "period", "campaign_name", "impressions", "clicks", "spend", "sales", "orders",
-                    "ctr", "cpc", "cvr", "acos", "roas", "provisional"]].head(MAX_ROWS * 2))
+        R.show(wk[["marketplace", "period", "campaign_name", "spend", "sales", "acos", "orders", "impressions",
+                   "clicks", "ctr", "cpc", "cvr", "roas", "provisional"]], "ad_campaigns_weekly",
+               max_rows=MAX_ROWS * 2, decision=("marketplace", "period", "campaign_name", "spend", "acos"),
+               labels={"campaign_name": "Campaign", "period": "Week"},
+               missing={c: UNDEFINED for c in ("acos", "roas", "ctr", "cpc", "cvr")} | {
+                   "sales": "not in this report level", "orders": "not in this report level",
+                   "impressions": "not in this report level", "clicks": "not in this report level"},
+               csv=outputs.write_csv(wk, OUT, "ad_campaigns_weekly"))
 
 # %% [markdown]
 # ## Search terms that spent without an order
@@ -197,14 +195,18 @@ if HAVE_ADS:
     st = A.ad_metrics(ADS, ["campaign_name", "ad_group_name", "targeting", "match_type", "search_term"],
                       start=SSTART, end=SEND)
     if st.empty:
-        display(Markdown("No search-term report covers the settled days."))
+        R.note("No search-term report covers the settled days.")
     else:
         nz = st[(st["clicks"] > 0) & (st["orders"].fillna(0) == 0)].sort_values("spend", ascending=False)
-        outputs.write_csv(nz, OUT, "ad_search_terms_no_orders")
-        display(Markdown(f"{len(nz):,} search terms spent {nz['spend'].sum():,.2f} without an order "
-                         f"({nz['spend'].sum() / st['spend'].sum():.1%} of search-term spend)."))
-        display(nz[["marketplace", "campaign_name", "search_term", "targeting", "match_type", "clicks",
-                    "spend"]].head(MAX_ROWS))
+        share = nz["spend"].sum() / st["spend"].sum() if st["spend"].sum() else float("nan")
+        R.note(f"{len(nz):,} search terms spent without an order"
+               + (f" ({share:.1%} of search-term spend)." if share == share else "."))
+        R.show(nz[["marketplace", "search_term", "spend", "clicks", "campaign_name", "targeting", "match_type"]],
+               "ad_search_terms_no_orders", max_rows=MAX_ROWS,
+               decision=("marketplace", "search_term", "spend", "clicks"), labels={"campaign_name": "Campaign"},
+               missing={"targeting": "not in the report", "match_type": "not in the report"},
+               csv=outputs.write_csv(nz, OUT, "ad_search_terms_no_orders"),
+               empty="Every search term with clicks brought an order.")
 
 # %% [markdown]
 # ## ACoS against break-even and target per SKU
@@ -213,31 +215,31 @@ if HAVE_ADS:
 
 # %%
 if HAVE_ADS and not HAVE_COSTS:
-    display(Markdown(NEEDS_COSTS))
+    R.note(NEEDS_COSTS)
 elif HAVE_ADS:
     rates = V.rate_table()
     used = rates[rates["marketplace"].isin(UC["marketplace"].dropna().unique())]
-    display(Markdown("VAT/GST taken out of the price (standard rates, checked " + V.CHECKED + "):"))
-    display(used[["marketplace", "rate", "included_in_prices", "source"]])
+    R.show(used[["marketplace", "rate", "included_in_prices", "source"]], "vat_rates",
+           caption="VAT/GST taken out of the price (standard rates, checked " + V.CHECKED + ")",
+           formats={"rate": "percent", "source": "text"})
     sk = A.sku_targets(ADS, UC, start=START, end=END, margin_goal=MARGIN)
-    outputs.write_csv(sk, OUT, "ad_sku_economics")
     if sk.empty:
-        display(Markdown("No advertised-product report covers the window: ACoS per SKU needs the Advertised "
-                         "product report (or the Ads API spAdvertisedProduct report)."))
+        outputs.write_csv(sk, OUT, "ad_sku_economics")
+        R.note("No advertised-product report covers the window: ACoS per SKU needs the Advertised "
+               "product report (or the Ads API spAdvertisedProduct report).")
     else:
-        display(sk[["marketplace", "advertised_sku", "clicks", "orders", "spend", "sales", "acos", "vat_rate",
-                    "break_even_acos", "target_acos", "cpc", "max_cpc", "acos_status"]]
-                .sort_values("spend", ascending=False).head(MAX_ROWS))
-        import matplotlib.pyplot as plt
+        R.show(sk[["marketplace", "advertised_sku", "acos", "break_even_acos", "target_acos", "acos_status", "spend",
+                   "sales", "clicks", "orders", "cpc", "max_cpc", "vat_rate"]].sort_values("spend", ascending=False),
+               "ad_sku_economics", max_rows=MAX_ROWS,
+               decision=("marketplace", "advertised_sku", "acos", "break_even_acos", "target_acos", "acos_status"),
+               formats={"vat_rate": "percent"},
+               missing={"acos": UNDEFINED, "cpc": UNDEFINED, "break_even_acos": "no unit costs for this SKU",
+                        "target_acos": "no unit costs for this SKU", "max_cpc": "no unit costs or no conversions",
+                        "vat_rate": "no unit costs for this SKU"},
+               csv=outputs.write_csv(sk, OUT, "ad_sku_economics"))
         s = sk.dropna(subset=["acos", "break_even_acos"]).sort_values("spend", ascending=False).head(20)
         if len(s):
-            fig, ax = plt.subplots(figsize=(9, 3.5))
-            x = range(len(s))
-            ax.bar(x, s["acos"], label="ACoS")
-            ax.plot(x, s["break_even_acos"], "r_", markersize=18, label="break-even")
-            ax.plot(x, s["target_acos"], "g_", markersize=18, label="target")
-            ax.set_xticks(list(x), s["marketplace"] + " " + s["advertised_sku"], rotation=70, fontsize=7)
-            ax.set_title("ACoS vs break-even and target, top SKUs by spend"); ax.legend(); plt.show()
+            plots.acos_vs_targets(s, "ACoS against break-even and target, top SKUs by spend");
 
 # %% [markdown]
 # ## Inventory-aware pacing
@@ -252,10 +254,14 @@ pace = A.inventory_pacing(cover) if len(cover) else cover
 if not HAVE_ADS:
     pass
 elif not len(pace):
-    display(Markdown("Needs inventory snapshots (FBA Inventory or Manage FBA Inventory reports) and orders: "
-                     "without them spend is not paced by stock."))
+    R.note("Needs inventory snapshots (FBA Inventory or Manage FBA Inventory reports) and orders: "
+           "without them spend is not paced by stock.")
 else:
-    display(pace[pace["action"] != "normal"].head(MAX_ROWS))
+    R.show(pace[pace["action"] != "normal"], "ad_inventory_pacing", max_rows=MAX_ROWS,
+           decision=("marketplace", "sku", "action", "days_of_cover", "lead_time_days"),
+           formats={"evidence": "text", "spend_multiplier": "number"},
+           missing={"days_of_cover": "no sales in the last 30 days"},
+           empty="Every advertised SKU has enough stock: spend is not paced.")
 
 # %% [markdown]
 # ## Bid changes
@@ -265,19 +271,25 @@ else:
 # %%
 bids = pd.DataFrame()
 if HAVE_ADS and not HAVE_COSTS:
-    display(Markdown(NEEDS_COSTS))
+    R.note(NEEDS_COSTS)
 elif HAVE_ADS:
     bids = A.bid_recommendations(ADS, UC, AS_OF, window_days=WINDOW, margin_goal=MARGIN, down_only=DOWN_ONLY,
                                  max_step=STEP, entities=ENT, provisional_days=PDAYS,
                                  inventory_cover=cover if len(cover) else None)
-    outputs.write_csv(bids, OUT, "ad_bid_changes")
+    csv_b = outputs.write_csv(bids, OUT, "ad_bid_changes")
     if bids.empty:
-        display(Markdown("No targeting or search-term report with clicks covers the settled days."))
+        R.note("No targeting or search-term report with clicks covers the settled days.")
     else:
-        display(bids.groupby(["marketplace", "action"]).size().rename("targets").unstack(fill_value=0))
-        display(bids[bids["action"] != "keep"][["marketplace", "campaign_name", "targeting", "match_type",
-                                               "current_bid", "target_bid", "new_bid", "action", "evidence"]]
-                .head(MAX_ROWS))
+        R.show(bids.groupby(["marketplace", "action"]).size().rename("targets").unstack(fill_value=0),
+               "ad_bid_actions", decision=("marketplace",), caption="Targets per bid action")
+        R.show(bids[bids["action"] != "keep"][["marketplace", "targeting", "action", "new_bid", "current_bid",
+                                               "target_bid", "match_type", "campaign_name", "evidence"]],
+               "ad_bid_changes", max_rows=MAX_ROWS,
+               decision=("marketplace", "targeting", "action", "new_bid", "current_bid"),
+               labels={"campaign_name": "Campaign"}, formats={"evidence": "text"},
+               missing={"current_bid": "no bulk-operations download: the current bid is unknown",
+                        "new_bid": "current bid unknown: set the target bid", "match_type": "auto or product target"},
+               csv=csv_b, empty="No bid to change.")
 
 # %% [markdown]
 # ## Search-term actions
@@ -287,20 +299,27 @@ elif HAVE_ADS:
 # %%
 harvest = pd.DataFrame()
 if HAVE_ADS and not HAVE_COSTS:
-    display(Markdown(NEEDS_COSTS))
+    R.note(NEEDS_COSTS)
 elif HAVE_ADS:
     exact = ENT[(ENT["entity"] == "Keyword") & (ENT["match_type"] == "exact")].rename(
         columns={"keyword_text": "targeting"}) if HAVE_BULK else None
     harvest = A.harvest_candidates(terms, exact_targets=exact)
-    outputs.write_csv(negs, OUT, "ad_negative_keywords")
-    outputs.write_csv(harvest, OUT, "ad_harvest_keywords")
+    csv_n = outputs.write_csv(negs, OUT, "ad_negative_keywords")
+    csv_h = outputs.write_csv(harvest, OUT, "ad_harvest_keywords")
     if terms.empty:
-        display(Markdown("No search-term report covers the settled days."))
+        R.note("No search-term report covers the settled days.")
     else:
-        display(negs[["marketplace", "campaign_name", "search_term", "clicks", "orders", "spend",
-                      "p_cvr_below_be", "evidence"]].head(MAX_ROWS))
-        display(harvest[["marketplace", "campaign_name", "search_term", "orders", "acos", "suggested_bid",
-                         "destination_campaign", "evidence"]].head(MAX_ROWS))
+        R.show(negs[["marketplace", "search_term", "spend", "clicks", "orders", "p_cvr_below_be", "campaign_name",
+                     "evidence"]], "ad_negative_keywords", max_rows=MAX_ROWS,
+               decision=("marketplace", "search_term", "spend", "p_cvr_below_be"),
+               labels={"campaign_name": "Campaign"}, formats={"evidence": "text", "p_cvr_below_be": "percent"},
+               caption="Negatives", csv=csv_n, empty="No search term to add as a negative.")
+        R.show(harvest[["marketplace", "search_term", "suggested_bid", "destination_campaign", "orders", "acos",
+                        "campaign_name", "evidence"]], "ad_harvest_keywords", max_rows=MAX_ROWS,
+               decision=("marketplace", "search_term", "suggested_bid", "destination_campaign"),
+               labels={"campaign_name": "Campaign"}, formats={"evidence": "text"},
+               missing={"suggested_bid": "no unit costs for the SKU"},
+               caption="Harvest", csv=csv_h, empty="No search term to harvest.")
 
 # %% [markdown]
 # ## Budget and bidding strategy
@@ -310,23 +329,31 @@ elif HAVE_ADS:
 # %%
 bcamp, strat = pd.DataFrame(), pd.DataFrame()
 if HAVE_ADS and not HAVE_COSTS:
-    display(Markdown(NEEDS_COSTS))
+    R.note(NEEDS_COSTS)
 elif HAVE_ADS:
     bunits, bcamp = A.budget_recommendations(ADS, UC, AS_OF, window_days=WINDOW, margin_goal=MARGIN,
                                              cvr_threshold=CVR_T, provisional_days=PDAYS, entities=ENT,
                                              inventory_cover=cover if len(cover) else None)
     strat = A.strategy_recommendations(ADS, UC, AS_OF, window_days=WINDOW, margin_goal=MARGIN,
                                        provisional_days=PDAYS, entities=ENT)
-    outputs.write_csv(bcamp, OUT, "ad_budget_changes")
-    outputs.write_csv(strat, OUT, "ad_bidding_strategy")
+    csv_bc = outputs.write_csv(bcamp, OUT, "ad_budget_changes")
+    csv_s = outputs.write_csv(strat, OUT, "ad_bidding_strategy")
     if len(bcamp):
-        display(bcamp[["marketplace", "campaign_name", "current_budget", "avg_daily_spend", "utilisation", "factor",
-                       "new_daily_budget", "action", "evidence"]])
+        R.show(bcamp[["marketplace", "campaign_name", "action", "new_daily_budget", "current_budget",
+                      "avg_daily_spend", "utilisation", "factor", "evidence"]], "ad_budget_changes",
+               max_rows=MAX_ROWS, decision=("marketplace", "campaign_name", "action", "new_daily_budget"),
+               labels={"campaign_name": "Campaign"},
+               formats={"evidence": "text", "utilisation": "percent", "factor": "number"},
+               missing={"current_budget": "not in the bulk download or Campaign report",
+                        "new_daily_budget": "current budget unknown", "utilisation": "current budget unknown"},
+               csv=csv_bc)
     if len(strat) and strat["recommend"].any():
-        display(strat[strat["recommend"]][["marketplace", "campaign_name", "bidding_strategy",
-                                           "new_bidding_strategy", "evidence"]])
+        R.show(strat[strat["recommend"]][["marketplace", "campaign_name", "new_bidding_strategy",
+                                           "bidding_strategy", "evidence"]], "ad_bidding_strategy",
+               decision=("marketplace", "campaign_name", "new_bidding_strategy"),
+               labels={"campaign_name": "Campaign"}, formats={"evidence": "text"}, csv=csv_s)
     elif len(strat):
-        display(Markdown("No campaign needs a different bidding strategy."))
+        R.note("No campaign needs a different bidding strategy.")
 
 # %% [markdown]
 # ## Bulk file
@@ -340,22 +367,27 @@ if HAVE_ADS and HAVE_COSTS:
                B.harvest_changes(harvest, ENT), B.pause_changes(paused)]
     sheet = B.upload_rows(*changes)
     recs = B.readable(*changes)
-    outputs.write_csv(recs, OUT, "ad_recommendations")
+    csv_r = outputs.write_csv(recs, OUT, "ad_recommendations")
     B.write_bulksheet(sheet, OUT, "advertising_bulk")
     if len(recs):
-        display(recs.groupby(["marketplace", "change"]).agg(
-            recommendations=("uploadable", "size"), in_bulk_file=("uploadable", "sum")))
+        R.show(recs.groupby(["marketplace", "change"]).agg(
+            recommendations=("uploadable", "size"), in_bulk_file=("uploadable", "sum")), "ad_recommendations",
+            decision=("marketplace", "change", "recommendations", "in_bulk_file"),
+            formats={"in_bulk_file": "count"}, csv=csv_r)
     if not HAVE_BULK:
-        display(Markdown(f"**No bulk-operations download in the data folder**: the {len(recs):,} recommendations "
+        R.note((f"**No bulk-operations download in the data folder**: the {len(recs):,} recommendations "
                          f"are in `ad_recommendations.csv` only. To make them uploadable, add {B.DOWNLOAD_HINT}, "
                          "and run the report again."))
     else:
-        display(Markdown(f"{len(sheet):,} rows in `advertising_bulk.xlsx`; {int((~recs['uploadable']).sum()):,} "
+        R.note((f"{len(sheet):,} rows in `advertising_bulk.xlsx`; {int((~recs['uploadable']).sum()):,} "
                          "recommendations are not uploadable (the reason is in the CSV)."))
         if (~recs["uploadable"]).any():
-            display(recs[~recs["uploadable"]].groupby("reason").size().rename("recommendations").to_frame())
+            R.show(recs[~recs["uploadable"]].groupby("reason").size().rename("recommendations").reset_index()
+                   .sort_values("recommendations", ascending=False), "ad_not_uploadable",
+                   decision=("reason", "recommendations"), formats={"reason": "text"},
+                   caption="Not uploadable, and why")
 elif HAVE_ADS:
-    display(Markdown(NEEDS_COSTS))
+    R.note(NEEDS_COSTS)
 
 
 # %% [markdown]
@@ -368,7 +400,6 @@ from postship_analysis import demand as D
 from postship_analysis import recovery as RC
 from postship_analysis.readers.inventory import daily_on_hand_from_ledger
 from postship_analysis.reporting import recovery_plots as RP
-import matplotlib.pyplot as plt
 LED = inputs.table("inventory_ledger")
 rres, rplan, ron_hand = None, pd.DataFrame(), None
 if len(LED) and len(T["orders"]):
@@ -382,37 +413,41 @@ if rres is not None and len(rres.pooled):
     summ = rres.pooled
     outputs.write_csv(summ, OUT, "stockout_recovery_summary")
     outputs.write_csv(rres.weekly, OUT, "stockout_recovery_weekly")
-    outputs.write_csv(rres.episodes[~rres.episodes["placebo"]], OUT, "stockout_recovery_episodes")
     for g, (_, p) in zip(rres.groups, summ.iterrows()):
         if not p["episodes"]:
-            display(Markdown(f"**{p['seller_id']}**: {p['verdict']} (see the episodes below for why)."))
+            R.note(f"**{p['seller_id']}**: {p['verdict']} (see the episodes below for why).")
             continue
         pl = (f"; placebo range {p['placebo_lo']:.0%} to {p['placebo_hi']:.0%}"
               if pd.notna(p["placebo_lo"]) else "")
-        display(Markdown(
+        R.note((
             f"**{p['seller_id']}**: {p['verdict']}. Measured on {int(p['episodes'])} restocks "
             f"against {int(p['placebo_episodes'])} placebo episodes: deficit {p['deficit']:.1%} "
             f"(95 % interval {p['deficit_lo']:.1%} to {p['deficit_hi']:.1%}{pl}). "
             f"Recovery time: {p['recovery_note']}."))
-        RP.placebo_chart(rres, g)
-        plt.show()
-        RP.recovery_curve_chart(rres, g)
-        plt.show()
-    wk = rres.weekly.assign(deficit=lambda x: x["deficit"].map("{:.1%}".format),
-                            interval=lambda x: x["deficit_lo"].map("{:.0%}".format) + " to "
-                            + x["deficit_hi"].map("{:.0%}".format))
-    display(wk[["seller_id", "week", "day_from", "day_to", "episodes", "deficit", "interval"]])
+        RP.placebo_chart(rres, g);
+        RP.recovery_curve_chart(rres, g);
+    R.show(rres.weekly[["seller_id", "week", "deficit", "deficit_lo", "deficit_hi", "episodes", "day_from", "day_to"]],
+           "stockout_recovery_weekly", decision=("week", "deficit", "deficit_lo", "deficit_hi"),
+           formats={"week": "count", "day_from": "count", "day_to": "count"},
+           labels={"deficit_lo": "Deficit, 95 % low", "deficit_hi": "Deficit, 95 % high"},
+           missing={"deficit": "no restock measured that week", "deficit_lo": "no restock measured that week",
+                    "deficit_hi": "no restock measured that week"})
     ep_real = rres.episodes[~rres.episodes["placebo"]].sort_values("lost_units", ascending=False)
-    display(ep_real[["marketplace", "sku", "start", "length_days", "counterfactual", "units", "deficit",
-                     "deficit_lo", "deficit_hi", "verdict"]].round({"counterfactual": 1, "deficit": 2,
-                                                                    "deficit_lo": 2, "deficit_hi": 2})
-            .head(MAX_ROWS))
+    R.show(ep_real[["marketplace", "sku", "verdict", "deficit", "deficit_lo", "deficit_hi", "start", "length_days",
+                    "counterfactual", "units"]], "stockout_recovery_episodes", max_rows=MAX_ROWS,
+           decision=("marketplace", "sku", "verdict", "deficit"),
+           labels={"deficit_lo": "Deficit, 95 % low", "deficit_hi": "Deficit, 95 % high"},
+           formats={"verdict": "text", "counterfactual": "decimal1"},
+           missing={"deficit": "not measurable (see the verdict)", "deficit_lo": "not measurable (see the verdict)",
+                    "deficit_hi": "not measurable (see the verdict)", "counterfactual": "no forecast before the stockout",
+                    "units": "not measurable (see the verdict)"},
+           csv=outputs.write_csv(rres.episodes[~rres.episodes["placebo"]], OUT, "stockout_recovery_episodes"))
 elif rres is not None:
-    display(Markdown("No SKU has been restocked after a stockout yet: nothing to measure."))
+    R.note("No SKU has been restocked after a stockout yet: nothing to measure.")
 elif len(LED) and len(T["orders"]):
-    display(Markdown("No stockout in the Inventory Ledger: nothing to measure."))
+    R.note("No stockout in the Inventory Ledger: nothing to measure.")
 else:
-    display(Markdown("No Inventory Ledger or no orders in the data folder: stockouts cannot be dated."))
+    R.note("No Inventory Ledger or no orders in the data folder: stockouts cannot be dated.")
 
 # %% [markdown]
 # ## Ad budget to recover
@@ -425,26 +460,36 @@ if rres is not None:
     now = ron_hand.sort_values("date").groupby(["seller_id", "marketplace", "sku"]).tail(1)
     rplan = RC.budget_plan(rres, repis, AS_OF, rates=rates, unit_costs=UC if len(UC) else None,
                            on_hand=now, weeks=PLAN_WEEKS, margin_goal=MARGIN)
-    outputs.write_csv(rplan, OUT, "stockout_ad_budget_plan")
+    csv_p = outputs.write_csv(rplan, OUT, "stockout_ad_budget_plan")
     if len(rplan):
-        display(Markdown("Basis: " + "; ".join(sorted(set(rplan["basis"])))))
-        show = rplan.assign(budget=lambda x: x["extra_budget"].map("{:.2f}".format) + " ("
-                            + x["extra_budget_lo"].map("{:.2f}".format) + " to "
-                            + x["extra_budget_hi"].map("{:.2f}".format) + "; "
-                            + x["episodes"].astype(str) + " restocks)")
-        show["budget"] = show["budget"].where(show["extra_budget"].notna(), "no ad rates")
-        display(show.pivot_table(index=["marketplace", "sku", "status", "length_days"], columns="week",
-                                 values="budget", aggfunc="first").head(MAX_ROWS))
+        R.note("Basis: " + "; ".join(sorted(set(rplan["basis"]))))
+        R.show(rplan[["marketplace", "sku", "week", "extra_budget", "extra_budget_lo", "extra_budget_hi", "status",
+                      "episodes", "length_days"]], "stockout_ad_budget_plan", max_rows=MAX_ROWS,
+               decision=("marketplace", "sku", "week", "extra_budget"),
+               labels={"extra_budget_lo": "Extra budget, 95 % low", "extra_budget_hi": "Extra budget, 95 % high",
+                       "episodes": "Restocks behind it"},
+               formats={"week": "count"},
+               missing={c: "no Sponsored Products rates for the SKU" for c in ("extra_budget", "extra_budget_lo",
+                                                                             "extra_budget_hi")},
+               csv=csv_p)
         why = rplan[rplan["reason"] != ""].drop_duplicates(["marketplace", "sku"])
         if len(why):
-            display(why[["marketplace", "sku", "status", "days_of_cover", "reason"]].round({"days_of_cover": 1})
-                    .head(MAX_ROWS))
-        display(Markdown("Beside the unverified 37 % rule (a comparison, not part of the plan):"))
+            R.show(why[["marketplace", "sku", "reason", "status", "days_of_cover"]], "stockout_budget_zero",
+                   max_rows=MAX_ROWS, decision=("marketplace", "sku", "reason"), formats={"reason": "text"},
+                   caption="Zero budget, and why", missing={"days_of_cover": "no recent sales"})
         chk = RC.rule_of_thumb_check(rplan)
-        display(chk.round({c: 2 for c in chk.columns if chk[c].dtype.kind == "f"}).head(MAX_ROWS))
+        R.show(chk, "stockout_rule_of_thumb", max_rows=MAX_ROWS,
+               caption="Beside the unverified 37 % rule (a comparison, not part of the plan)",
+               decision=("marketplace", "sku", "extra_budget", "rule_extra_budget"),
+               formats={"extra_pct_of_spend": "percent", "rule_pct_of_spend": "percent"},
+               missing={c: "no Sponsored Products spend or rates for the SKU" for c in chk.columns
+                        if c not in ("seller_id", "marketplace", "sku", "status")})
     else:
-        display(Markdown("No SKU is out of stock or recovering from a recent stockout."))
-    kpis += RC.recovery_kpis(rres, rplan, AS_OF, weeks=PLAN_WEEKS)
+        R.note("No SKU is out of stock or recovering from a recent stockout.")
+    kpis += R.require(RC.recovery_kpis(rres, rplan, AS_OF, weeks=PLAN_WEEKS), inputs)
 
 # %%
-outputs.write_kpis(kpis, OUT, "40_advertising")
+outputs.write_kpis(kpis, OUT, NB)
+outputs.write_actions(AC.failing_kpis(kpis) + AC.add_negatives(negs if len(negs) else None)
+                      + AC.change_bids(bids if len(bids) else None)
+                      + AC.recovery_budget(rplan if len(rplan) else None, AS_OF), OUT, NB)

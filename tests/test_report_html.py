@@ -22,15 +22,7 @@ from postship_analysis.reporting import runner
 
 pytestmark = pytest.mark.slow
 
-#: reports not yet converted to the presentation layer (issue 15, in progress): expected to
-#: fail, strictly, so a converted one must leave this set
-NOT_YET = {"30_inventory_restock",
-           "40_advertising"}
-NOTEBOOKS = [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="not converted yet"))
-             if n in NOT_YET else n
-             for n in (runner.executed_name(p).removesuffix(".ipynb")
-                       for p in runner.report_notebooks())]
-_POINT3 = pytest.mark.xfail(bool(NOT_YET), strict=True, reason="reports not converted yet")
+NOTEBOOKS = [runner.executed_name(p).removesuffix(".ipynb") for p in runner.report_notebooks()]
 #: each report's heading, as its first markdown cell names it
 TITLES = {"00_data_overview": "Data overview", "10_fulfilment_health": "Fulfilment health",
           "20_customer_experience": "Customer experience",
@@ -92,7 +84,6 @@ def test_each_account_gets_its_own_as_of(partial):
     assert _summary(out, "ads-only")[0] == PARTIAL_ADS_LAST_DAY
 
 
-@_POINT3
 def test_reports_without_their_inputs_say_no_data_and_so_does_the_index(partial):
     _, out, _ = partial
     _, s = _summary(out, "ads-only")

@@ -169,12 +169,14 @@ def kpi_table(kpis: pd.DataFrame):
 
 
 def fan_chart(daily: pd.DataFrame, fc: pd.DataFrame, keys, as_of, title: str, top: int = 6,
-              history_days: int = 120, horizon_days: int = 56):
+              history_days: int = 120, horizon_days: int = 56, min_share: float = 0.5):
     """Per SKU (``keys``: (seller_id, marketplace, sku), at most ``top``): daily units sold as
     bars (grey = censored day: closed or opened without stock), the forecast mean as a line
     and the median-to-80th / -95th percentile bands of daily demand, the as-of day marked.
     ``daily``: demand.daily_demand; ``fc``: forecast.forecast (``mean``, ``q50``, ``q80``,
-    ``q95``, ``method``). Returns the figure, or None without keys."""
+    ``q95``, ``method``). A censored day in stock for at least ``min_share`` of its usual
+    demand (``in_stock_share``, used by the forecast as a corrected lower bound) is light
+    blue. Returns the figure, or None without keys."""
     keys = list(keys)[:top]
     if not keys:
         return None
@@ -186,8 +188,11 @@ def fan_chart(daily: pd.DataFrame, fc: pd.DataFrame, keys, as_of, title: str, to
                   & (daily["date"] >= as_of - pd.Timedelta(days=history_days))]
         f = fc[(fc["seller_id"] == s) & (fc["marketplace"] == mp) & (fc["sku"] == sku)].head(
             horizon_days)
+        used = (h["censored"] & (h["in_stock_share"] >= min_share) if "in_stock_share" in h
+                else pd.Series(False, index=h.index))
         ax.bar(h["date"], h["units"], width=1,
-               color=np.where(h["censored"], "lightgrey", "tab:blue"))
+               color=np.where(used, "lightsteelblue",
+                              np.where(h["censored"], "lightgrey", "tab:blue")))
         ax.fill_between(f["date"], f["q50"], f["q95"], alpha=0.15, color="tab:orange",
                         step="mid")
         ax.fill_between(f["date"], f["q50"], f["q80"], alpha=0.3, color="tab:orange",
@@ -201,7 +206,8 @@ def fan_chart(daily: pd.DataFrame, fc: pd.DataFrame, keys, as_of, title: str, to
     from matplotlib.patches import Patch
 
     handles = [Patch(color="tab:blue", label="units sold"),
-               Patch(color="lightgrey", label="censored day (stock-out)"),
+               Patch(color="lightsteelblue", label="sell-out / restock day, corrected"),
+               Patch(color="lightgrey", label="censored day, left out (stock-out)"),
                plt.Line2D([], [], color="tab:orange", label="forecast mean"),
                Patch(color="tab:orange", alpha=0.3, label="median to 80th pct"),
                Patch(color="tab:orange", alpha=0.15, label="median to 95th pct"),
