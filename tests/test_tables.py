@@ -127,6 +127,14 @@ def test_grouped_and_unstacked_tables_lose_the_index_but_keep_the_keys():
     assert cells(t.html) == ["DE", "3", "0", "US", "1", "2"]
 
 
+def test_a_status_word_is_coloured_but_an_action_sentence_wraps():
+    df = pd.DataFrame({"order_id": ["1", "2"], "action": [
+        "pause", "Already confirmed, not yet scanned: contact the buyer and hold the parcel"]})
+    html = tables.table(df, "t", formats={"action": "text"}).html
+    cells = re.findall(r'<td class="data row(\d) col1 ([^"]*)"', html)
+    assert cells == [("0", "txt st st-pause"), ("1", "txt")]
+
+
 def test_empty_table_says_so():
     t = tables.table(pd.DataFrame({"a": []}), "x", empty="No order is at risk.")
     assert "No order is at risk." in t.html and "<table" not in t.html

@@ -288,7 +288,10 @@ def table(df: pd.DataFrame | pd.Series, name: str = "", *, decision: Iterable[st
             cls = "lbl"
         classes[c] = cls
         if _STATUS_COL.search(c.lower()) and k in ("label", "text"):
-            classes[c] = [f"lbl st st-{status_class(v)}" for v in view[c]]
+            # a status word gets its colour class; a sentence (an action to take) wraps as text
+            base = "txt" if k == "text" else "lbl"
+            classes[c] = [f"{base} st st-{status_class(v)}" if len(str(v)) <= 40 else base
+                          for v in view[c]]
             st = st.format(lambda v: _text(v.replace("_", " ") if isinstance(v, str) else v),
                            subset=[c])
     st = st.set_td_classes(classes)
