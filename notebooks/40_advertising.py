@@ -130,13 +130,19 @@ else:
 kpis = []
 negs = pd.DataFrame()
 if HAVE_ADS:
-    tac = A.tacos(ADS, T["sales_traffic"], start=START, end=END)
+    # the headline KPIs are named "30 days" (ad_spend_30d...): they cover 30 days whatever
+    # window_days the tables below use
+    K_START = AS_OF - pd.Timedelta(days=30)
+    K_SSTART, K_SEND = A.settled_window(AS_OF, 30, PDAYS)
+    tac = A.tacos(ADS, T["sales_traffic"], start=K_START, end=END)
     tac = tac.sort_values("spend", ascending=False).drop_duplicates(["seller_id", "marketplace"])
     if HAVE_COSTS:
         terms = A.search_term_stats(ADS, UC, AS_OF, window_days=WINDOW, margin_goal=MARGIN,
                                     provisional_days=PDAYS, entities=ENT)
         negs = A.negative_keyword_candidates(terms)
-    win = f"{START.date()}..{END.date()}"
+        negs30 = negs if WINDOW == 30 else A.negative_keyword_candidates(A.search_term_stats(
+            ADS, UC, AS_OF, window_days=30, margin_goal=MARGIN, provisional_days=PDAYS, entities=ENT))
+    win = f"{K_START.date()}..{END.date()}"
     for _, r in tac.iterrows():
         mp = r["marketplace"]
         kpis += [KPI.make("ad_acos_30d", mp, r["acos"], numerator=r["spend"], denominator=r["ad_sales"], window=win),
@@ -147,8 +153,8 @@ if HAVE_ADS:
                      KPI.make("ad_organic_sales_share_30d", mp, r["organic_share"], window=win)]
         if HAVE_COSTS:
             kpis.append(KPI.make("ad_wasted_spend_30d", mp,
-                                 float(negs.loc[negs["marketplace"] == mp, "wasted_spend"].sum()),
-                                 unit="currency", window=f"{SSTART.date()}..{SEND.date()}"))
+                                 float(negs30.loc[negs30["marketplace"] == mp, "wasted_spend"].sum()),
+                                 unit="currency", window=f"{K_SSTART.date()}..{K_SEND.date()}"))
     kpis = R.require(kpis, inputs)
     if kpis:
         R.show_kpis(kpis)

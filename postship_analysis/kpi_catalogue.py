@@ -55,17 +55,22 @@ class KpiInfo:
     report: str
     needs: tuple[str, ...] = ()
     unit: str = ""  # the unit KPI records carry ("fraction", "count", "days"...)
+    #: the value computed without some of ``needs`` can only be lower than the true one (a
+    #: union of defect kinds): when that lower bound already breaks the target, the KPI fails
+    #: on it instead of hiding a certain failure as no data
+    lower_bound_without_inputs: bool = False
 
     def target(self, marketplace: str = "") -> Target | None:
         """Amazon's (or our) target in ``marketplace``, from :mod:`postship_analysis.kpi`."""
         return target_for(self.name, marketplace)
 
 
-def _k(name, label, area, fmt, direction, source, report, needs=(), unit=""):
+def _k(name, label, area, fmt, direction, source, report, needs=(), unit="",
+       lower_bound=False):
     default_unit = {"percent": "fraction", "count": "count", "days": "days",
                     "weeks": "weeks", "money": "currency"}.get(fmt, "")
     return KpiInfo(name, label, area, fmt, direction, source, report, tuple(needs),
-                   unit or default_unit)
+                   unit or default_unit, lower_bound)
 
 
 _FUL = "10_fulfilment_health"
@@ -96,7 +101,7 @@ _ENTRIES = [
        ("order_promises", "shipment_confirmations", "delivery_events")),
     _k("order_defect_rate_60d", "Order defect rate, 60 days", "Account health", "percent",
        "lower", "orders with negative feedback, an A-to-z claim or a chargeback / orders, "
-       "60 days (defects.order_defect_rate)", _FUL, _ODR),
+       "60 days (defects.order_defect_rate)", _FUL, _ODR, lower_bound=True),
     _k("negative_feedback_rate_60d", "Negative feedback rate, 60 days", "Account health",
        "percent", "lower", "orders with 1-2 star feedback / orders, 60 days "
        "(defects.order_defect_rate)", _FUL, ("orders", "feedback")),
@@ -240,6 +245,14 @@ def require_inputs(kpis: list[KPI], have: Iterable[str],
     ('no_data', None)
     >>> k.note
     'needs feedback, claims, chargebacks'
+
+    The order defect rate counts orders with any defect, so without the claims and chargeback
+    files it is a lower bound: above Amazon's 1 % it fails anyway, and says so.
+
+    >>> k = require_inputs([KPI.make("order_defect_rate_60d", "US", 0.073)],
+    ...                    {"orders", "feedback"})[0]
+    >>> k.status, k.value
+    ('fail', 0.073)
     """
     describe = describe or (lambda t: t)
     have = set(have)
@@ -247,8 +260,25 @@ def require_inputs(kpis: list[KPI], have: Iterable[str],
     for k in kpis:
         miss = missing_inputs(k.name, have)
         if miss:
-            k = dataclasses.replace(k, value=None, numerator=None, denominator=None,
-                                    status="no_data",
-                                    note="needs " + ", ".join(describe(t) for t in miss))
+            needs = ", ".join(describe(t) for t in miss)
+            if _breaks_as_lower_bound(k):
+                k = dataclasses.replace(k, status="fail",
+                                        note=f"at least this, already over the target without "
+                                             f"{needs}: the full rate is higher")
+            else:
+                k = dataclasses.replace(k, value=None, numerator=None, denominator=None,
+                                        status="no_data", note="needs " + needs)
         out.append(k)
     return out
+
+
+def _breaks_as_lower_bound(k: KPI) -> bool:
+    """A lower-bound KPI (:attr:`KpiInfo.lower_bound_without_inputs`) whose partial value
+    already breaks an upper-limit target (``<`` / ``<=``)."""
+    if not info(k.name).lower_bound_without_inputs or k.value is None or k.target is None:
+        return False
+    if k.target_condition == "<":
+        return k.value >= k.target
+    if k.target_condition == "<=":
+        return k.value > k.target
+    return False

@@ -178,9 +178,6 @@ def test_postship_report_on_a_folder_of_one_sellers_ads_exports(tmp_path, capsys
     assert json.loads((out / "summary.json").read_text())["status"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="issue #15 (KPI catalogue) / notebook 40: the ad KPIs are "
-                   "named and labelled '30 days' (ad_spend_30d, 'Ad spend, 30 days' on the "
-                   "index) whatever window_days is; with window_days 62 they cover 62 days")
 def test_ad_kpis_cover_the_days_their_name_says(runs):
     _, tmp, _ = runs
     for seller, (_, as_of, _) in SELLERS.items():

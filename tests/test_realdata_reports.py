@@ -398,9 +398,6 @@ def _no_data_expected(accounts) -> list[tuple[str, str, str]]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue #15 (point 3): a report with no data for its "
-                   "account says 'ok' in summary.json and on the index (here: 30 without "
-                   "inventory, 40 without ads, 10 and 20 of an ads-only account)")
 def test_no_report_is_ok_without_its_data(run):
     accounts, out, _ = run
     wrong = []
@@ -422,10 +419,6 @@ def test_claim_and_chargeback_rates_are_no_data_without_their_reports(run):
         assert got[name]["status"] == "no_data" and got[name]["value"] is None, got[name]
 
 
-@pytest.mark.xfail(strict=True, reason="issue #15 (point 3): without claims and chargeback "
-                   "reports the ODR is no_data, although negative feedback alone (31 of 425 "
-                   "orders, 7.3 %) already puts it above Amazon's 1 %: a certain failure is "
-                   "hidden; it should fail as a lower bound, saying which reports are missing")
 @pytest.mark.parametrize("account", ["olist-4k", "olist-4k-partial"])
 def test_odr_fails_when_negative_feedback_alone_is_above_target(run, olist, account):
     """ODR >= negative feedback rate (an order with negative feedback is a defective order
