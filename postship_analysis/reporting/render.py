@@ -48,7 +48,7 @@ table.ps-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.ps-table td.lbl{text-align:left}
 table.ps-table td.txt{text-align:left;white-space:normal;
   min-width:16em;max-width:34em}
-table.ps-table a{word-break:break-all}
+table.ps-table a{overflow-wrap:anywhere}
 .ps-table-wrap{overflow-x:auto;max-width:100%}
 .ps-note,.ps-caption{font-size:12px;color:#495057;margin:.2em 0 .9em}
 .ps-caption{font-weight:600;color:#212529;margin-bottom:.1em}
