@@ -32,7 +32,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 RUN_INFO_TAG = "postship-run-info"
 HEADER_TAG = "postship-header"
 #: parameters the runner sets; not shown in the run information
-RUNNER_ONLY = ("output_dir",)
+RUNNER_ONLY = ("output_dir", "store")
 
 #: the tables of :mod:`.tables`, in reports and on the index
 TABLE_CSS = """
