@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -164,38 +165,51 @@ def _report(args) -> int:
         from .reporting import reuse
 
         store_for_plan = reuse.store_root(store, out)
-    if notebooks is not None:
-        planned = attempt(lambda: runner.plan(
-            data, out, sets, notebooks, template=pick(args.out_template, "out_template", None),
-            skipped=skipped, store=store_for_plan))
-    if problems:
-        for p in problems:
-            print(f"error: {p}", file=sys.stderr)
-        return 2
-    for w in skipped + runner.as_of_warnings(planned, store_for_plan):
-        print(f"warning: {w}", file=sys.stderr, flush=True)
-    try:
-        result = runner.run(planned, notebooks, workers=workers,
-                            dask_address=pick(args.dask, "dask", None), timeout=timeout,
-                            start_timeout=start_timeout, show_code=show_code,
-                            kernel=pick(args.kernel, "kernel", None), out_root=out, progress=say,
-                            wait=wait, store=store, force=force)
-    except ParameterError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except publish.OutputBusy as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 3
-    n_ok = sum(r.status != "failed" for r in result.runs)
-    print(f"{n_ok} of {len(result.runs)} report(s) ran for {len(planned)} parameter set(s); "
-          f"index: {result.index_html}")
-    failures = runner.format_failures(result)
-    if failures:
-        print("\n" + failures, file=sys.stderr)
-    if skipped:
-        print(f"{len(skipped)} group(s) of accounts not run (see the warnings above)",
-              file=sys.stderr)
-    return 1 if failures or skipped else 0
+    # the output folder is locked before the data folder is read for planning (reading a
+    # large folder takes a while: a second run is refused or waits at once, not after that)
+    lock = None
+    with contextlib.ExitStack() as stack:
+        if notebooks is not None and not problems:
+            if not out.exists():  # taking the lock makes the folder: gone again if nothing ran
+                stack.callback(lambda: out.rmdir() if out.is_dir() and not any(out.iterdir())
+                               else None)
+            try:
+                lock = stack.enter_context(publish.RunLock(out, wait=wait, say=say))
+            except publish.OutputBusy as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 3
+        if notebooks is not None:
+            planned = attempt(lambda: runner.plan(
+                data, out, sets, notebooks, template=pick(args.out_template, "out_template", None),
+                skipped=skipped, store=store_for_plan))
+        if problems:
+            for p in problems:
+                print(f"error: {p}", file=sys.stderr)
+            return 2
+        for w in skipped + runner.as_of_warnings(planned, store_for_plan):
+            print(f"warning: {w}", file=sys.stderr, flush=True)
+        try:
+            result = runner.run(planned, notebooks, workers=workers,
+                                dask_address=pick(args.dask, "dask", None), timeout=timeout,
+                                start_timeout=start_timeout, show_code=show_code,
+                                kernel=pick(args.kernel, "kernel", None), out_root=out, progress=say,
+                                wait=wait, store=store, force=force, lock=lock)
+        except ParameterError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except publish.OutputBusy as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 3
+        n_ok = sum(r.status != "failed" for r in result.runs)
+        print(f"{n_ok} of {len(result.runs)} report(s) ran for {len(planned)} parameter set(s); "
+              f"index: {result.index_html}")
+        failures = runner.format_failures(result)
+        if failures:
+            print("\n" + failures, file=sys.stderr)
+        if skipped:
+            print(f"{len(skipped)} group(s) of accounts not run (see the warnings above)",
+                  file=sys.stderr)
+        return 1 if failures or skipped else 0
 
 
 def _params(args) -> int:

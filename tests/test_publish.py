@@ -144,6 +144,20 @@ def test_second_run_on_the_same_out_is_refused(env, capsys):
     assert [p.name for p in out.iterdir()] == []  # nothing written, lock released
 
 
+def test_second_run_is_refused_before_it_reads_the_data(env, capsys, monkeypatch):
+    """Reading a large data folder to plan the run takes a while: a busy output folder must
+    be reported at once, so the lock comes before the data folder is read (planning)."""
+    from postship_analysis.reporting import runner
+
+    def no_reading(*a, **k):
+        raise AssertionError("the data folder was read while the output folder was busy")
+
+    monkeypatch.setattr(runner, "plan", no_reading)
+    with publish.RunLock(env[2]):
+        rc = report(env, "--seller", "acme", "--notebooks", "00", "--as-of", "2026-11-01")
+    assert rc == 3 and "is writing to" in capsys.readouterr().err
+
+
 def test_run_after_a_killed_run_cleans_up(env, capsys):
     data, nbs, out = env
     (out / "acme" / ".2026-11-01.partial-99999-abc").mkdir(parents=True)

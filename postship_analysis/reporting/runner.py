@@ -29,6 +29,7 @@ This is the only module (with :mod:`.cli`) that imports papermill.
 from __future__ import annotations
 
 import ast
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -842,7 +843,8 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
         dask_address: str | None = None, timeout: int = 900, start_timeout: int = 120,
         show_code: bool = False, kernel: str | None = None, out_root: str | Path | None = None,
         progress: Callable[[str], None] | None = None, ran_at: str | None = None,
-        wait: float = 0.0, store: str | Path | None = None, force: bool = False) -> RunResult:
+        wait: float = 0.0, store: str | Path | None = None, force: bool = False,
+        lock=None) -> RunResult:
     """Run ``notebooks`` for every parameter set (see :func:`plan`), in parallel.
 
     Read once, reuse what is current (:mod:`.reuse`): first each account's inputs are read
@@ -857,7 +859,8 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
 
     Whole or nothing (:mod:`.publish`): the output folder (``out_root``, else the sets'
     common parent) is locked for the run (another run waits up to ``wait`` seconds, then
-    :class:`~.publish.OutputBusy`); every set is written into a staging folder beside its own
+    :class:`~.publish.OutputBusy`; ``lock``: a :class:`~.publish.RunLock` on that folder the
+    caller already holds, as the command line does before it reads the data); every set is written into a staging folder beside its own
     and swapped in only when all notebooks have run and been rendered. Ctrl-C or SIGTERM
     before that raises :class:`~.publish.Interrupted` (a KeyboardInterrupt) whose message
     says what was left unchanged: nothing in the output folder.
@@ -869,7 +872,8 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
     root = Path(out_root) if out_root is not None else Path(
         os.path.commonpath([str(ps.out_dir.parent) for ps in sets]))
     store_root = reuse.store_root(store, out_root)
-    with publish.RunLock(root, wait=wait, say=say):
+    held = lock is not None and lock.folder.resolve() == root.resolve()
+    with contextlib.nullcontext() if held else publish.RunLock(root, wait=wait, say=say):
         for line in publish.clean_leftovers([ps.out_dir for ps in sets]):
             say(line)
         staging = publish.Staging([])
