@@ -215,6 +215,24 @@ def test_restock_action_says_how_many_and_by_when():
                                           "2026-11-04")
 
 
+def test_restock_action_is_due_on_the_order_date():
+    """Late and out-of-stock SKUs are ordered from the supplier today (the plan's order_date =
+    max(reorder date, as-of)); the shipment leaves for FBA weeks later. The action is due
+    today, so it ranks as due now, not as planned on its ship-by date."""
+    plan = pd.DataFrame({"marketplace": ["US", "US", "US"], "sku": ["A", "B", "C"],
+                         "status": ["out_of_stock", "late", "plan"],
+                         "recommended_qty": [10, 30, 99],
+                         "order_date": pd.to_datetime(["2026-11-01", "2026-11-01",
+                                                       "2026-11-20"]),
+                         "ship_by_date": pd.to_datetime(["2026-12-08", "2026-12-09",
+                                                         "2026-12-28"])})
+    (a,) = A.restock(plan)
+    assert a.what == ("Order 40 units of 2 SKUs (1 out of stock) for FBA by 2026-11-01, ship to "
+                      "FBA by 2026-12-08")
+    assert (a.count, a.due) == (40.0, "2026-11-01")
+    assert A.TIERS[A.tier(a, "2026-11-01")] == "due now"
+
+
 # -- rendering: nothing leaks ------------------------------------------------------------------
 
 def test_sanitise_drops_warnings_tracebacks_reprs_and_absolute_paths():

@@ -236,8 +236,10 @@ def request_reviews(sched: pd.DataFrame | None, as_of=None, anchor: str = "revie
 
 
 def restock(plan: pd.DataFrame | None, anchor: str = "restock_plan") -> list[Action]:
-    """SKUs to send to FBA now: out of stock, late or at the reorder point
-    (restock.restock_plan)."""
+    """SKUs to reorder now for FBA: out of stock, late or at the reorder point
+    (restock.restock_plan). With the plan's ``order_date`` (the day to order from the
+    supplier: today for these SKUs) the action is due that day and says when the shipment
+    must leave for FBA; without it, it is due on the ship-by date."""
     out = []
     urgent = ("out_of_stock", "late", "reorder_now")
     for mp, g in _per_mp(plan):
@@ -246,10 +248,18 @@ def restock(plan: pd.DataFrame | None, anchor: str = "restock_plan") -> list[Act
             continue
         g = g.sort_values(["ship_by_date", "recommended_qty"], ascending=[True, False])
         units = float(g["recommended_qty"].sum())
-        due = _day(g["ship_by_date"].min())
+        ship_by = _day(g["ship_by_date"].min())
+        order_by = _day(g["order_date"].min()) if "order_date" in g else ""
         oos = int((g["status"] == "out_of_stock").sum())
-        what = (f"Send {_plural(units, 'unit')} of {_plural(len(g), 'SKU')} to FBA"
-                + (f" ({oos} out of stock)" if oos else "") + (f", ship by {due}" if due else ""))
+        skus = (f"{_plural(units, 'unit')} of {_plural(len(g), 'SKU')}"
+                + (f" ({oos} out of stock)" if oos else ""))
+        if order_by:
+            due = order_by
+            what = (f"Order {skus} for FBA by {order_by}"
+                    + (f", ship to FBA by {ship_by}" if ship_by else ""))
+        else:
+            due = ship_by
+            what = f"Send {skus} to FBA" + (f", ship by {ship_by}" if ship_by else "")
         det = [f"{r.sku} {F.count(r.recommended_qty)} by {_day(r.ship_by_date) or '—'}"
                for r in g.itertuples()]
         out.append(Action(anchor, mp, what, units, due, detail=_first(det)))
