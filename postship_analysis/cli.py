@@ -1,4 +1,5 @@
-"""Command line: ``postship check-data DIR``, ``postship report``, ``postship params NB``."""
+"""Command line: ``postship check-data DIR``, ``postship report``, ``postship params NB``,
+``postship fetch``."""
 
 from __future__ import annotations
 
@@ -249,6 +250,91 @@ def _notebook_help() -> str:
         return f"(could not list notebook parameters: {e})\n\n"
 
 
+FETCH_EPILOG = """\
+credentials file (YAML, one profile per seller account and region; see docs/SCHEDULING.md):
+
+  my-brand-na:
+    seller: my-brand            # the account folder: DATA/my-brand/US/...
+    region: NA                  # NA | EU | FE
+    marketplaces: [US, CA]
+    refresh_token: env:MY_BRAND_SP_REFRESH_TOKEN   # env:NAME = from the environment
+    lwa_app_id: amzn1.application-oa2-client.xxxx
+    lwa_client_secret: env:LWA_CLIENT_SECRET
+    ads:                        # Amazon Ads API (omit for no advertising)
+      client_id: amzn1.application-oa2-client.yyyy
+      client_secret: env:ADS_CLIENT_SECRET
+      refresh_token: env:MY_BRAND_ADS_REFRESH_TOKEN
+      profile_id: {US: 1234567890, CA: 2345678901}
+
+Keys missing from a profile are read from SP_API_REFRESH_TOKEN, LWA_APP_ID,
+LWA_CLIENT_SECRET, AD_API_REFRESH_TOKEN, AD_API_CLIENT_ID, AD_API_CLIENT_SECRET.
+
+Only what the folder lacks is requested: missing months, a month fetched before it ended or
+within its restatement window, today's snapshots. Files are written as a manual download
+(`All Orders 2026-11-01..2026-11-30.txt`, `Manage FBA Inventory 2026-12-02.txt`).
+
+Exit code: 0 every report fetched or up to date, 1 some failed (see the summary), 2 bad
+credentials file or arguments (nothing fetched), 3 another fetch is writing to DATA.
+"""
+
+
+def _fetch(args) -> int:
+    import fcntl
+    import logging
+    import os
+    from datetime import UTC, date, datetime
+
+    from .errors import PostshipError
+    from .fetch import run
+    from .fetch.common import redact
+    from .fetch.credentials import all_secrets, load_credentials
+
+    def fail(msg: str, code: int = 2) -> int:
+        print(f"error: {msg}", file=sys.stderr)
+        return code
+
+    path = args.credentials or os.environ.get("POSTSHIP_CREDENTIALS") or \
+        "postship-credentials.yml"
+    try:
+        profiles = load_credentials(path)
+    except PostshipError as e:
+        return fail(str(e))
+    if args.seller and args.seller not in {p.seller for p in profiles}:
+        return fail(f"--seller {args.seller!r}: no profile of {path!r} writes that account "
+                    f"({', '.join(sorted({p.seller for p in profiles}))})")
+    try:
+        since = date.fromisoformat(args.since) if args.since else None
+        now = (datetime.fromisoformat(args.now) if args.now
+               else datetime.now(UTC))   # the run's one clock reading
+        if now.tzinfo is None:
+            raise ValueError("--now needs a UTC offset")
+        poll, timeout = float(args.poll_interval), float(args.timeout)
+    except ValueError as e:
+        return fail(f"bad argument: {e}")
+    data = Path(args.data)
+    if not data.is_dir():
+        return fail(f"data folder {str(data)!r} does not exist (create it first)")
+    if not args.quiet:
+        logging.basicConfig(level=logging.INFO, format="%(message)s")   # progress lines
+    secrets = all_secrets(profiles)
+    lock = open(data / ".postship-fetch.lock", "a")  # noqa: SIM115 - held for the run
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return fail(f"another postship fetch is writing to {str(data)!r} "
+                        f"({data / '.postship-fetch.lock'}); nothing fetched", 3)
+        try:
+            outcomes = run.fetch(data, profiles, now=now, since=since, seller=args.seller,
+                                 poll_interval=poll, timeout_s=timeout)
+        except PostshipError as e:
+            return fail(redact(str(e), secrets))
+        print(redact(run.format_summary(outcomes), secrets))
+        return 1 if any(o.status == "failed" for o in outcomes) else 0
+    finally:
+        lock.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     ap = argparse.ArgumentParser(
@@ -256,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Post-ship analytics for Amazon sellers.\n\n"
                     "  postship check-data DIR   what a folder of exports holds, what can run\n"
                     "  postship report ...       run the report notebooks, render HTML\n"
-                    "  postship params NB        a notebook's parameters\n\n"
+                    "  postship params NB        a notebook's parameters\n"
+                    "  postship fetch ...        download the exports from Amazon's APIs\n\n"
                     "postship COMMAND --help shows each command's options.")
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -313,6 +400,28 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("params", help="list a notebook's parameters (type, default, meaning)")
     p.add_argument("notebook", help="a notebook file, or a report's number or name (e.g. 10)")
     p.set_defaults(func=_params)
+
+    f = sub.add_parser(
+        "fetch", help="download the exports the data folder needs from the SP-API and Ads API",
+        description="Request the reports each account's data folder needs from the Selling "
+                    "Partner API and the Amazon Ads API, wait for them, and write them into "
+                    "DATA/<seller>/<MP>/ as manual downloads; prints a summary.",
+        epilog=FETCH_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    f.add_argument("--data", required=True, help="data folder (one sub-folder per account)")
+    f.add_argument("--credentials", default=None,
+                   help="credentials file (default: $POSTSHIP_CREDENTIALS, else "
+                        "postship-credentials.yml in the working folder)")
+    f.add_argument("--seller", default=None, help="only this account (default: every profile)")
+    f.add_argument("--since", default=None, metavar="YYYY-MM-DD",
+                   help="first day wanted (default: the earliest fetched file, or 18 months "
+                        "back for a fresh folder)")
+    f.add_argument("--poll-interval", default="5", metavar="SECONDS",
+                   help="first wait between report status checks (grows to 60 s; default 5)")
+    f.add_argument("--timeout", default="900", metavar="SECONDS",
+                   help="give up on a report still processing after this long (default 900)")
+    f.add_argument("--now", default=None, help=argparse.SUPPRESS)   # tests: the run's clock
+    f.add_argument("-q", "--quiet", action="store_true", help="only the summary")
+    f.set_defaults(func=_fetch)
 
     args = ap.parse_args(argv)
     from .reporting.publish import sigterm_as_interrupt
