@@ -210,7 +210,15 @@ with warnings.catch_warnings():
     sched = customer.review_request_schedule(
         T["orders"], AS_OF, order_promises=T["order_promises"], fba_shipments=T["fba_shipments"],
         returns=T["returns"], claims=T["claims"], review_requests=T["review_requests"],
-        exclude_returned_refunded_claimed=EXCLUDE_UNHAPPY)
+        exclude_returned_refunded_claimed=EXCLUDE_UNHAPPY, include_ineligible=True)
+undated = customer.review_orders_without_dates(sched, AS_OF)
+sched = sched[sched["status"].isin(["eligible", "not_yet_eligible"])].reset_index(drop=True)
+if len(undated):
+    R.note(f"> **{int(undated['orders'].sum()):,} shipped seller-fulfilled orders of the last "
+           f"{customer.REVIEW_END_DAYS} days are left off this list** "
+           f"({', '.join(f'{m}: {n:,}' for m, n in zip(undated['marketplace'], undated['orders']))}): "
+           "their delivery dates are missing, so their review window cannot be known. Download "
+           "the order report with delivery dates (see docs/INPUTS.md, `order_promises`) to list them.")
 if EXCLUDE_UNHAPPY:
     R.note("> **Warning.** " + customer.SELECTIVE_NOTE)
 if T["review_requests"].empty:

@@ -895,7 +895,7 @@ def review_request_schedule(orders: pd.DataFrame, as_of, *,
 
     Returns one row per order (multi-item orders: SKUs joined with ``"; "``; an order is
     never listed twice), ready for CSV: ``seller_id, marketplace, order_id, sku,
-    fulfillment_channel, earliest_delivery_date, latest_delivery_date, dates_source,
+    fulfillment_channel, purchase_date`` (marketplace-local day), ``earliest_delivery_date, latest_delivery_date, dates_source,
     eligible_from, eligible_until, status, days_until_eligible`` (0 when eligible; days to
     wait when not yet eligible), ``returned, refunded, claimed``. By default only ``eligible``
     and ``not_yet_eligible`` orders (the action list: eligible first, the soonest to expire
@@ -921,13 +921,40 @@ def review_request_schedule(orders: pd.DataFrame, as_of, *,
     b = b.assign(_o=(b["status"] != "eligible").astype(int),
                  _k=b["eligible_until"].where(b["status"] == "eligible", b["eligible_from"]))
     b = b.sort_values(KEYS + ["_o", "_k", "order_id"])
-    cols = KEYS + ["order_id", "sku", "fulfillment_channel", "earliest_delivery_date",
-                   "latest_delivery_date", "dates_source", "eligible_from", "eligible_until",
-                   "status", "days_until_eligible", "returned", "refunded", "claimed"]
+    b["purchase_date"] = _local_date(b["purchase_ts"], b["marketplace"].astype("string"))
+    cols = KEYS + ["order_id", "sku", "fulfillment_channel", "purchase_date",
+                   "earliest_delivery_date", "latest_delivery_date", "dates_source",
+                   "eligible_from", "eligible_until", "status", "days_until_eligible",
+                   "returned", "refunded", "claimed"]
     out = b[cols].reset_index(drop=True)
     if out.duplicated(KEYS + ["order_id"]).any():  # one row per order, by construction
         raise AssertionError("review_request_schedule listed an order twice")
     return out
+
+
+def review_orders_without_dates(schedule: pd.DataFrame, as_of, *,
+                                recent_days: int = REVIEW_END_DAYS) -> pd.DataFrame:
+    """Shipped seller-fulfilled orders left off the Request a Review list for want of
+    delivery dates, per marketplace: the ``no_delivery_date`` rows of
+    :func:`review_request_schedule` (``include_ineligible=True``) bought in the ``recent_days``
+    days before the as-of day (local purchase day from ``as_of - recent_days`` to the day
+    before ``as_of``, as every window here ends the day before the as-of date).
+
+    Why these: an order is delivered on or after its purchase day, so its review window ends
+    no earlier than purchase + ``end_days`` (30, :data:`REVIEW_END_DAYS`): every order bought
+    in the last 30 days may still be inside its window. The count is a lower bound on what the
+    missing order report hides, with no assumption about transit times. Returns
+    ``seller_id, marketplace, orders`` (marketplaces with at least one such order).
+
+    Example: as of 2026-11-01 an undated order bought on 2026-10-02 is counted (its window
+    lasts at least until 11-01), one bought on 2026-10-01 is not.
+    """
+    as_of = _as_day(as_of)
+    _need(schedule, "schedule", KEYS + ["order_id", "purchase_date", "status"])
+    s = schedule[(schedule["status"] == "no_delivery_date").fillna(False).to_numpy(dtype=bool)]
+    recent = ((s["purchase_date"] >= as_of - int(recent_days) * DAY)
+              & (s["purchase_date"] < as_of)).fillna(False).to_numpy(dtype=bool)
+    return s[recent].groupby(KEYS)["order_id"].nunique().rename("orders").reset_index()
 
 
 def review_requests_trend(orders: pd.DataFrame, start, end, *,

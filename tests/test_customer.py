@@ -395,6 +395,26 @@ def test_seller_fulfilled_order_without_delivery_dates_is_never_assumed_delivere
     assert set(action["order_id"]) == {"r06", "r07"}
 
 
+def test_undated_seller_fulfilled_orders_left_off_are_counted_by_hand():
+    """Without the order report, the report says how many shipped seller-fulfilled orders of
+    the last 30 days it had to leave off. By hand (US, local purchase days): undated MFN
+    shipped orders r01 r09 r10 r13 (10-15), r02 r03 (10-20), r04 r05 (09-25); r11 is already
+    asked, r08 cancelled, r12 unshipped. As of 11-01 the last 30 days are 10-02..10-31."""
+    t = _review_tables()
+    orders = t.pop("orders")
+    t["order_promises"] = t["order_promises"].iloc[:0]
+    s = customer.review_request_schedule(orders, AS_OF, include_ineligible=True, **t)
+    assert s.set_index("order_id").loc["r01", "purchase_date"] == pd.Timestamp("2026-10-15")
+    n = customer.review_orders_without_dates(s, AS_OF)
+    assert n[["marketplace", "orders"]].values.tolist() == [["US", 6]]
+    n = customer.review_orders_without_dates(s, AS_OF, recent_days=15)  # 10-17..10-31
+    assert n["orders"].tolist() == [2]
+    # with the order report nothing is left off
+    t = _review_tables()
+    s = customer.review_request_schedule(t.pop("orders"), AS_OF, include_ineligible=True, **t)
+    assert customer.review_orders_without_dates(s, AS_OF).empty
+
+
 def test_review_requests_trend_by_hand():
     t = _review_tables()
     tr = customer.review_requests_trend(t.pop("orders"), "2026-10-27", "2026-11-01", **t)

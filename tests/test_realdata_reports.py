@@ -263,6 +263,25 @@ def test_partial_folder_lists_no_review_request_before_the_promised_delivery(run
     assert not len(early), f"{len(early)} of {len(eligible)} listed before promised day + 5"
 
 
+def test_partial_folder_says_how_many_orders_it_leaves_off_the_review_list(run, olist):
+    """Without the order report the report says how many shipped seller-fulfilled orders of
+    the 30 days before the as-of day it could not list: by plain pandas, Olist orders
+    delivered or shipped (All Orders ``Shipped``), bought (local day) from as-of - 30 days to
+    the day before; the full folder (with the order report) says nothing of the kind."""
+    _, out, _ = run
+    o, _ = olist
+    a = pd.Timestamp(OLIST_AS_OF)
+    day = _day(o["order_purchase_timestamp"])
+    n = (o["order_status"].isin(["delivered", "shipped"])
+         & (day >= a - pd.Timedelta(days=30)) & (day < a)).sum()
+    assert n > 50
+    text = "shipped seller-fulfilled orders of the last 30 days are left off this list"
+    html = {acct: (out / acct / OLIST_AS_OF / "20_customer_experience.html").read_text(
+        encoding="utf-8") for acct in ("olist-4k", "olist-4k-partial")}
+    assert f"{n:,} {text}" in html["olist-4k-partial"]
+    assert text not in html["olist-4k"]
+
+
 def test_olist_review_request_list_equals_plain_pandas(run, olist):
     """Request a Review: shipped, not cancelled, as-of within 5..30 days after the promised
     delivery day (Olist's estimated delivery date; no request log)."""
