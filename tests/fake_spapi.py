@@ -148,7 +148,10 @@ class FakeSpApi:
         tz = ZoneInfo(mp.tz)
         if files and files[0].suffix == ".json":
             return self._json_rows(files, start, end), None
-        header, rows = None, []
+        # rows by their file's header: Amazon changes a report's columns now and then (the
+        # sample has such a change); a document has one layout, that of the file most of its
+        # rows come from (else the newest file's), other rows moved under it by column name
+        parts = []        # (header line, names, delimiter, [rows])
         for p in files:
             lines = p.read_bytes().splitlines(keepends=True)
             if not lines:
@@ -157,8 +160,7 @@ class FakeSpApi:
             delim = "\t" if "\t" in text else ","
             names = [n.strip().lower() for n in next(csv.reader([text], delimiter=delim))]
             col = names.index(rep.date_column)
-            if header is None:
-                header = lines[0]
+            rows = []
             for raw in lines[1:]:
                 if not raw.strip():
                     continue
@@ -169,9 +171,27 @@ class FakeSpApi:
                 day = _local_day(cell, tz, mp.day_first)
                 if day is not None and start <= day <= end:
                     rows.append(raw)
-        if header is not None and not header.endswith((b"\n", b"\r")):
+            parts.append((lines[0], names, delim, rows))
+        if not parts:
+            return b"", None
+        main = max(range(len(parts)), key=lambda i: (len(parts[i][3]), i))
+        header, names, delim, _ = parts[main]
+        out = []
+        for _h, n, d, rows in parts:
+            if n == names:
+                out += rows
+                continue
+            for raw in rows:
+                end_ = raw[len(raw.rstrip(b"\r\n")):]
+                vals = dict(zip(n, next(csv.reader([raw.decode("utf-8")], delimiter=d)),
+                                strict=False))
+                buf = io.StringIO()
+                csv.writer(buf, delimiter=delim, lineterminator="").writerow(
+                    [vals.get(c, "") for c in names])
+                out.append(buf.getvalue().encode("utf-8") + end_)
+        if not header.endswith((b"\n", b"\r")):
             header += b"\n"
-        return (header or b"") + b"".join(rows), None
+        return header + b"".join(out), None
 
     def _json_rows(self, files, start, end) -> bytes:
         obj = json.loads(files[0].read_bytes())

@@ -189,7 +189,8 @@ def test_rerun_with_nothing_new_requests_nothing(fake, tmp_path):
     first = fetch(fake, tmp_path, [r.report_type for r in SP_REPORTS],
                   since=date(2026, 9, 1))
     assert {o.status for o in first} == {"written"}
-    assert len(first) == 7 * 2 + 4           # 7 ranged reports x 2 months, 4 snapshots
+    # 6 monthly reports x 2 months, sales and traffic over the whole span, 4 snapshots
+    assert len(first) == 6 * 2 + 1 + 4
     n = len(fake.requests)
     again = fetch(fake, tmp_path, [r.report_type for r in SP_REPORTS], since=None,
                   now=NOW.replace(hour=23))
@@ -225,6 +226,23 @@ def test_month_is_refetched_until_its_restatement_window_has_passed(fake, tmp_pa
     outs = fetch(fake, tmp_path, [ORDERS], since=None,
                  now=datetime.fromordinal(last + 1).replace(hour=20, tzinfo=UTC))
     assert not [o for o in outs if o.start == date(2026, 10, 1)]
+
+
+def test_sales_and_traffic_is_one_file_over_the_whole_span(fake, tmp_path):
+    """Its by-ASIN section totals the requested period, and the data folder keeps one total
+    per ASIN: one file from the first day to yesterday, replaced as days are added."""
+    st = "GET_SALES_AND_TRAFFIC_REPORT"
+    folder = tmp_path / "acme" / "US"
+    (o,) = fetch(fake, tmp_path, [st], since=date(2025, 5, 1))
+    assert (o.start, o.end) == (date(2025, 5, 1), date(2026, 10, 31))
+    doc = json.loads((tmp_path / o.path).read_bytes())
+    src = json.loads((SAMPLE / "US" / "sales-and-traffic.json").read_bytes())
+    # the request covers the sample's whole period: by date and by ASIN as in the sample
+    assert doc["salesAndTrafficByDate"] == src["salesAndTrafficByDate"]
+    assert doc["salesAndTrafficByAsin"] == src["salesAndTrafficByAsin"]
+    (o,) = fetch(fake, tmp_path, [st], since=None, now=datetime(2026, 11, 3, 20, tzinfo=UTC))
+    assert (o.start, o.end, o.status) == (date(2025, 5, 1), date(2026, 11, 2), "written")
+    assert files(folder) == ["sales-and-traffic 2025-05-01..2026-11-02.json"]
 
 
 def test_cancelled_report_is_no_data_and_not_asked_again(fake, tmp_path):

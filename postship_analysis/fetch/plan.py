@@ -44,6 +44,7 @@ class SpReport:
     snapshot: bool               # True: one date (the day Amazon took it); False: a period
     date_column: str | None      # the column that dates a row (ranged reports)
     options: tuple = ()          # reportOptions as (key, value) pairs
+    whole_span: bool = False     # one file over the whole span instead of one per month
 
     @property
     def report_options(self) -> dict | None:
@@ -54,7 +55,10 @@ class SpReport:
 #: month by their date column's day; snapshots as of the request. The order report with
 #: ship-by dates is GET_FLAT_FILE_ORDER_REPORT_DATA_SHIPPING (orders placed in the period;
 #: seller-fulfilled orders only). The sales and traffic report is asked by day and child ASIN,
-#: what TACoS and the ASIN-to-SKU map read.
+#: what TACoS and the ASIN-to-SKU map read; its by-ASIN section totals the requested period
+#: and the data folder keeps one such total per ASIN (the newest file's), so it is one file
+#: over the whole span (``whole_span``), requested again whenever yesterday is not in it:
+#: monthly files would leave only the last month's totals.
 SP_REPORTS: tuple[SpReport, ...] = (
     SpReport("all_orders", "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL", "All Orders",
              False, "purchase-date"),
@@ -76,7 +80,7 @@ SP_REPORTS: tuple[SpReport, ...] = (
     SpReport("seller_performance_json", "GET_V2_SELLER_PERFORMANCE_REPORT",
              "seller-performance", True, None),
     SpReport("sales_traffic_json", "GET_SALES_AND_TRAFFIC_REPORT", "sales-and-traffic", False,
-             "date", (("dateGranularity", "DAY"), ("asinGranularity", "CHILD"))),
+             "date", (("dateGranularity", "DAY"), ("asinGranularity", "CHILD")), True),
 )
 BY_TYPE = {r.report_type: r for r in SP_REPORTS}
 
@@ -104,6 +108,10 @@ RESTATEMENT_DAYS: dict[str, int] = {
 #: of orders the first time, for seasonality and forecasting; the same for the other reports
 #: so every table covers the same span)
 HISTORY_MONTHS = 18
+#: the longest span a whole-span report is asked for: Amazon keeps sales and traffic data two
+#: years (Data Kiosk analytics_salesAndTraffic: "The start date must be no more than two years
+#: ago"; the same data as GET_SALES_AND_TRAFFIC_REPORT)
+WHOLE_SPAN_DAYS = 730
 
 _RANGE_RE = re.compile(r"^(?P<name>.+) (?P<start>\d{4}-\d{2}-\d{2})\.\.(?P<end>\d{4}-\d{2}-\d{2})"
                        r"\.(?P<ext>[A-Za-z0-9.]+)$")
@@ -200,6 +208,8 @@ def periods_to_fetch(folder: str | Path, report: SpReport, marketplace: str, *, 
     if since is None:
         since = min((s for _, s, _, _ in have), default=None) or \
             add_months(date(today.year, today.month, 1), -history_months)
+    if report.whole_span:
+        return _whole_span(have, report, since, today, window)
     out: list[Period] = []
     month = date(since.year, since.month, 1)
     while month <= last:
@@ -220,6 +230,26 @@ def periods_to_fetch(folder: str | Path, report: SpReport, marketplace: str, *, 
             out.append(Period(start, end, tuple(h[0] for h in in_month), reason))
         month = add_months(month, 1)
     return out
+
+
+def _whole_span(have, report: SpReport, since: date, today: date, window: int) -> list[Period]:
+    """One period from ``since`` (at most :data:`WHOLE_SPAN_DAYS` back) to yesterday, due
+    when no file covers it or the covering one is within its restatement window."""
+    last = today - timedelta(days=1)
+    start = max(since, today - timedelta(days=WHOLE_SPAN_DAYS))
+    if start > last:
+        return []
+    covering = [h for h in have if h[1] <= start and h[2] >= last]
+    replaces = tuple(h[0] for h in have)
+    if not have:
+        return [Period(start, last, (), "missing")]
+    if not covering:
+        return [Period(start, last, replaces, f"fetched up to {max(h[2] for h in have)}")]
+    best = max(covering, key=lambda h: (h[2], h[3]))
+    if best[3] < best[2] + timedelta(days=window) and today > best[3]:
+        return [Period(start, last, replaces, f"fetched {best[3]}, within the {window}-day "
+                       f"restatement window after {best[2]}")]
+    return []
 
 
 def existing_snapshots(folder: Path, report: SpReport, marketplace: str
@@ -244,5 +274,5 @@ def snapshot_due(folder: str | Path, report: SpReport, marketplace: str, *,
                  now: datetime) -> bool:
     """True when no snapshot of ``report`` was fetched on the marketplace's today."""
     today = local_today(now, marketplace)
-    return not any(fetched >= today or day >= today
+    return not any(fetched == today or day >= today
                    for _, day, fetched in existing_snapshots(Path(folder), report, marketplace))
