@@ -45,6 +45,8 @@ def detect_json(obj) -> str | None:
             return "ads_api_search_term"
         if "advertisedSku" in keys or "advertisedAsin" in keys:
             return "ads_api_advertised_product"
+        if "keyword" in keys or "targeting" in keys or "keywordId" in keys:
+            return "ads_api_targeting"
         if "campaignName" in keys or "campaignId" in keys:
             return "ads_api_campaigns"
     return None
