@@ -86,7 +86,7 @@ class FakeSpApi:
     """The server. ``source``: folder with one sub-folder per marketplace code.
 
     Switches (set before the calls): ``throttle_first`` (the first N Reports API calls get
-    429), ``fatal`` / ``stuck`` / ``interrupt`` / ``cancelled`` (sets of report types that end
+    429, or ``throttle_status`` such as 503), ``fatal`` / ``stuck`` / ``interrupt`` / ``cancelled`` (sets of report types that end
     FATAL, stay IN_PROGRESS, have their download cut mid-body, end CANCELLED without a
     document), ``polls_until_done`` (getReport answers IN_QUEUE / IN_PROGRESS that many times
     first), ``snapshot_day`` (report type -> day for snapshot files without a date in their
@@ -100,6 +100,7 @@ class FakeSpApi:
                       "refresh_token": refresh_token}
         self.snapshot_day = snapshot_day or {}
         self.throttle_first = 0
+        self.throttle_status = 429       # 503: "temporarily unavailable" instead
         self.fatal: set[str] = set()
         self.stuck: set[str] = set()
         self.interrupt: set[str] = set()
@@ -242,8 +243,13 @@ class _Handler(BaseHTTPRequestHandler):
         with f._lock:
             f._api_calls += 1
             throttled = f._api_calls <= f.throttle_first
-        if throttled:
+        if throttled and f.throttle_status == 429:
             self._send(429, THROTTLE_BODY, headers={"x-amzn-RateLimit-Limit": "0.0167"})
+            return True
+        if throttled:
+            self._send(f.throttle_status, {"errors": [{"code": "ServiceUnavailable", "message":
+                                                       "Service temporarily unavailable.",
+                                                       "details": ""}]})
             return True
         if self.headers.get("x-amz-access-token") not in f.tokens:
             self._send(403, {"errors": [{"code": "Unauthorized", "message": "Access to "

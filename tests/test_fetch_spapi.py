@@ -140,12 +140,21 @@ def test_throttling_backs_off_then_succeeds(fake, tmp_path):
     assert o.requests == 3 + 5
 
 
+def test_service_unavailable_is_retried_like_throttling(fake, tmp_path):
+    fake.throttle_first, fake.throttle_status = 2, 503
+    sleeps = []
+    (o,) = fetch(fake, tmp_path, [MYI], sleeps=sleeps)
+    assert o.status == "written"
+    assert len(sleeps) == 2 + 1 and o.requests == 2 + 5
+
+
 def test_throttled_for_good_is_a_failed_report_and_the_next_goes_on(fake, tmp_path):
     fake.throttle_first = 7          # createReport of the first report: 1 + 6 retries
     sleeps = []
     a, b = fetch(fake, tmp_path, [ORDERS, MYI], sleeps=sleeps)
     assert a.status == "failed" and "still throttled after 6 retries" in a.detail
     assert "QuotaExceeded" in a.detail
+    assert a.requests == 7
     assert b.status == "written"
     assert len(sleeps) == 6 + 1
 

@@ -110,7 +110,8 @@ def fetch_sp(profile: Profile, marketplace: str, folder: Path, *, now: datetime,
                 outcome(rep, start, end, "failed", detail=str(e), requests=1)
                 continue
             except spapi.ReportFailed as e:
-                outcome(rep, start, end, "failed", detail=str(e))
+                outcome(rep, start, end, "failed", detail=str(e),
+                        requests=getattr(e, "requests", 0))
                 continue
             except Exception as e:  # noqa: BLE001 - one report never stops the others
                 outcome(rep, start, end, "failed", detail=f"{type(e).__name__}: {e}")
@@ -172,6 +173,8 @@ def fetch(data_dir: str | Path, profiles: list[Profile], *, now: datetime,
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     spapi.quiet_client_loggers()
+    if any(p.sp is not None and (seller is None or p.seller == seller) for p in profiles):
+        spapi.import_sp_api()        # missing client: one clear error, not one per report
     data_dir = Path(data_dir)
     reports = list(reports)
     out: list[FetchOutcome] = []

@@ -111,12 +111,20 @@ def make_client(creds: SpCredentials, marketplace: str, region: str):
     return client
 
 
+#: HTTP statuses retried with backoff besides 429: Amazon's "temporarily unavailable" family
+#: (SP-API "Error handling": retry 500 and 503 with exponential backoff)
+RETRY_STATUSES = (500, 502, 503, 504)
+
+
 def _throttle(exc):
     """``with_backoff``'s classifier: seconds to wait (None: exponential) or False."""
-    from sp_api.base.exceptions import SellingApiRequestThrottledException
+    from sp_api.base.exceptions import SellingApiException, SellingApiRequestThrottledException
 
     if isinstance(exc, Throttled):
         return exc.retry_after
+    if isinstance(exc, SellingApiException) and not isinstance(
+            exc, SellingApiRequestThrottledException) and exc.code in RETRY_STATUSES:
+        return None
     if isinstance(exc, SellingApiRequestThrottledException):
         ra = (exc.headers or {}).get("Retry-After") if exc.headers is not None else None
         try:
@@ -163,13 +171,25 @@ def fetch_document(client, report: SpReport, marketplace: str, start: date | Non
     """createReport -> getReport polls -> getReportDocument -> download (module docstring).
 
     ``start``/``end`` are marketplace-local days (inclusive) of a ranged report, ``None`` for
-    a snapshot. Raises :class:`ReportFailed` (:class:`AuthFailed` when LWA refuses).
+    a snapshot. Raises :class:`ReportFailed` (:class:`AuthFailed` when LWA refuses), whose
+    ``requests`` says how many HTTP requests were made for it.
     """
+    n = [0]
+    try:
+        return _fetch_document(client, report, marketplace, start, end, n,
+                               poll_interval=poll_interval, timeout_s=timeout_s, sleep=sleep,
+                               retries=retries)
+    except ReportFailed as e:
+        e.requests = n[0]
+        raise
+
+
+def _fetch_document(client, report, marketplace, start, end, n, *, poll_interval, timeout_s,
+                    sleep, retries) -> Document:
     import httpx
     from sp_api.auth.exceptions import AuthorizationError
 
     tz = ZoneInfo(contract.marketplace(marketplace).tz)
-    n = [0]
 
     def call(fn, *a, **kw):
         def once():
@@ -181,7 +201,9 @@ def fetch_document(client, report: SpReport, marketplace: str, start: date | Non
             raise AuthFailed(_describe(e)) from None
         except Exception as e:  # noqa: BLE001 - every client error becomes a plain reason
             if _throttle(e) is not False:
-                raise ReportFailed(f"still throttled after {retries} retries "
+                what = "throttled" if "429" in _describe(e) or isinstance(e, Throttled) \
+                    else "failing"
+                raise ReportFailed(f"still {what} after {retries} retries "
                                    f"({_describe(e)})") from None
             raise ReportFailed(_describe(e)) from None
 
