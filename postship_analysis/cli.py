@@ -314,6 +314,13 @@ def _fetch(args) -> int:
     data = Path(args.data)
     if not data.is_dir():
         return fail(f"data folder {str(data)!r} does not exist (create it first)")
+    if args.ads_reports:
+        from .fetch import adsapi
+
+        unknown = sorted({x.strip() for x in args.ads_reports.split(",") if x.strip()}
+                         - set(adsapi.REPORTS))
+        if unknown:
+            return fail(f"--ads-reports: unknown {unknown}; known: {sorted(adsapi.REPORTS)}")
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")   # progress lines
     secrets = all_secrets(profiles)
@@ -325,8 +332,11 @@ def _fetch(args) -> int:
             return fail(f"another postship fetch is writing to {str(data)!r} "
                         f"({data / '.postship-fetch.lock'}); nothing fetched", 3)
         try:
+            ads_reports = ([x.strip() for x in args.ads_reports.split(",") if x.strip()]
+                           if args.ads_reports else None)
             outcomes = run.fetch(data, profiles, now=now, since=since, seller=args.seller,
-                                 poll_interval=poll, timeout_s=timeout)
+                                 poll_interval=poll, timeout_s=timeout,
+                                 ads_reports=ads_reports)
         except PostshipError as e:
             return fail(redact(str(e), secrets))
         print(redact(run.format_summary(outcomes), secrets))
@@ -419,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="first wait between report status checks (grows to 60 s; default 5)")
     f.add_argument("--timeout", default="900", metavar="SECONDS",
                    help="give up on a report still processing after this long (default 900)")
+    f.add_argument("--ads-reports", default=None, metavar="LIST",
+                   help="Amazon Ads reports to fetch, e.g. spCampaigns,spAdvertisedProduct "
+                        "(default: spCampaigns, spAdvertisedProduct, spSearchTerm, "
+                        "spTargeting; the bulk download always); leave out spSearchTerm to keep "
+                        "using console search-term downloads")
     f.add_argument("--now", default=None, help=argparse.SUPPRESS)   # tests: the run's clock
     f.add_argument("-q", "--quiet", action="store_true", help="only the summary")
     f.set_defaults(func=_fetch)

@@ -9,6 +9,7 @@ import types
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from postship_analysis import fetch as fetch_pkg
 from postship_analysis.fetch import run
 from postship_analysis.fetch.common import FetchOutcome
 from postship_analysis.fetch.credentials import AdsCredentials, Profile
@@ -25,6 +26,7 @@ def ads_profile(seller="acme", mps=("US", "CA")) -> Profile:
 
 def test_ads_block_without_the_ads_fetcher_is_a_clear_failed_outcome(tmp_path, monkeypatch):
     # as if fetch/adsapi.py did not exist (None in sys.modules makes the import fail)
+    monkeypatch.delattr(fetch_pkg, "adsapi", raising=False)
     monkeypatch.setitem(sys.modules, "postship_analysis.fetch.adsapi", None)
     outs = run.fetch(tmp_path, [ads_profile()], now=NOW)
     assert [(o.marketplace, o.api, o.status) for o in outs] == [
@@ -44,8 +46,9 @@ def test_fetch_ads_gets_each_marketplace_folder_and_the_run_settings(tmp_path, m
         return [FetchOutcome(seller, marketplace, "ads-api", "spCampaigns", date(2026, 10, 1),
                              date(2026, 10, 31), "written", "x")]
 
-    monkeypatch.setitem(sys.modules, "postship_analysis.fetch.adsapi",
-                        types.SimpleNamespace(fetch_ads=fetch_ads))
+    stub = types.SimpleNamespace(fetch_ads=fetch_ads)
+    monkeypatch.setitem(sys.modules, "postship_analysis.fetch.adsapi", stub)
+    monkeypatch.setattr(fetch_pkg, "adsapi", stub, raising=False)
     sleep = object()
     outs = run.fetch(tmp_path, [ads_profile(), ads_profile("globex", ("US",))], now=NOW,
                      since=date(2026, 9, 1), seller="acme", poll_interval=0.5, timeout_s=60,

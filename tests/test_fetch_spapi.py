@@ -319,6 +319,7 @@ def test_cli_exit_codes_and_summary(fake, tmp_path, capsys):
 @pytest.mark.parametrize("args, msg", [
     (["--since", "2026-13-01"], "bad argument"),
     (["--seller", "globex"], "--seller 'globex': no profile"),
+    (["--ads-reports", "spCampaigns,spFoo"], "--ads-reports: unknown ['spFoo']"),
 ])
 def test_cli_bad_arguments_exit_2(fake, tmp_path, capsys, args, msg):
     code, data = run_cli(fake, tmp_path, *args)

@@ -141,7 +141,7 @@ def fetch_sp(profile: Profile, marketplace: str, folder: Path, *, now: datetime,
 
 def fetch_ads_outcomes(profile: Profile, marketplace: str, folder: Path, *, now: datetime,
                        since: date | None, poll_interval: float, timeout_s: float,
-                       sleep) -> list[FetchOutcome]:
+                       sleep, report_types=None) -> list[FetchOutcome]:
     """The Amazon Ads reports of one marketplace (``fetch.adsapi.fetch_ads``), or one
     ``failed`` outcome saying why they could not be fetched."""
     def failed(detail):
@@ -154,9 +154,10 @@ def fetch_ads_outcomes(profile: Profile, marketplace: str, folder: Path, *, now:
         return failed("ads fetch not available in this version of postship (fetch.adsapi "
                       "missing)")
     try:
+        extra = {} if report_types is None else {"report_types": tuple(report_types)}
         return adsapi.fetch_ads(profile.ads, profile.seller, marketplace, folder, now=now,
                                 since=since, poll_interval=poll_interval, timeout_s=timeout_s,
-                                sleep=sleep)
+                                sleep=sleep, **extra)
     except Exception as e:  # noqa: BLE001 - ads failing never stops SP-API or other accounts
         return failed(f"{type(e).__name__}: {e}")
 
@@ -165,9 +166,11 @@ def fetch(data_dir: str | Path, profiles: list[Profile], *, now: datetime,
           since: date | None = None, seller: str | None = None,
           reports: Iterable[SpReport] = SP_REPORTS, poll_interval: float = 5.0,
           timeout_s: float = 900.0, sleep: Callable[[float], None] = time.sleep,
-          ads: bool = True) -> list[FetchOutcome]:
+          ads: bool = True, ads_reports: Iterable[str] | None = None) -> list[FetchOutcome]:
     """Fetch every due report of every profile (``seller``: only that account) into
-    ``data_dir/<seller>/<MP>/``. ``now`` (timezone-aware) is the only clock reading."""
+    ``data_dir/<seller>/<MP>/``. ``now`` (timezone-aware) is the only clock reading.
+    ``reports``: the SP-API reports (default all of :data:`plan.SP_REPORTS`); ``ads_reports``:
+    the Ads API reportTypeIds (default all of ``adsapi.REPORTS``; the bulk download always)."""
     from . import spapi
 
     if now.tzinfo is None:
@@ -190,7 +193,7 @@ def fetch(data_dir: str | Path, profiles: list[Profile], *, now: datetime,
             if ads and prof.ads is not None and mp in prof.ads.profile_id:
                 out += fetch_ads_outcomes(prof, mp, folder, now=now, since=since,
                                           poll_interval=poll_interval, timeout_s=timeout_s,
-                                          sleep=sleep)
+                                          sleep=sleep, report_types=ads_reports)
     secrets = all_secrets(profiles)
     for o in out:
         o.detail = redact(o.detail, secrets)
