@@ -380,3 +380,61 @@ def test_no_secret_in_any_output_log_or_file(fake, tmp_path, capsys, caplog):
     for s in secrets:
         for t in texts:
             assert s not in t
+
+
+CREDS_ADS = CREDS.replace('token: "{token}"}}',
+                          'token: "{token}", ads_api: "{ads_url}", ads_token: "{ads_token}"}}'
+                          ) + """\
+  ads:
+    client_id: {ads_id}
+    client_secret: env:ACME_ADS_SECRET
+    refresh_token: "{ads_rt}"
+    profile_id: {{US: 111}}
+"""
+
+
+def test_no_secret_anywhere_with_the_ads_api_too(fake, tmp_path, capsys, caplog):
+    """Both APIs, failures on both sides, every file (the bulk workbook unzipped)."""
+    pytest.importorskip("ad_api")
+    import zipfile
+
+    from fake_adsapi import ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, FakeAdsApi
+
+    caplog.set_level(logging.DEBUG)
+    fake.fatal = {ORDERS}
+    with FakeAdsApi({"111": SAMPLE / "US"}, throttle_first=1, retry_after=0,
+                    cut_downloads={"spAdvertisedProduct"}) as ads:
+        cred = tmp_path / "creds.yml"
+        cred.write_text(CREDS_ADS.format(app=APP, secret=SECRET, url=fake.url,
+                                         token=fake.token_url, ads_url=ads.endpoint,
+                                         ads_token=ads.token_url, ads_id=CLIENT_ID,
+                                         ads_rt=REFRESH_TOKEN))
+        data = tmp_path / "data"
+        data.mkdir()
+        os.environ.update(ACME_RT=RT, ACME_ADS_SECRET=CLIENT_SECRET)
+        try:
+            code = cli.main(["fetch", "--data", str(data), "--credentials", str(cred),
+                             "--since", "2026-10-01", "--now", NOW.isoformat(),
+                             "--poll-interval", "0.01", "--ads-reports",
+                             "spCampaigns,spAdvertisedProduct"])
+        finally:
+            del os.environ["ACME_RT"], os.environ["ACME_ADS_SECRET"]
+        assert len(ads.requests) > 3
+    assert code == 1
+    cap = capsys.readouterr()
+    assert "spCampaigns" in cap.out and "ads-api" not in cap.err
+    assert any(p.name.startswith("spCampaigns 2026-10-01") for p in data.rglob("*"))
+    texts = [cap.out, cap.err] + [r.getMessage() for r in caplog.records] + \
+        [str(r.args) for r in caplog.records]
+    for p in data.rglob("*"):
+        if p.is_file():
+            b = p.read_bytes()
+            texts.append(b.decode("latin-1"))
+            if b[:2] == b"\x1f\x8b":
+                texts.append(gzip.decompress(b).decode("latin-1"))
+            if zipfile.is_zipfile(p):
+                with zipfile.ZipFile(p) as z:
+                    texts += [z.read(n).decode("latin-1") for n in z.namelist()]
+    for s in [RT, SECRET, *fake.tokens, CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN]:
+        for t in texts:
+            assert s not in t
