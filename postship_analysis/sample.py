@@ -2,8 +2,9 @@
 
 Run ``python -m postship_analysis.sample --out data/sample --truth data/sample_truth``
 (default seed 20251101). The same seed always writes byte-identical files: one
-``numpy.random.default_rng(seed)`` drives everything, all tables are sorted, floats are
-formatted with fixed decimals, gzip files carry ``mtime=0`` and nothing depends on the
+``numpy.random.default_rng(seed)`` drives everything (a few parts draw from their own seeded
+streams ``default_rng([seed, n])``, named where they are used), all tables are sorted, floats
+are formatted with fixed decimals, gzip files carry ``mtime=0`` and nothing depends on the
 current date.
 
 What it writes (see ``data/sample/README.md``, written by :func:`write_readme`):
@@ -21,7 +22,14 @@ Planted behaviour (all recorded in the truth folder):
 * FBA (AFN) stock: a reorder-point policy with per-SKU lead times; planted supplier delays
   make the stock run out (stockouts of 2-45 days); sales are censored at zero stock and after
   each stockout demand recovers linearly from an initial multiplier (0.5-0.7) to 1 over a
-  planted number of days (rank loss).
+  planted number of days, 7-28 (rank loss).
+* Fast movers (:func:`add_fast_movers`, own RNG streams): besides the 150-SKU catalogue
+  (0.05-2 units a day, mostly lumpy) the seller has two hero products, ten FBA listings (six
+  US, four DE) selling 4.5-7 units a day (DE x 0.7), whose supplier is late every 65-95 days:
+  they run out about five times each and hold most of the sample's post-stockout signal
+  (about 7,300 of its 8,000 counterfactual units in the 4 weeks after a restock, against 650
+  from the catalogue), so the planted recovery is measurable on the sample itself
+  (tests/test_recovery.py::test_sample_planted_recovery).
 * Seller-fulfilled (MFN) orders: ship-by / deliver-by promises, late confirmations (with a
   deterioration in the last weeks in the US), seller and buyer cancellations, tracking-number
   problems (missing, bad check digit, valid number of another carrier, carrier "Other" with a
@@ -638,6 +646,89 @@ def build_catalog(rng) -> pd.DataFrame:
     return pairs
 
 
+# -------------------------------------------------------------------------------------------
+# Fast movers: the seller's hero products, with an unreliable supplier
+# -------------------------------------------------------------------------------------------
+#: hero products (short names end with the colour, as in :data:`PRODUCTS`); consumables that
+#: sell several a day, unlike the catalogue's slow, lumpy long tail
+FAST_PRODUCTS = [
+    ("Silicone Stretch Lids 6pc", "Silikon Stretchdeckel 6er Set", "Kitchen"),
+    ("Microfiber Cloths 12pc", "Mikrofasertücher 12er Set", "Home"),
+]
+#: (index in FAST_PRODUCTS, index in VARIANTS, marketplace): six US and four DE listings
+FAST_PAIRS = [(0, 0, "US"), (0, 1, "US"), (0, 2, "US"), (0, 4, "US"), (1, 2, "US"),
+              (1, 3, "US"), (0, 0, "DE"), (0, 1, "DE"), (1, 2, "DE"), (1, 4, "DE")]
+#: mean daily demand of a fast mover (units, before seasonality), US; DE x 0.7 as in the
+#: catalogue
+FAST_DAILY_UNITS = (4.5, 7.0)
+#: days between two planted supplier delays of a fast mover (the first in days 40-70)
+FAST_DELAY_EVERY = (65, 96)
+
+
+def add_fast_movers(w: World) -> None:
+    """Append the fast movers (:data:`FAST_PAIRS`) to ``w.pairs`` and their demand to
+    ``w.demand``: smooth FBA listings (Poisson-gamma daily demand, as the catalogue's smooth
+    class) selling :data:`FAST_DAILY_UNITS` a day (DE x 0.7), launched before the period.
+
+    Why: the catalogue's stockouts hit slow, lumpy SKUs; their recovery windows hold about
+    650 counterfactual units, an information bound of about 8.5 points on the average
+    deficit, so the planted rank loss (about 12 %) could not be measured on the sample. A
+    seller's few best sellers carry most of the units and, with an unreliable supplier, run
+    out again and again; ten of them at 4.5-7 a day, late every 65-95 days
+    (:data:`FAST_DELAY_EVERY`), add about 7,300 units in the four weeks after their restocks
+    (pooled standard error about 2.6 points) for about 25,000 more units sold (the sample
+    grows from 13 to 21 MB). Measured on generator seeds 1-12 besides the sample's: the
+    pooled estimate within 5 points of the planted deficit for all, within 1-3 points above
+    it typically. The recovery ramp (m0 ~ U(0.5, 0.7), R ~ 7..28 days) is the catalogue's.
+
+    Own RNG stream (``default_rng([seed, 15])``) and rows after the catalogue's, so the
+    catalogue, its demand and its stock (main stream) are unchanged by them. The planted
+    stockouts and recoveries of a fast mover (:func:`simulate_inventory`) come from a further
+    stream (``[seed, 16]``). Order lines, returns, ads and traffic are drawn for every SKU
+    from the main stream, so those files change throughout.
+    """
+    rng = np.random.default_rng([w.seed, 15])
+    pairs = w.pairs
+    nv = len(VARIANTS)
+    asins = _codes(rng, len(FAST_PRODUCTS) * nv, 8, prefix="B0")
+    rows = []
+    for i, j, mp in FAST_PAIRS:
+        en, de, cat = FAST_PRODUCTS[i]
+        ven, vde, vc = VARIANTS[j]
+        b = len(PRODUCTS) + i
+        rows.append(dict(sku=f"PS-{100 + b}-{vc}", name_US=f"{en} {ven}", name_DE=f"{de} {vde}",
+                         cat=cat, base=b, variant=j, asin=asins[i * nv + j], mp=mp,
+                         name=f"{en} {ven}" if mp == "US" else f"{de} {vde}"))
+    new = pd.DataFrame(rows)
+    k = len(new)
+    new["fnsku"] = _codes(rng, k, 7, prefix="X00")
+    new["channel"] = "AFN"
+    new["cls"] = "smooth"
+    mu = rng.uniform(*FAST_DAILY_UNITS, k) * np.where(new["mp"] == "US", 1.0, 0.7)
+    new["adi"], new["size_mean"], new["size_shape"], new["mu"] = 1.0, mu, np.inf, mu
+    base = np.exp(rng.normal(np.log(16), 0.3, k)).clip(7, 40)
+    ends = np.where(new["mp"] == "US", 99, np.where(rng.random(k) < 0.5, 99, 95))
+    new["price_cents"] = (np.floor(base).astype(int) * 100 + ends).astype(np.int64)
+    new["launch"] = 0
+    new["lead_time"] = rng.integers(14, 36, k)
+    new["handling"] = rng.choice([1, 2], k, p=[0.7, 0.3])
+    new["return_rate"] = rng.uniform(0.02, 0.08, k)
+    new["cvr"] = rng.uniform(0.06, 0.2, k)
+    new["buybox"] = rng.uniform(0.95, 1.0, k)
+    new["fc"] = [MP[m]["fcs"][int(rng.integers(0, 5))] for m in new["mp"]]
+    new["volume_ft3"] = rng.uniform(0.05, 0.6, k).round(4)
+    new["confusable_with"] = ""
+    new["fast"] = True
+    out = pd.concat([pairs.assign(fast=False), new[pairs.columns.tolist() + ["fast"]]],
+                    ignore_index=True)
+    one = out.drop_duplicates(["sku", "asin"])  # one ASIN per SKU, one SKU per ASIN
+    if (out["fnsku"].duplicated().any() or one["asin"].duplicated().any()
+            or one["sku"].duplicated().any() or out.duplicated(["sku", "mp"]).any()):
+        raise AssertionError("fast movers: a SKU, ASIN or FNSKU collides with the catalogue's")
+    w.pairs = out
+    w.demand = np.vstack([w.demand, simulate_demand(rng, new, w.mult)])
+
+
 def simulate_demand(rng, pairs, mult):
     """True daily demand (units) per pair before censoring: class process x multipliers."""
     P = len(pairs)
@@ -684,7 +775,10 @@ def simulate_inventory(rng, w: World):
     returns_u = []  # (pair, sale_day, return_day, disposition, kind)
     episodes = []
     cum = {mp: np.concatenate([[0.0], np.cumsum(w.mult[mp])]) for mp in MPS}
+    fast = pairs["fast"].to_numpy() if "fast" in pairs else np.zeros(P, dtype=bool)
+    fast_rng = np.random.default_rng([w.seed, 16])
     for p in range(P):
+        rp = fast_rng if fast[p] else rng  # fast movers: own stream, the catalogue's unchanged
         r = pairs.iloc[p]
         mp = r["mp"]
         d = w.demand[p]
@@ -700,17 +794,25 @@ def simulate_inventory(rng, w: World):
             return mu * (cum[mp][b] - cum[mp][a] + tail)
 
         # planted delays
-        n_ep = rng.choice([0, 1, 2, 3], p=[0.35, 0.35, 0.22, 0.08])
-        triggers = sorted(rng.integers(max(40, r["launch"] + 40), N_DAYS - 15, n_ep).tolist())
-        kept = []
-        for t in triggers:
-            if not kept or t - kept[-1] > 100:
+        if fast[p]:
+            # a hero product's supplier is late every FAST_DELAY_EVERY days
+            t, kept = int(rp.integers(40, 71)), []
+            while t < N_DAYS - 60:
                 kept.append(t)
+                t += int(rp.integers(*FAST_DELAY_EVERY))
+        else:
+            n_ep = rp.choice([0, 1, 2, 3], p=[0.35, 0.35, 0.22, 0.08])
+            triggers = sorted(rp.integers(max(40, r["launch"] + 40), N_DAYS - 15,
+                                          n_ep).tolist())
+            kept = []
+            for t in triggers:
+                if not kept or t - kept[-1] > 100:
+                    kept.append(t)
         lengths = []
         for _ in kept:
-            u = rng.random()
-            lengths.append(int(rng.integers(2, 11) if u < 0.55 else rng.integers(11, 26)
-                               if u < 0.85 else rng.integers(26, 46)))
+            u = rp.random()
+            lengths.append(int(rp.integers(2, 11) if u < 0.55 else rp.integers(11, 26)
+                               if u < 0.85 else rp.integers(26, 46)))
         delay_queue = list(zip(kept, lengths, strict=True))
         launch = int(r["launch"])
         opening = int(math.ceil(expected(launch, L + 60) + 3 * math.sqrt(disp * expected(
@@ -760,8 +862,8 @@ def simulate_inventory(rng, w: World):
                 held = 0
             # end of a stockout: first day back in stock
             if in_so and st > 0:
-                m0 = float(rng.uniform(0.5, 0.7))
-                R = int(rng.integers(7, 29))
+                m0 = float(rp.uniform(0.5, 0.7))
+                R = int(rp.integers(7, 29))
                 episodes.append(dict(pair=p, start=so_start, end=t - 1, lost=so_lost,
                                      planted=so_planted, planned_length=so_len_plan,
                                      m0=round(m0, 3), recovery_days=R, ongoing=False,
@@ -774,7 +876,7 @@ def simulate_inventory(rng, w: World):
                 m = rec_m0 + (1 - rec_m0) * (t - rec_start) / rec_R
                 recov[p, t] = m
                 if dem > 0:
-                    kept_units = int(rng.binomial(dem, m))
+                    kept_units = int(rp.binomial(dem, m))
                     episodes[-1]["recovery_lost"] += dem - kept_units
                     dem = kept_units
             realised[p, t] = dem
@@ -783,10 +885,10 @@ def simulate_inventory(rng, w: World):
             sales[p, t] = s
             if s:
                 ledger.append((p, t, "Shipments", -s, "SELLABLE", ""))
-                nret = int(rng.binomial(s, r["return_rate"]))
+                nret = int(rp.binomial(s, r["return_rate"]))
                 for _ in range(nret):
-                    lag = int(rng.integers(4, 35))
-                    u = rng.random()
+                    lag = int(rp.integers(4, 35))
+                    u = rp.random()
                     kind = "normal"
                     if conf and u < 0.45:
                         disp_r, kind = "CUSTOMER_DAMAGED", "switcheroo"
@@ -1411,6 +1513,7 @@ def build_world(seed=DEFAULT_SEED) -> World:
     w.mult, w.season = _multipliers()
     w.pairs = build_catalog(rng)
     w.demand = simulate_demand(rng, w.pairs, w.mult)
+    add_fast_movers(w)
     simulate_inventory(rng, w)
     build_order_lines(rng, w)
     fulfil_orders(rng, w)
@@ -2457,8 +2560,8 @@ def write_business_reports(w: World, root: Path):
     money as {amount, currencyCode}, percentages 0-100)."""
     rng = w.rng
     pairs = w.pairs
-    parent = dict(zip(range(len(PRODUCTS)), _codes(rng, len(PRODUCTS), 8, prefix="B0"),
-                      strict=True))
+    n_parents = len(PRODUCTS) + len(FAST_PRODUCTS)
+    parent = dict(zip(range(n_parents), _codes(rng, n_parents, 8, prefix="B0"), strict=True))
     pv = w.sessions + rng.binomial(w.sessions, 0.28)
     mobile_s = rng.binomial(w.sessions, 0.62)
     mobile_pv = np.minimum(pv, mobile_s + rng.binomial(mobile_s, 0.25))
@@ -3038,7 +3141,8 @@ def write_truth(w: World, truth: Path):
         "lead_time_days": pairs["lead_time"], "handling_days": pairs["handling"],
         "return_rate": fmt_num(pairs["return_rate"], 4),
         "session_conversion": fmt_num(pairs["cvr"], 4),
-        "confusable_with": pairs["confusable_with"]})
+        "confusable_with": pairs["confusable_with"],
+        "fast_mover": (pairs["fast"] if "fast" in pairs else False).astype(int)})
     sk.to_csv(truth / "skus.csv", index=False, lineterminator="\n")
     # stockout episodes
     ep = pd.DataFrame(w.episodes)
@@ -3171,7 +3275,7 @@ bytes. Everything here was *planted* by the generator; analytics are checked aga
 | file | what |
 |---|---|
 | `meta.json` | seed, seller, marketplaces, period, as-of date, generator version, seasonality (weekday factors, Q4 spans, Prime Day, trend, monthly mean multiplier) and definitions |
-| `skus.csv` | per SKU and marketplace: channel (AFN/MFN), Syntetos-Boylan class, mean daily demand, ADI, mean demand size, launch date, unit price, lead time, handling days, return rate, session conversion, confusable SKU |
+| `skus.csv` | per SKU and marketplace: channel (AFN/MFN), Syntetos-Boylan class, mean daily demand, ADI, mean demand size, launch date, unit price, lead time, handling days, return rate, session conversion, confusable SKU, `fast_mover` (1 = one of the hero listings, see below) |
 | `confusable_pairs.csv` | the planted confusable SKU pairs (wrong-item / SWITCHEROO returns) |
 | `daily.csv.gz` | per day, marketplace and SKU (from launch): true demand before censoring, rank-loss multiplier, demand after rank loss, units sold, end-of-day fulfillable stock (FBA), stockout flag |
 | `stockouts.csv` | FBA stockout episodes: start, end, length, lost units, planted or not, ongoing at the end, recovery initial multiplier and recovery days, units lost during recovery |
@@ -3209,6 +3313,24 @@ So the data overview shows the quarantine at work, a few input rows are bad on p
   when a download is pasted twice; same order-item-id); the reader quarantines the second copy.
 
 `input_defects.csv` gives the file, physical line, column and expected reader behaviour of each.
+
+## Stockouts and recovery (`stockouts.csv`, `daily.csv.gz`)
+
+FBA stock follows a reorder-point policy sized on each SKU's expected demand; a planted
+supplier delay suppresses one replenishment order, so the stock runs out naturally and the
+delayed shipment arrives 2-45 days after the stock hit zero (`planted` True; other runs of
+zero stock are not planted). From the first day back in stock (k = 0) demand is thinned by
+m0 + (1 - m0) k / R for k < R: `recovery_initial_multiplier` m0 ~ U(0.5, 0.7),
+`recovery_days` R ~ 7..28, drawn per episode; `rank_loss_multiplier` in `daily.csv.gz`.
+
+The catalogue's 150 SKUs sell 0.05-2 units a day, mostly in lumps, and get 0-3 delays each.
+The ten `fast_mover` listings (two hero products, `PS-130-*` and `PS-131-*`; six US, four
+DE) sell 4.5-7 units a day (DE x 0.7) and their supplier is late every 65-95 days, so each
+runs out about five times; they hold most of the units in the four weeks after a restock,
+which makes the planted rank loss measurable on the sample (pooled standard error about 2.6
+points, against 8.5 from the catalogue's stockouts alone). They are drawn from their own
+random streams (`default_rng([seed, 15])`, `[seed, 16]`), so the catalogue's demand and stock
+are the same with or without them.
 """
 
 

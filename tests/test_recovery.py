@@ -331,7 +331,9 @@ def test_planted_ramp_is_recovered(planted):
 # ---------------------------------------------------------------------------------------------
 # The sample's planted recovery (postship_analysis/sample.py simulate_inventory: from the first
 # day back in stock, demand thinned by m0 ~ U(0.5, 0.7) rising linearly to 1 over R ~ 7..28
-# days). Its SKUs sell 0.05-2 units a day, in lumps of several units.
+# days). Its 150-SKU catalogue sells 0.05-2 units a day, in lumps; its ten fast-mover listings
+# (sample.add_fast_movers: 4.5-7 units a day, a supplier delay every 65-95 days) carry most of
+# the units in the weeks after a restock.
 # ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -358,14 +360,17 @@ def test_sample_planted_recovery(sample):
         ["marketplace", "sku", "date", "demand", "after"]], on=["marketplace", "sku", "date"])
     planted = 1 - t["after"].sum() / t["demand"].sum()
     assert 0.08 <= planted <= 0.18
-    # the sample carries about 700 counterfactual units in lumps (phi ~ 5 units per unit
-    # of variance): its information bound is sqrt(5 x 700) / 700 = 8.5 points, so the
-    # issue's +-5 points cannot be met by any estimator here. Checked instead: the interval
-    # holds the planted deficit, its width matches that bound, and the recovery time is not
-    # claimed unless identified (then within 5 days of the planted mean).
+    # Measured on the regenerated sample: about 8,000 counterfactual units in the estimate's
+    # days (7,300 of them from the fast movers' 48 stockouts; the catalogue's alone had 650,
+    # an information bound of 8.5 points), pooled standard error 2.6 points. So the issue's
+    # tolerances apply: deficit within 5 points of the planted one, interval covering it,
+    # damage claimed, recovery time within 5 days of the planted mean or "not identified".
+    assert 7000 <= c["counterfactual"].sum() <= 9500
+    assert p["se"] <= 0.035
+    assert abs(p["deficit"] - planted) <= 0.05
     assert p["deficit_lo"] <= planted <= p["deficit_hi"]
-    assert 0.05 <= p["se"] <= 0.12
-    assert p["episodes"] >= 80 and p["placebo_episodes"] >= 500
+    assert p["measurable"] and p["verdict"].startswith("damage")
+    assert p["episodes"] >= 120 and p["placebo_episodes"] >= 500
     if p["recovery_identified"]:
         assert abs(p["recovery_days"] - so.loc[~so["ongoing"], "recovery_days"].mean()) <= 5
     else:
