@@ -1039,8 +1039,9 @@ def budget_plan(res: Recovery, episodes: pd.DataFrame, as_of, *,
       the two (``capped`` when the cap binds; ``units_bought`` = budget / cost per unit);
     * zero, with the ``reason``, for a SKU still out of stock, one whose stock covers fewer
       days than the plan (``days_of_cover`` = ``on_hand`` / baseline < 7 x ``weeks``: more
-      ads would bring the next stockout forward) and where damage is not measurable; NaN
-      where the SKU has no ad rates to price the units with;
+      ads would bring the next stockout forward), one whose margin leaves nothing for ads
+      at the target ACoS (``max_cost_per_unit`` <= 0) and where damage is not measurable;
+      NaN where the SKU has no ad rates to price the units with;
     * ``rule_extra_budget``: the unverified "+37 % ad budget after more than 7 days out of
       stock" rule applied to the SKU's current weekly ad spend - a comparison line only.
 
@@ -1167,11 +1168,14 @@ def budget_plan(res: Recovery, episodes: pd.DataFrame, as_of, *,
     oos = t["status"].to_numpy() == "out_of_stock"
     short = (t["days_of_cover"] < ndays).to_numpy(bool)
     no_rate = t["cost_per_unit"].isna().to_numpy()
+    no_room = (t["max_cost_per_unit"] <= 0).to_numpy(bool)
     reason = np.select(
-        [oos, short, no_rate],
+        [oos, short, no_rate, no_room],
         ["still out of stock: no recovery ads until it is back in stock",
          "stock covers fewer days than the plan: more ads would bring the next stockout "
-         "forward", "no ad rates (CPC, CVR) to price the missing units"], "")
+         "forward", "no ad rates (CPC, CVR) to price the missing units",
+         "no room for ads: at the target ACoS the unit's margin pays nothing for an extra "
+         "unit"], "")
     reason = np.where((reason == "") & t["days_of_cover"].isna().to_numpy() & ~oos,
                       "stock cover unknown (no inventory on hand): check it before spending",
                       reason)
