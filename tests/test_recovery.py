@@ -378,11 +378,12 @@ def test_sample_planted_recovery(sample):
 
 
 # ---------------------------------------------------------------------------------------------
-# The sample generator's planted recovery where the data can measure it: twelve worlds of
-# postship_analysis/sample.py (seeds 1-12, the sample's own stock policy, lumpy slow sellers
-# and recovery ramps m0 ~ U(0.5, 0.7) back over R ~ 7..28 days), pooled. About 8,700
+# The sample generator's slow catalogue at scale: twelve worlds of postship_analysis/sample.py
+# without its fast movers (seeds 1-12, the sample's own stock policy, lumpy slow sellers and
+# recovery ramps m0 ~ U(0.5, 0.7) back over R ~ 7..28 days), pooled. About 8,700
 # counterfactual units: the information bound is sqrt(5 x 8,700) / 8,700 = 2.4 points, so
-# the issue's +-5 points are within reach (the sample alone has 8.5 points, see above).
+# the issue's +-5 points are within reach (one world's catalogue alone has 8.5 points; the
+# sample itself reaches them with its fast movers, see above).
 # ---------------------------------------------------------------------------------------------
 
 def _sample_worlds(seeds):
