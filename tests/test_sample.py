@@ -65,9 +65,13 @@ def test_committed_sample_equals_fresh_generation(fresh):
         assert stale == [], f"data/sample is stale ({stale[:3]}): run `make sample`"
 
 
-def test_sample_is_under_15_mb():
+def test_sample_is_under_22_mb():
+    # 13.2 MB until the ten fast movers (sample.add_fast_movers, issue 12: the planted stockout
+    # recovery measurable on the sample itself) added about 25,000 units sold: 21.4 MB. Fewer
+    # or slower fast movers were measured to miss the issue's tolerances on some generator
+    # seeds; the guard still stops any further growth.
     total = sum(len(v) for v in _files(SAMPLE).values())
-    assert 1_000_000 < total < 15_000_000
+    assert 1_000_000 < total < 22_000_000
 
 
 def test_different_seed_gives_different_orders(tmp_path):
