@@ -36,14 +36,18 @@ sample, e.g. ``data/sample/sample-seller/US``):
 * ``spSearchTerm``: the folder's ``spSearchTerm*.json.gz`` if any, else its Advertising-console
   ``Sponsored Products Search term report`` rewritten as API records (same days, terms, numbers;
   campaign / ad group ids from the other API files by name), so a fetched folder carries the
-  same search terms as the sample. ``spTargeting``: those search-term rows summed per day,
-  campaign, ad group, targeting and match type.
+  same search terms as the sample. ``spTargeting``: the folder's ``spTargeting*.json.gz``,
+  else (``derive_targeting=True``, the default) those search-term rows summed per day,
+  campaign, ad group, targeting and match type; with ``derive_targeting=False`` no rows (a
+  fetched folder then holds the same report levels as the sample, for end-to-end
+  comparisons).
 * Exports: the Sponsored Products sheet of the folder's ``Bulk operations *.xlsx`` rewritten
   in the common models (ids, states, bids, budgets, strategies, placements, targets).
 
 Switches (constructor keywords): ``throttle_first`` (the first N Ads API calls answer 429 with
 ``Retry-After: retry_after``), ``fail_reports`` (report types that end ``FAILED``),
-``never_complete`` (report types that stay ``PROCESSING``), ``cut_downloads`` (report types
+``never_complete`` (report types that stay ``PROCESSING``), ``derive_targeting`` (see
+above), ``cut_downloads`` (report types
 whose document download stops half way through the body), ``pending_polls`` (polls answered
 ``PENDING``/``PROCESSING`` before ``COMPLETED``). Every request is recorded in
 ``requests`` (method, path, headers, body).
@@ -161,14 +165,15 @@ def _targeting_from_terms(terms: list[dict]) -> list[dict]:
     return out
 
 
-def report_rows(folder: Path, report_type: str, marketplace: str = "US") -> list[dict]:
+def report_rows(folder: Path, report_type: str, marketplace: str = "US",
+                derive_targeting: bool = True) -> list[dict]:
     """All rows of ``report_type`` the fake holds for a source folder (every day)."""
     rows = _json_rows(folder, report_type)
     if rows is not None:
         return rows
     if report_type == "spSearchTerm":
         return _console_search_terms(folder, marketplace)
-    if report_type == "spTargeting":
+    if report_type == "spTargeting" and derive_targeting:
         return _targeting_from_terms(report_rows(folder, "spSearchTerm", marketplace))
     return []
 
@@ -294,7 +299,8 @@ class FakeAdsApi:
                  client_id: str = CLIENT_ID, client_secret: str = CLIENT_SECRET,
                  refresh_token: str = REFRESH_TOKEN, access_token: str = ACCESS_TOKEN,
                  throttle_first: int = 0, retry_after: float = 2, fail_reports=(),
-                 never_complete=(), cut_downloads=(), pending_polls: int = 1):
+                 never_complete=(), cut_downloads=(), pending_polls: int = 1,
+                 derive_targeting: bool = True):
         self.sources = {str(k): Path(v) for k, v in sources.items()}
         self.marketplaces = marketplaces or {k: "US" for k in self.sources}
         self.client_id, self.client_secret = client_id, client_secret
@@ -303,6 +309,7 @@ class FakeAdsApi:
         self.fail_reports, self.never_complete = set(fail_reports), set(never_complete)
         self.cut_downloads = set(cut_downloads)
         self.pending_polls = pending_polls
+        self.derive_targeting = derive_targeting
         self.requests: list[dict] = []
         self.reports: dict[str, dict] = {}
         self.exports: dict[str, dict] = {}
@@ -361,7 +368,8 @@ class FakeAdsApi:
         key = (profile, report_type)
         if key not in self._cache:
             self._cache[key] = report_rows(self.sources[profile], report_type,
-                                           self.marketplaces.get(profile, "US"))
+                                           self.marketplaces.get(profile, "US"),
+                                           self.derive_targeting)
         return self._cache[key]
 
     @staticmethod

@@ -217,6 +217,40 @@ def test_rerun_with_nothing_new_makes_no_request(folder):
     assert all(o.requests == 0 for o in again)
 
 
+def test_period_without_activity_is_written_empty_and_not_asked_again(folder):
+    """Nov 1-2 have no advertising in the sample: Amazon's empty list is written, the data
+    folder recognises it by name and reads zero rows, and a rerun asks for nothing."""
+    now = datetime(2026, 11, 3, 12, tzinfo=UTC)
+    with FakeAdsApi({PID: US}) as api:
+        out = run(api, folder, now=now, report_types=("spCampaigns",))
+    nov = out[-1]
+    assert (nov.start, nov.end, nov.status) == (date(2026, 11, 1), date(2026, 11, 2), "written")
+    assert "no rows" in nov.detail
+    empty = folder / "spCampaigns 2026-11-01..2026-11-02.json.gz"
+    assert file_rows(empty) == []
+    found = {f.path.name: (f.report_type, f.problem, f.note)
+             for f in datafolder.discover(folder.parents[1])}
+    assert found[empty.name] == ("ads_api_campaigns", "", "")
+    inputs = datafolder.load(folder.parents[1])
+    assert not inputs.errors and len(inputs.table("ads")) == len(sample_rows("spCampaigns"))
+    with FakeAdsApi({PID: US}) as api:
+        again = run(api, folder, now=now, report_types=("spCampaigns",))
+        assert api.requests == []
+    assert {o.status for o in again} == {"skipped"}
+
+
+def test_without_derived_targeting_the_folder_has_the_samples_levels(folder):
+    """``derive_targeting=False`` (for end-to-end comparisons with the sample, which has no
+    targeting report): spTargeting months come back empty, the ads table holds the
+    sample's levels only."""
+    with FakeAdsApi({PID: US}, derive_targeting=False) as api:
+        out = run(api, folder)
+    assert {o.status for o in out} == {"written"}
+    assert all(file_rows(p) == [] for p in folder.glob("spTargeting *"))
+    levels = set(datafolder.load(folder.parents[1]).table("ads")["report_level"])
+    assert levels == {"campaign", "advertised_product", "search_term"}
+
+
 def test_mid_month_file_is_replaced_by_the_whole_month(folder):
     with FakeAdsApi({PID: US}) as api:
         run(api, folder, now=datetime(2026, 10, 20, 18, tzinfo=UTC),
@@ -452,3 +486,70 @@ def test_bulk_snapshot_replaces_the_previous_one(folder):
         out[0].detail)
     assert sorted(p.name for p in folder.glob("Bulk operations*")) == [
         "Bulk operations US 2026-11-01.xlsx"]
+
+
+# ---------------------------------------------------------------------------------------------
+# End to end: fetched advertising files give the sample's reports
+# ---------------------------------------------------------------------------------------------
+
+#: the sample's advertising files, which the fetch replaces
+_ADS_FILES = ("spCampaigns", "spAdvertisedProduct", "Sponsored Products Search term",
+              "Bulk operations")
+
+
+@pytest.mark.slow
+def test_fetched_ads_folder_gives_the_sample_reports(tmp_path):
+    """The sample folder with its advertising files replaced by a fetch from the fake (US and
+    DE, derive_targeting=False so the same report levels exist) reports exactly the same
+    KPIs and statuses; the advertising CSVs agree to 1e-9 (sums over monthly files are added
+    in another order: float rounding), every other CSV byte for byte."""
+    import csv
+    import io
+    import os
+
+    from postship_analysis import cli
+
+    sample = SAMPLE / "sample-seller"
+    data = tmp_path / "data"
+    for p in sorted(sample.rglob("*")):
+        if p.is_file() and not p.name.startswith(_ADS_FILES):
+            t = data / "sample-seller" / p.relative_to(sample)
+            t.parent.mkdir(parents=True, exist_ok=True)
+            os.link(p, t)
+    with FakeAdsApi({"1": sample / "US", "2": sample / "DE"}, marketplaces={"1": "US", "2": "DE"},
+                    derive_targeting=False) as api:
+        c = creds(api, profile_id={"US": "1", "DE": "2"})
+        for mp in ("US", "DE"):
+            out = fetch_ads(c, "sample-seller", mp, data / "sample-seller" / mp, now=NOW,
+                            since=SINCE, poll_interval=0.01, sleep=lambda s: None)
+            assert {o.status for o in out} == {"written"}
+    outs = {}
+    for name, folder in (("sample", SAMPLE), ("fetched", data)):
+        o = tmp_path / f"out-{name}"
+        assert cli.main(["report", "--data", str(folder), "--out", str(o), "--seller",
+                         "sample-seller", "--workers", "2", "-q"]) == 0
+        outs[name] = o / "sample-seller" / "2026-11-01"
+    a, b = outs["sample"], outs["fetched"]
+    sa, sb = (json.loads((x / "summary.json").read_text()) for x in (a, b))
+    for s in (sa, sb):
+        s.pop("inputs")
+        s["parameters"].pop("data_dir")
+    assert sa == sb
+    names = sorted(p.name for p in a.glob("*.csv"))
+    assert names == sorted(p.name for p in b.glob("*.csv")) and len(names) > 20
+    for name in names:
+        if name == "row_accounting.csv":
+            def per_type(p):
+                rows = csv.DictReader(io.StringIO(p.read_text(encoding="utf-8-sig")))
+                acc: dict = {}
+                for r in rows:
+                    k = (r["marketplace"], r["report_type"].replace("ads_console_search_term",
+                                                                    "ads_api_search_term"))
+                    acc[k] = acc.get(k, 0) + int(r["accepted"] or 0)
+                return {k: v for k, v in acc.items() if v}
+            assert per_type(a / name) == per_type(b / name)
+        elif name.startswith("ad_"):
+            pd.testing.assert_frame_equal(pd.read_csv(a / name), pd.read_csv(b / name),
+                                          check_exact=False, rtol=1e-9)
+        else:
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name

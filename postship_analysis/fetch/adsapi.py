@@ -56,9 +56,9 @@ Periods and the incremental rule (the folder is the state)
   files of that report inside the new period are removed. A file that starts before the new
   period (its first days are past the retention) is kept; the data folder lets the newer file
   win every day both cover (:func:`postship_analysis.datafolder.resolve_overlaps_by_file`).
-* A period with no advertising activity comes back as an empty list: nothing is written (an
-  empty file is no report the data folder can recognise); the outcome is ``no_data`` and the
-  month is asked again on the next run.
+* A period with no advertising activity comes back as an empty list ``[]``: it is written
+  like any other (what a manual API download gives; the data folder recognises an empty Ads
+  report by its name and reads zero rows), so a rerun does not ask for it again.
 
 Bulk-operations download: decision
 ----------------------------------
@@ -569,10 +569,6 @@ class _Run:
             return
         rows = json.loads(job.data.decode("utf-8"))
         job.done = True
-        if not rows:
-            job.outcome.status = "no_data"
-            job.outcome.detail = "Amazon returned no rows for the period (no activity)"
-            return
         name = report_file_name(rt, p)
         path = self.folder / name
         write_atomic(path, raw)
@@ -585,8 +581,9 @@ class _Run:
                 removed.append(old.name)
         job.outcome.status = "written"
         job.outcome.path = self.rel(name)
-        job.outcome.detail = f"{len(rows)} rows" + (f"; replaces {', '.join(removed)}"
-                                                    if removed else "")
+        job.outcome.detail = (f"{len(rows)} rows" if rows else "no rows: no advertising in "
+                              "the period") + (f"; replaces {', '.join(removed)}"
+                                               if removed else "")
         log.debug("%s/%s wrote %s (%d rows)", self.seller, self.mp, name, len(rows))
 
     def wait(self, jobs: list[_Job]):

@@ -52,6 +52,21 @@ def detect_json(obj) -> str | None:
     return None
 
 
+#: Ads API v3 reportTypeId -> our report type, for a report with no rows (an empty JSON list)
+_ADS_REPORT_IDS = {"spcampaigns": "ads_api_campaigns",
+                   "spadvertisedproduct": "ads_api_advertised_product",
+                   "spsearchterm": "ads_api_search_term", "sptargeting": "ads_api_targeting"}
+
+
+def _empty_ads_report(name: str) -> str | None:
+    """An Ads API v3 report with no rows is ``[]``: nothing in it says which report it is, so
+    the file name does (``spCampaigns 2026-11-01..2026-11-30.json.gz``, as ``postship fetch``
+    names them); a period without advertising then reads as zero rows, not as an unknown
+    file."""
+    first = name.split(" ")[0].split(".")[0].split("-")[0].lower()
+    return _ADS_REPORT_IDS.get(first)
+
+
 def detect_file(path: str | Path) -> ReportSpec | None:
     """Report spec for a file on disk, or ``None`` if it is no report we know.
 
@@ -68,6 +83,8 @@ def detect_file(path: str | Path) -> ReportSpec | None:
         except Exception:
             return None
         rt = detect_json(obj)
+        if rt is None and obj == []:
+            rt = _empty_ads_report(path.name)
         return REGISTRY.get(rt) if rt else None
     try:
         raw, enc, lines = _decode_head(path)
