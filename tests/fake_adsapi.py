@@ -42,7 +42,10 @@ sample, e.g. ``data/sample/sample-seller/US``):
   fetched folder then holds the same report levels as the sample, for end-to-end
   comparisons).
 * Exports: the Sponsored Products sheet of the folder's ``Bulk operations *.xlsx`` rewritten
-  in the common models (ids, states, bids, budgets, strategies, placements, targets).
+  in the common models (ids, states, bids, budgets, strategies, placements, targets);
+  ``POST /portfolios/list`` (``guides/portfolios/get-started.md``, ``Content-Type:
+  application/vnd.spPortfolio.v3+json``, body ``{portfolioIdFilter: {include: [...]}}`` ->
+  ``{portfolios: [{portfolioId, name, state, ...}], totalResults}``): its Portfolios sheet.
 
 Switches (constructor keywords): ``throttle_first`` (the first N Ads API calls answer 429 with
 ``Retry-After: retry_after``), ``fail_reports`` (report types that end ``FAILED``),
@@ -286,6 +289,24 @@ def exports_from_bulk(folder: Path, currency: str = "USD") -> dict[str, list[dic
     return out
 
 
+def portfolios_from_bulk(folder: Path) -> list[dict]:
+    """The Portfolios sheet of the folder's bulk download as ``POST /portfolios/list``
+    portfolios (``guides/portfolios/get-started.md`` sample response)."""
+    import pandas as pd
+
+    files = sorted(folder.glob("Bulk operations*.xlsx"))
+    if not files:
+        return []
+    sheet = pd.read_excel(files[0], sheet_name="Portfolios", dtype=str)
+    out = []
+    for r in sheet.to_dict("records"):
+        if str(r.get("Entity")).strip().lower() != "portfolio":
+            continue
+        out.append({"portfolioId": r["Portfolio ID"], "name": r["Portfolio Name"],
+                    "state": str(r.get("State") or "enabled").upper(), "inBudget": True})
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # The server
 # ---------------------------------------------------------------------------------------------
@@ -437,6 +458,8 @@ class FakeAdsApi:
         m = re.fullmatch(r"/exports/([^/]+)", path)
         if m and method == "GET":
             return self._get_export(h, m[1])
+        if path == "/portfolios/list" and method == "POST":
+            return self._list_portfolios(h, profile, body)
         return self._send(h, 404, {"code": "NOT_FOUND", "details": f"no route {path}"})
 
     def _token(self, h, body: bytes):
@@ -531,6 +554,17 @@ class FakeAdsApi:
         self.exports[eid] = {"exportId": eid, "status": "IN_PROGRESS", "_kind": kind,
                              "_polls": 0}
         return self._send(h, 202, {"exportId": eid, "status": "IN_PROGRESS"})
+
+    def _list_portfolios(self, h, profile: str, body: bytes):
+        media = "application/vnd.spPortfolio.v3+json"
+        if h.headers.get("Content-Type") != media:
+            return self._send(h, 415, {"code": "UNSUPPORTED_MEDIA_TYPE",
+                                       "details": f"Content-Type must be {media}"})
+        req = json.loads(body or b"{}")
+        want = set((req.get("portfolioIdFilter") or {}).get("include") or [])
+        rows = [p for p in portfolios_from_bulk(self.sources[profile])
+                if not want or p["portfolioId"] in want]
+        return self._send(h, 200, {"portfolios": rows, "totalResults": len(rows)})
 
     def _get_export(self, h, eid: str):
         exp = self.exports.get(eid)

@@ -372,10 +372,14 @@ def test_marketplace_without_profile_id_raises(folder):
 def test_bulk_download_from_exports_reads_like_the_sample_download(folder):
     with FakeAdsApi({PID: US}) as api:
         out = run(api, folder, report_types=(), bulk=True)
-        exports = [r for r in api.api_requests() if r["path"].endswith("/export")]
+        api_paths = api.api_requests()
+        exports = [r for r in api_paths if r["path"].endswith("/export")]
     assert [(o.report_type, o.status) for o in out] == [(adsapi.BULK, "written")]
     assert sorted(r["path"] for r in exports) == ["/adGroups/export", "/ads/export",
                                                  "/campaigns/export", "/targets/export"]
+    lists = [r for r in api_paths if r["path"] == "/portfolios/list"]
+    assert len(lists) == 1 and json.loads(lists[0]["body"]) == {
+        "portfolioIdFilter": {"include": ["987651"]}}
     path = folder / "Bulk operations US 2026-11-01.xlsx"
     assert [f.report_type for f in datafolder.discover(folder.parents[1])] == ["ads_bulk_sp"]
     assert datafolder.workbook_created(path) == pd.Timestamp("2026-11-01 12:00:00")
@@ -384,9 +388,8 @@ def test_bulk_download_from_exports_reads_like_the_sample_download(folder):
     assert got.accepted == want.accepted and len(got.quarantine) == 0
     key = ["entity", "campaign_id", "ad_group_id", "ad_id", "keyword_id",
            "product_targeting_id", "placement"]
-    cols = [c for c in want.data.columns if c != "portfolio_name"]  # exports have no names
-    a = want.data[cols].sort_values(key).reset_index(drop=True)
-    b = got.data[cols].sort_values(key).reset_index(drop=True)
+    a = want.data.sort_values(key).reset_index(drop=True)
+    b = got.data.sort_values(key).reset_index(drop=True)
     pd.testing.assert_frame_equal(b, a)
 
 

@@ -82,8 +82,9 @@ with ``recurrenceTimePeriod`` DAILY), states, start / end dates, portfolio ids, 
 and bidding strategy / placement adjustments map one to one (enums.md: SALES_DOWN_ONLY =
 "Dynamic bids - down only", SALES = "Dynamic bids - up and down", none / MANUAL = "Fixed bid";
 PLACEMENT_TOP = "Placement Top" ...). What is not the same as a console download:
-no metrics columns (exports have none; the bulk reader does not read them), no portfolio
-names (a separate endpoint), and category-targeting expressions are rebuilt from their parts
+no metrics columns (exports have none; the bulk reader does not read them); portfolio names
+come from ``POST /portfolios/list`` (``guides/portfolios/get-started.md``, ``Content-Type:
+application/vnd.spPortfolio.v3+json``); category-targeting expressions are rebuilt from their parts
 (``category="id" brand="id" price<x ...``; informational, never used to address an entity).
 Audience targets (not Sponsored Products keyword / product targets) are left out. Rows are
 written as text cells (never formulas) without a quote prefix, as Amazon's file has them.
@@ -342,7 +343,7 @@ def _make_client(creds, profile_id: str):
     ``creds.token_url`` when set. Built without the library's credential provider, which
     prefers ``AD_API_*`` environment variables over the credentials it is given."""
     ad_api = _import_ad_api()
-    from ad_api.api import Exports, Reports
+    from ad_api.api import Exports, PortfoliosV3, Reports
     from ad_api.auth import AccessTokenClient, AccessTokenResponse
 
     region = (creds.region or "NA").upper()
@@ -374,7 +375,7 @@ def _make_client(creds, profile_id: str):
                         f"no access token from {token_url} ({type(e).__name__}: {e})") from None
             return AccessTokenResponse(**self.token)
 
-    class AdsClient(Reports, Exports):
+    class AdsClient(Reports, Exports, PortfoliosV3):
         def __init__(self):  # noqa: D401 - no credential provider, see above
             self.credentials = cred
             self._auth = TokenClient()
@@ -517,6 +518,25 @@ class _Run:
             raise RuntimeError("the create-report answer has no reportId")
         log.debug("%s/%s %s %s..%s: report %s %s", self.seller, self.mp, rt, p.start, p.end,
                   job.ident, job.status)
+
+    def portfolio_names(self, outcome: FetchOutcome, ids: list[str]) -> dict[str, str]:
+        """Portfolio id -> name (``POST /portfolios/list``, v3, paged by ``nextToken``)."""
+        names: dict[str, str] = {}
+        token = None
+        for _ in range(100):
+            body: dict = {"portfolioIdFilter": {"include": ids}}
+            if token:
+                body["nextToken"] = token
+            holder = _Job("portfolios", outcome)
+            r = self.call(holder, lambda b=body: self.client.list_portfolios(body=b))
+            pay = r.payload or {}
+            for p in pay.get("portfolios") or []:
+                if p.get("portfolioId") is not None and p.get("name") is not None:
+                    names[_id(p["portfolioId"])] = str(p["name"])
+            token = pay.get("nextToken")
+            if not token:
+                break
+        return names
 
     def submit_export(self, job: _Job):
         body = {"adProductFilter": ["SPONSORED_PRODUCTS"], "stateFilter": list(EXPORT_STATES)}
@@ -732,16 +752,15 @@ def fetch_ads(creds, seller: str, marketplace: str, folder: str | Path, *, now: 
                 else:
                     run.fail(job, f"request refused ({_error_text(e)})")
         run.wait([j for j in jobs + export_jobs if not j.done])
+        if bulk_job is not None:
+            _finish_bulk(run, bulk_job, export_jobs, today)
     except _CredentialsRefused as e:
         raise PostshipError(run.clean(f"{run.who()}: {e}. Check the ads: client_id, "
                                       "client_secret and refresh_token of this profile"),
                             ) from None
-    if run.client is not None:
-        tokens = run.client._auth.requests
-        first = (jobs + export_jobs)[0].outcome
-        first.requests += tokens
-    if bulk_job is not None:
-        _finish_bulk(run, bulk_job, export_jobs, today)
+    tokens = run.client._auth.requests
+    first = jobs[0].outcome if jobs else bulk_job
+    first.requests += tokens
     return outcomes
 
 
@@ -881,9 +900,12 @@ def _target_expression(t: dict, resolved: bool = False) -> str | None:
 
 
 def bulk_rows(campaigns: list[dict], ad_groups: list[dict], ads: list[dict],
-              targets: list[dict]) -> tuple[list[dict], list[str]]:
-    """The Sponsored Products sheet of a bulk download from the four exports (common models):
-    rows as dicts keyed by :data:`BULK_COLUMNS`, and notes on what was left out."""
+              targets: list[dict], portfolios: dict[str, str] | None = None
+              ) -> tuple[list[dict], list[str]]:
+    """The Sponsored Products sheet of a bulk download from the four exports (common models)
+    and the portfolio names by id: rows as dicts keyed by :data:`BULK_COLUMNS`, and notes on
+    what was left out."""
+    portfolios = portfolios or {}
     notes: list[str] = []
 
     def sp(rows):
@@ -986,7 +1008,9 @@ def bulk_rows(campaigns: list[dict], ad_groups: list[dict], ads: list[dict],
         budget = None
         if str(_get(c, "budgetCaps", "recurrenceTimePeriod", default="DAILY")).upper() == "DAILY":
             budget = _num(_get(c, "budgetCaps", "budgetValue", "monetaryBudget", "amount"))
-        rows.append({**names(cid), "Entity": "Campaign", "Portfolio ID": _id(c.get("portfolioId")),
+        pid = _id(c.get("portfolioId"))
+        rows.append({**names(cid), "Entity": "Campaign", "Portfolio ID": pid,
+                     "Portfolio Name (Informational only)": portfolios.get(pid),
                      "Campaign Name": c.get("name"), "Start Date": _ymd(c.get("startDate")),
                      "End Date": _ymd(c.get("endDate")),
                      "Targeting Type": (str(c.get("targetingSettings")).upper()
@@ -1073,7 +1097,19 @@ def _finish_bulk(run: _Run, outcome: FetchOutcome, jobs: list[_Job], today: date
                                              for j in bad) + "; no bulk file written")
         return
     docs = {j.kind: json.loads(j.data.decode("utf-8")) for j in jobs}
-    rows, notes = bulk_rows(docs["campaigns"], docs["adGroups"], docs["ads"], docs["targets"])
+    ids = sorted({_id(c.get("portfolioId")) for c in docs["campaigns"]} - {None})
+    portfolios, pnote = {}, ""
+    if ids:
+        try:
+            portfolios = run.portfolio_names(outcome, ids)
+        except _CredentialsRefused:
+            raise
+        except Exception as e:
+            pnote = f"portfolio names not available ({_error_text(e)})"
+    rows, notes = bulk_rows(docs["campaigns"], docs["adGroups"], docs["ads"], docs["targets"],
+                            portfolios)
+    if pnote:
+        notes.append(pnote)
     if not rows:
         outcome.status = "no_data"
         outcome.detail = "the exports hold no Sponsored Products campaign"
