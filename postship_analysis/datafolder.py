@@ -499,7 +499,7 @@ def resolve_overlaps_by_file(table: str, frames: Sequence[pd.DataFrame],
     if not idx:
         return contract.empty(table), per_file, won_by
     if len(idx) == 1:
-        return frames[idx[0]].reset_index(drop=True), per_file, won_by
+        return _canonical_order(table, frames[idx[0]]), per_file, won_by
     rank_of = {}
     order = sorted(idx, key=(lambda i: recency[i]) if recency is not None else (lambda i: i))
     for r, i in enumerate(order):
@@ -532,7 +532,24 @@ def resolve_overlaps_by_file(table: str, frames: Sequence[pd.DataFrame],
         per_file[i] = int(mine.sum())
         won_by[i] = sorted({int(w) for w in winner_file[mine]})
     out = stacked.loc[keep].drop(columns=["_file", "_rank"]).reset_index(drop=True)
-    return contract.conform(out, table), per_file, won_by
+    return _canonical_order(table, contract.conform(out, table)), per_file, won_by
+
+
+#: tables put in one row order whatever files their rows came from: the same rows give the
+#: same sums to the last bit whether Amazon's reports were downloaded as one file or month
+#: by month (floating-point sums depend on the order of their terms); ads: chronological
+#: within each report level, then by entity
+CANONICAL_ORDER = {"ads": ("seller_id", "marketplace", "report_level", "attribution_days",
+                           "start_date", "end_date", "campaign_name", "campaign_id",
+                           "ad_group_name", "targeting", "match_type", "search_term",
+                           "advertised_sku", "advertised_asin", "placement")}
+
+
+def _canonical_order(table: str, df: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in CANONICAL_ORDER.get(table, ()) if c in df.columns]
+    if cols and len(df) > 1:
+        df = df.sort_values(cols, kind="stable", na_position="last")
+    return df.reset_index(drop=True)
 
 
 def _ads_coverage_winners(stacked: pd.DataFrame) -> np.ndarray:

@@ -284,3 +284,33 @@ def test_default_as_of_of_an_ads_only_account_is_its_newest_ads_day(folder):
     (folder / "blank" / "US" / "notes.txt").write_text("nothing\n")
     assert datafolder.default_as_of(folder, "blank")[0] == ""
     assert runner.default_as_of(folder, "blank") == "2026-10-06"  # globex, the newest order
+
+
+def test_ads_rows_come_in_one_order_however_the_downloads_were_split(tmp_path):
+    """Three months as one file (ordered by campaign) or as three monthly files (ordered by
+    month): the same rows in the same order, so sums agree to the last bit."""
+    import gzip
+    import json
+
+    rows = [{"date": f"2026-{m:02d}-{d:02d}", "campaignName": c, "campaignId": str(i),
+             "impressions": 100, "clicks": 3, "cost": cost, "sales7d": 0.0,
+             "purchases7d": 0, "unitsSoldClicks7d": 0}
+            for i, (c, cost) in enumerate([("B camp", 0.1), ("A camp", 0.7)])
+            for m in (8, 9, 10) for d in (1, 15)]
+
+    def put(folder, name, part):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(gzip.compress(json.dumps(part).encode()))
+
+    one, monthly = tmp_path / "one" / "acme" / "US", tmp_path / "monthly" / "acme" / "US"
+    put(one, "spCampaigns.json.gz", rows)                      # campaign-major
+    for m in (8, 9, 10):
+        put(monthly, f"spCampaigns 2026-{m:02d}.json.gz",
+            [r for r in rows if r["date"][5:7] == f"{m:02d}"])  # month-major
+    a = datafolder.load(tmp_path / "one").table("ads")
+    b = datafolder.load(tmp_path / "monthly").table("ads")
+    assert len(a) == len(b) == 12
+    pd.testing.assert_frame_equal(a, b)
+    # chronological within the report level, then by campaign
+    assert list(a["campaign_name"][:2]) == ["A camp", "B camp"]
+    assert a["start_date"].is_monotonic_increasing
