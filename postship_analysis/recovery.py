@@ -59,7 +59,12 @@ periods of the same SKUs, with lengths drawn from the SKU's real stockouts, whos
 through exactly the same estimator. Their errors ``A - CF`` are the forecast's own error
 distribution at the same lead and window: a variance model ``V = phi CF + kappa CF^2``
 (count noise - ``phi`` > 1 for lumpy demand - plus a level error proportional to volume) is
-fitted to them by weighted least squares (:func:`error_model`), and gives
+fitted to them by weighted least squares (:func:`error_model`; weights ``1 / V^2`` with ``V``
+floored at one unit^2, ``var_floor``: below one expected unit a count's squared error varies
+like ``V``, not ``2 V^2``, and without the floor one placebo whose counterfactual collapsed
+toward 0 - 0.0015 units against 11 sold - decided the fit, ``phi`` about 140 and a pooled
+standard error of 12 points instead of 2-3; how many placebos sat below the floor is
+reported, ``placebos_floored``), and gives
 
 * each episode's interval ``deficit +- z sqrt(V) / CF`` and its standardised error
   ``z = (A - CF) / sqrt(V)``, placed within the placebos' ``z`` (``placebo_pct``); an
@@ -69,7 +74,8 @@ fitted to them by weighted least squares (:func:`error_model`), and gives
   placebo-calibrated ``sqrt(sum V) / sum CF`` and the episode-clustered sandwich (effects may
   differ between episodes); and its placebo distribution: the same statistic over
   ``bootstrap`` sets of placebos matched to the real episodes (one placebo of the same SKU
-  per real episode, its error rescaled to the episode's volume). Damage is **measurable** only
+  per real episode, its error rescaled to the episode's volume, ``sqrt(V_episode /
+  V_placebo)``, both variances floored at ``var_floor``). Damage is **measurable** only
   when the interval excludes 0 *and* the deficit lies above the placebo range (without any
   placebo - no clean in-stock span - the interval alone decides and the verdict says so);
   otherwise the verdict is "no measurable damage".
@@ -174,6 +180,10 @@ MAX_RECOVERY_CI_DAYS = 14
 PASSES = 2
 #: two-sided error level of every interval
 ALPHA = 0.05
+#: smallest error variance (units^2 over a window) a placebo is weighted or rescaled with: the
+#: Poisson variance of one expected unit; below it a count's squared error varies like V, not
+#: 2 V^2 (see :func:`error_model`)
+VAR_FLOOR = 1.0
 
 
 def _need(df: pd.DataFrame, cols, what: str) -> None:
@@ -570,14 +580,38 @@ def episode_curves(daily: pd.DataFrame, episodes: pd.DataFrame, *,
 # Per-episode summaries, the error model and the pooled estimate
 # ---------------------------------------------------------------------------------------------
 
-def error_model(A, CF) -> tuple[float, float]:
+def error_model(A, CF, *, var_floor: float = VAR_FLOOR) -> tuple[float, float]:
     """Variance of ``A - CF`` (actual minus counterfactual units over a window) as
-    ``phi CF + kappa CF^2``, fitted to placebo episodes by weighted least squares of the
-    squared errors (two passes, weights ``1 / V^2``; ``phi >= 1e-6``, ``kappa >= 0``).
+    ``V = phi CF + kappa CF^2``, fitted to placebo episodes by weighted least squares of the
+    squared errors ``(A - CF)^2`` on ``CF`` and ``CF^2`` (three passes, weights
+    ``1 / max(V, var_floor)^2`` with ``V`` from the previous pass; ``phi >= 1e-6``,
+    ``kappa >= 0``; placebos with ``CF <= 0`` carry no information and are left out).
 
-    ``phi`` is the count noise (1 for Poisson demand), ``kappa`` the squared relative error
-    of the level. Example: errors with variance ``2 CF`` -> ``phi`` near 2, ``kappa`` near 0.
+    ``phi`` is the count noise (1 for Poisson demand, above 1 for lumpy demand), ``kappa``
+    the squared relative error of the level.
+
+    The weight ``1 / V^2`` is the inverse variance of a squared error where the error is
+    Gaussian (``Var((A - CF)^2) = 2 V^2``). For a count it is not: a Poisson count with mean
+    ``m`` has ``Var((A - m)^2) = m + 2 m^2`` (fourth central moment ``m + 3 m^2``), so
+    ``1 / V^2`` overstates a window's information by a factor ``1 + 1 / (2V)``, without
+    bound as ``V`` goes to 0. A window whose counterfactual collapsed toward 0 (0.0015 units
+    against 11 sold, seen on generator runs) got over 100,000 times the weight of a window
+    expecting one unit, and that one placebo pushed ``phi`` to about 140 and the pooled
+    standard error from about 2 to 12 points. The weights are therefore floored at ``var_floor`` (default one unit^2, the
+    Poisson variance of one expected unit, the resolution of integer sales): with weights
+    bounded, a window's pull on the fit is proportional to its ``CF`` (its row of the
+    design), so it vanishes as the counterfactual goes to 0 whatever the window sold. (The
+    exact Poisson weight ``1 / (V + 2 V^2)`` does not have that property: its pull stays
+    proportional to the squared error.) Nothing is set aside: every placebo with ``CF > 0``
+    enters the fit; :func:`analyse` reports how many had ``V`` below the floor
+    (``placebos_floored``).
+
+    Example: errors with variance ``2 CF`` -> ``phi`` near 2, ``kappa`` near 0; 750 Poisson
+    placebos plus one with ``CF = 0.0015`` and ``A = 11`` -> ``phi`` near 1 (without the
+    floor: about 110).
     """
+    if not var_floor > 0:
+        raise ParameterError("var_floor must be > 0 (units^2)")
     A = np.asarray(A, "float64")
     CF = np.asarray(CF, "float64")
     ok = CF > 0
@@ -589,7 +623,7 @@ def error_model(A, CF) -> tuple[float, float]:
     phi, kappa = 1.0, 0.01
     for _ in range(3):
         v = phi * CF + kappa * CF ** 2
-        w = 1.0 / np.maximum(v, 1e-9) ** 2
+        w = 1.0 / np.maximum(v, var_floor) ** 2
         beta = np.linalg.lstsq(X * np.sqrt(w)[:, None], y * np.sqrt(w), rcond=None)[0]
         if beta[1] < 0:
             beta = np.array([(w * y * CF).sum() / (w * CF * CF).sum(), 0.0])
@@ -655,7 +689,8 @@ def analyse(daily: pd.DataFrame, episodes: pd.DataFrame, *, by=("seller_id",),
             control_group: str | None = None, alpha: float = ALPHA,
             bootstrap: int = BOOTSTRAP, max_recovery_days: int = MAX_RECOVERY_DAYS,
             max_recovery_ci_days: float = MAX_RECOVERY_CI_DAYS,
-            runup_days: int = RUNUP_DAYS, passes: int = PASSES) -> Recovery:
+            runup_days: int = RUNUP_DAYS, passes: int = PASSES,
+            var_floor: float = VAR_FLOOR) -> Recovery:
     """Every estimate of the module docstring in one pass: curves of the real and placebo
     episodes, the error model, per-episode deficits with intervals and their place in the
     placebo distribution, and per group ``by`` the pooled deficit, its weekly profile and
@@ -673,7 +708,9 @@ def analyse(daily: pd.DataFrame, episodes: pd.DataFrame, *, by=("seller_id",),
     counterfactual, lost_units, deficit, deficit_lo, deficit_hi, se, placebo_lo,
     placebo_hi, placebo_deficit, measurable, verdict, deficit_at_restock, deficit_at_restock_lo,
     deficit_at_restock_hi, recovery_days, recovery_days_lo, recovery_days_hi,
-    recovery_identified, recovery_note, phi, kappa``.
+    recovery_identified, recovery_note, phi, kappa, placebos_floored`` (``phi, kappa``: the
+    group's :func:`error_model`; ``placebos_floored``: how many of its placebos had a variance
+    below ``var_floor`` and were weighted and rescaled as if at the floor).
 
     ``weekly``: ``*by, week, day_from, day_to, episodes, units, counterfactual, deficit,
     deficit_lo, deficit_hi``.
@@ -682,6 +719,8 @@ def analyse(daily: pd.DataFrame, episodes: pd.DataFrame, *, by=("seller_id",),
         raise ParameterError("summary_days must be in 1..window_days")
     if not 0 < alpha < 1:
         raise ParameterError("alpha must be in (0, 1)")
+    if not var_floor > 0:
+        raise ParameterError("var_floor must be > 0 (units^2)")
     by = tuple(by)
     P = _panel(daily, control_group)
     kw = dict(gap_days=gap_days, window_days=window_days, origin_step_days=origin_step_days,
@@ -698,7 +737,7 @@ def analyse(daily: pd.DataFrame, episodes: pd.DataFrame, *, by=("seller_id",),
                       **kw)
         res = _estimate(cur, by=by, seed=seed, alpha=alpha, summary_days=summary_days,
                         bootstrap=bootstrap, max_recovery_days=max_recovery_days,
-                        max_recovery_ci_days=max_recovery_ci_days)
+                        max_recovery_ci_days=max_recovery_ci_days, var_floor=var_floor)
         res.passes = it + 1
         if it + 1 >= passes or not res.pooled["measurable"].fillna(False).any():
             return res
@@ -733,7 +772,7 @@ def _unconstrain(P: _Panel, res: Recovery, real_eps: pd.DataFrame) -> np.ndarray
 
 def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
               bootstrap: int, max_recovery_days: int,
-              max_recovery_ci_days: float) -> Recovery:
+              max_recovery_ci_days: float, var_floor: float = VAR_FLOOR) -> Recovery:
     """Every estimate from the curves (see :func:`analyse`)."""
     window_days = cur.units.shape[1]
     z = _z(alpha)
@@ -756,15 +795,17 @@ def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
     ep["deficit"] = np.where(has, 1 - A / np.where(has, CF, 1), np.nan)
     ep_phi = np.ones(len(ep))
     ep_kap = np.zeros(len(ep))
-    err_rows = []
+    err_rows, floored = [], {}
     for g in pd.unique(grp):
         sel = grp == g
         pl = sel & ep["placebo"].to_numpy(bool) & has
-        phi, kap = error_model(A[pl], CF[pl])
+        phi, kap = error_model(A[pl], CF[pl], var_floor=var_floor)
         ep_phi[sel], ep_kap[sel] = phi, kap
+        floored[g] = int((phi * CF[pl] + kap * CF[pl] ** 2 < var_floor).sum())
         err_rows.append(dict(_gkey(ep, grp, g, by), placebo_episodes=int(pl.sum()),
-                             phi=phi, kappa=kap))
+                             phi=phi, kappa=kap, placebos_floored=floored[g]))
     V = ep_phi * CF + ep_kap * CF ** 2
+    Vf = np.maximum(V, var_floor)   # for rescaling one episode's error to another's volume
     sd = np.sqrt(np.maximum(V, 1e-12))
     ep["deficit_lo"] = np.where(has, ep["deficit"] - z * sd / np.where(has, CF, 1), np.nan)
     ep["deficit_hi"] = np.where(has, ep["deficit"] + z * sd / np.where(has, CF, 1), np.nan)
@@ -796,7 +837,8 @@ def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
         ids = np.flatnonzero((grp == g) & real & has)
         pids = np.flatnonzero((grp == g) & is_pl & has)
         row = dict(_gkey(ep, grp, g, by), episodes=len(ids), placebo_episodes=len(pids),
-                   phi=ep_phi[grp == g][0], kappa=ep_kap[grp == g][0], measurable=False,
+                   phi=ep_phi[grp == g][0], kappa=ep_kap[grp == g][0],
+                   placebos_floored=floored[g], measurable=False,
                    recovery_identified=False)
         if not len(ids):
             pooled_rows.append(dict(row, verdict="no episode could be measured",
@@ -814,7 +856,9 @@ def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
         row.update(units=sA, counterfactual=sCF, lost_units=sCF - sA, deficit=D,
                    deficit_lo=D - z * se, deficit_hi=D + z * se, se=se)
         # placebo distribution of the pooled statistic: one placebo of the same SKU per real
-        # episode (else any of the group), its error rescaled to the episode's volume
+        # episode (else any of the group), its error rescaled to the episode's volume (both
+        # variances floored: a placebo whose counterfactual collapsed toward 0 would otherwise
+        # have its error multiplied by sqrt(V_episode / ~0))
         inside = False
         if len(pids):
             draws = np.empty((bootstrap, nn), np.int64)
@@ -823,8 +867,7 @@ def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
                 cand = pids[sku_code[pids] == c]
                 cand = cand if len(cand) else pids
                 draws[:, cols] = rng.choice(cand, (bootstrap, len(cols)))
-            errp = (A[draws] - CF[draws]) * np.sqrt(V[ids][None, :]
-                                                    / np.maximum(V[draws], 1e-12))
+            errp = (A[draws] - CF[draws]) * np.sqrt(Vf[ids][None, :] / Vf[draws])
             dstar = -errp.sum(1) / sCF
             plc_pooled[g] = dstar
             row.update(placebo_lo=float(np.quantile(dstar, lo_q)),
@@ -897,7 +940,7 @@ def _estimate(cur: _Curves, *, by, seed: int, alpha: float, summary_days: int,
              "placebo_deficit", "measurable", "verdict", "deficit_at_restock",
              "deficit_at_restock_lo", "deficit_at_restock_hi", "recovery_days",
              "recovery_days_lo", "recovery_days_hi", "recovery_days_fit",
-             "recovery_identified", "recovery_note", "phi", "kappa"]
+             "recovery_identified", "recovery_note", "phi", "kappa", "placebos_floored"]
     wcols = [*by, "week", "day_from", "day_to", "episodes", "units", "counterfactual",
              "deficit", "deficit_lo", "deficit_hi"]
     ecols = ["episode", *KEY, "start", "end", "length_days", "placebo", "ongoing", "origin",

@@ -16,6 +16,7 @@ from recovery_sim import simulate
 
 from postship_analysis import demand as D
 from postship_analysis import recovery as R
+from postship_analysis.errors import ParameterError
 
 # ---------------------------------------------------------------------------------------------
 # Pieces by hand
@@ -87,6 +88,111 @@ def test_error_model_recovers_known_variance():
     p, k = R.error_model(a, cf)
     # stated tolerance: 4000 draws pin phi within 25 % and kappa within 15 %
     assert abs(p / phi - 1) < 0.25 and abs(k / kappa - 1) < 0.15
+
+
+# Placebos whose counterfactual collapsed toward 0 while the SKU sold (seen on generator runs:
+# 0.0015 units forecast, 11 sold). With weights 1 / V^2 one of them decided the fit (phi about
+# 140, pooled standard error 12 points instead of 2-3); the variance floor in the weights
+# bounds its pull by its CF.
+COLLAPSED = ((0.0015, 11.0), (0.02, 8.0))      # (CF over the window, units sold)
+
+
+@pytest.mark.parametrize("kappa, cf_hi, phi_tol, kappa_lo, kappa_hi", [
+    # Poisson (phi = 1, kappa = 0): over 1,000 seeds of this design (750 placebos, as on the
+    # sample) phi-hat has sd 0.064 (analytic check for phi alone: Var((A - CF)^2 / CF) =
+    # 2 + 1/CF for a Poisson count, 2.41 averaged over log-uniform CF on 0.5..60, / 750 ->
+    # sd 0.057; fitting kappa too widens it) and its 0.1 % / 99.9 % quantiles are 0.80 / 1.18;
+    # kappa-hat (>= 0) has sd 0.0023 and 99.9 % quantile 0.013. Tolerances: about 4 sd.
+    (0.0, 60, 0.25, 0.0, 0.015),
+    # gamma-Poisson (phi = 1, kappa = 0.04: a level error of 20 %), CF up to 200 so that the
+    # level term is seen: phi-hat sd 0.098 (quantiles 0.73 / 1.33), kappa-hat sd 0.0054
+    # (quantiles 0.0245 / 0.057). Tolerances: about 3.6 sd.
+    (0.04, 200, 0.35, 0.02, 0.06),
+])
+def test_error_model_recovers_planted_truth_despite_a_collapsed_counterfactual(
+        kappa, cf_hi, phi_tol, kappa_lo, kappa_hi):
+    rng = np.random.default_rng(11)
+    n = 750
+    cf = np.exp(rng.uniform(np.log(0.5), np.log(cf_hi), n))
+    level = rng.gamma(1 / kappa, kappa, n) if kappa else 1.0
+    a = rng.poisson(cf * level).astype(float)
+    bad_cf, bad_a = np.array(COLLAPSED).T
+    p, k = R.error_model(np.r_[a, bad_a], np.r_[cf, bad_cf])
+    assert abs(p - 1.0) <= phi_tol and kappa_lo <= k <= kappa_hi
+    # second method: the same fit without the two collapsed placebos; their pull on the fit
+    # is at most their y x CF (121 x 0.0015 and 64 x 0.02 against about 750): over 1,000
+    # seeds they moved phi by at most 0.009 and kappa by 0.0003
+    p0, k0 = R.error_model(a, cf)
+    assert abs(p - p0) <= 0.02 and abs(k - k0) <= 0.001
+
+
+def test_error_model_rejects_a_non_positive_floor():
+    with pytest.raises(ParameterError, match="var_floor"):
+        R.error_model([1, 2, 3], [1, 2, 3], var_floor=0)
+
+
+def _synthetic_curves(effect=0.0, collapsed=(), n_sku=40, real_per=3, plc_per=10, seed=7):
+    """Curves as ``_curves`` returns them for one seller: ``n_sku`` SKUs whose counterfactual
+    over days k = 1..27 is log-uniform on 3..60 units (flat by day, controls' ratio 1); real
+    episodes sell Poisson((1 - effect) x CF), placebos Poisson(CF); ``collapsed`` adds, to
+    SKU0, SKU1, ..., placebos (CF, units) that sold all their units on day 1. Returns the
+    curves and the real episodes' CF over the summary window."""
+    rng = np.random.default_rng(seed)
+    W, days = 42, 27
+    cf = np.exp(rng.uniform(np.log(3), np.log(60), n_sku))
+    sku, pl, lam, fc = [], [], [], []
+    for s in range(n_sku):
+        for j in range(real_per + plc_per):
+            sku.append(f"SKU{s}")
+            pl.append(j >= real_per)
+            fc.append(cf[s] / days)
+            lam.append(cf[s] / days * (1 if j >= real_per else 1 - effect))
+    F = np.repeat(np.asarray(fc)[:, None], W, 1)
+    units = rng.poisson(np.repeat(np.asarray(lam)[:, None], W, 1)).astype(float)
+    for s, (c, a) in enumerate(collapsed):
+        sku.append(f"SKU{s}")
+        pl.append(True)
+        F = np.vstack([F, np.full(W, c / days)])
+        units = np.vstack([units, np.r_[0.0, a, np.zeros(W - 2)]])
+    n = len(sku)
+    start = pd.Timestamp("2025-03-03") + pd.to_timedelta(np.arange(n) % 200, unit="D")
+    ep = pd.DataFrame({"episode": np.arange(n), "seller_id": "s", "marketplace": "US",
+                       "sku": sku, "start": start, "end": start + pd.Timedelta(days=4),
+                       "length_days": 5, "placebo": pl, "ongoing": False,
+                       "origin": start - pd.Timedelta(days=28), "controls": 0,
+                       "runup_units": 0.0, "runup_counterfactual": 0.0, "status": "ok"})
+    ep["restock_date"] = ep["end"] + pd.Timedelta(days=1)
+    used = np.repeat((np.arange(W) >= 1)[None, :], n, 0)
+    real = ~ep["placebo"].to_numpy()
+    return R._Curves(ep, units, F, np.ones((n, W)), used), F[real, 1:28].sum(1)
+
+
+@pytest.mark.parametrize("effect", [0.0, 0.15])
+def test_collapsed_placebos_do_not_decide_the_verdict(effect):
+    cur, cf_real = _synthetic_curves(effect=effect, collapsed=COLLAPSED)
+    res = R._estimate(cur, by=("seller_id",), seed=0, alpha=0.05, summary_days=28,
+                      bootstrap=400, max_recovery_days=35, max_recovery_ci_days=14)
+    p = res.pooled.iloc[0]
+    # Poisson truth: phi = 1, kappa = 0 (402 placebos: sd of phi-hat about 0.09)
+    assert abs(p["phi"] - 1) <= 0.3 and p["kappa"] <= 0.02
+    # the two collapsed placebos are the only ones below one unit^2 (every other CF >= 3),
+    # and the report can say so
+    assert p["placebos_floored"] == 2 and res.error["placebos_floored"].tolist() == [2]
+    # the standard error of a pooled Poisson deficit: sqrt(sum CF) / sum CF (2.2 points
+    # here); the pooled se is the larger of the model's and the sandwich's, each within a
+    # few % of it (before the floor: 31 points)
+    se0 = 1 / np.sqrt(cf_real.sum())
+    assert se0 * 0.8 <= p["se"] <= se0 * 1.25
+    assert abs(p["deficit"] - effect) <= 3 * se0
+    # the placebo range: +-1.96 se without the collapsed placebos; floored, they still count
+    # as 11- and 8-unit errors of a variance-1 window and widen its lower end by about one
+    # se (measured -2.7 se0); unfloored, their errors were multiplied by sqrt(V_episode /
+    # 0.0015), about 100, and the range reached -116 %
+    assert -5 * se0 <= p["placebo_lo"] and p["placebo_hi"] <= 3 * se0
+    if effect:
+        assert p["measurable"] and p["verdict"].startswith("damage")
+    else:
+        assert not p["measurable"] and p["verdict"].startswith("no measurable damage")
 
 
 def test_placebos_fall_in_clean_in_stock_spans_and_are_seeded():
