@@ -134,18 +134,9 @@ def _order_lines(orders: pd.DataFrame) -> pd.DataFrame:
 
 
 def _order_units(orders: pd.DataFrame) -> pd.DataFrame:
-    _need(orders, [*KEY, "purchase_ts", "quantity"], "orders")
-    o = orders
-    keep = o["sku"].notna() & o["purchase_ts"].notna() & o["marketplace"].notna()
-    for col in ("order_status", "item_status"):
-        if col in o:
-            st = o[col].astype("string").str.strip().str.lower()
-            keep &= ~st.eq("cancelled").fillna(False)
-    o = o.loc[keep, [*KEY, "purchase_ts", "quantity"]]
-    ts = pd.to_datetime(o["purchase_ts"], utc=True)
-    o = o.assign(date=contract.local_date(ts, o["marketplace"].astype("string")).astype(
-        "datetime64[ns]"), units=o["quantity"].astype("Float64").fillna(0).astype("int64"))
-    return o.groupby([*KEY, "date"], sort=False, observed=True)["units"].sum().reset_index()
+    """Units of the non-cancelled order lines per SKU and local day (:func:`_order_lines`)."""
+    lines = _order_lines(orders)
+    return lines.groupby([*KEY, "date"], sort=False, observed=True)["units"].sum().reset_index()
 
 
 def daily_demand(orders: pd.DataFrame, inventory_history: pd.DataFrame | None = None, *,

@@ -2407,29 +2407,15 @@ BULK_CREATED = "2026-11-01T07:30:00Z"
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame], created: str) -> None:
     """An XLSX with the given sheets whose bytes depend only on the content: fixed zip entry
     times and the workbook's created / modified stamps set to ``created`` (openpyxl would
-    write the current time)."""
-    import re
-    import zipfile
+    write the current time; :func:`postship_analysis.spreadsheet.reproducible_xlsx`)."""
+    from .spreadsheet import reproducible_xlsx
 
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name, index=False)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(src.namelist()):
-            data = src.read(name)
-            if name == "docProps/core.xml":
-                text = data.decode("utf-8")
-                for tag in ("created", "modified"):
-                    text = re.sub(rf"(<dcterms:{tag}[^>]*>)[^<]*(</dcterms:{tag}>)",
-                                  rf"\g<1>{created}\g<2>", text)
-                data = text.encode("utf-8")
-            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(out.getvalue())
+    path.write_bytes(reproducible_xlsx(buf.getvalue(), created))
 
 
 def write_bulk_download(w: World, root: Path):

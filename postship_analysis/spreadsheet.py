@@ -26,8 +26,9 @@ Decisions
   the same code.
 
 The synthetic sample's input files (:mod:`postship_analysis.sample`) are not outputs: they
-imitate Amazon's exports byte for byte (including hostile text planted on purpose) and do not
-go through this module.
+imitate Amazon's exports byte for byte (including hostile text planted on purpose) and are
+not neutralised; the sample and the fetch share only :func:`reproducible_xlsx`, which makes a
+workbook's bytes depend on its content alone.
 
 Example
 -------
@@ -184,5 +185,42 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     return _replace_into(Path(path), write)
 
 
+def reproducible_xlsx(data: bytes, stamp: str) -> bytes:
+    """The XLSX ``data`` rewritten so its bytes depend only on its content: zip entries in
+    name order, each dated 1980-01-01 00:00 (the zip format's earliest date), deflated, and
+    the workbook's ``dcterms:created`` / ``dcterms:modified`` in ``docProps/core.xml`` set to
+    ``stamp`` (an ISO 8601 UTC time such as ``2026-11-01T06:00:00Z``). openpyxl writes the
+    current time in both places; a file fetched or generated twice from the same data must be
+    byte-identical (the sample is checked in, a fetch compares files to skip rewrites).
+
+    Example
+    -------
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as z:
+    ...     z.writestr("docProps/core.xml", "<dcterms:created x='1'>2020</dcterms:created>")
+    >>> out = zipfile.ZipFile(io.BytesIO(reproducible_xlsx(buf.getvalue(), "2026-01-01T00:00:00Z")))
+    >>> out.read("docProps/core.xml").decode(), out.infolist()[0].date_time
+    ("<dcterms:created x='1'>2026-01-01T00:00:00Z</dcterms:created>", (1980, 1, 1, 0, 0, 0))
+    """
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(src.namelist()):
+            entry = src.read(name)
+            if name == "docProps/core.xml":
+                text = entry.decode("utf-8")
+                for tag in ("created", "modified"):
+                    text = re.sub(rf"(<dcterms:{tag}[^>]*>)[^<]*(</dcterms:{tag}>)",
+                                  rf"\g<1>{stamp}\g<2>", text)
+                entry = text.encode("utf-8")
+            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), entry,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
 __all__ = ["DANGEROUS_PREFIXES", "is_dangerous", "neutralise", "neutralise_frame",
-           "neutralise_series", "open_beside", "write_csv", "write_xlsx"]
+           "neutralise_series", "open_beside", "reproducible_xlsx", "write_csv", "write_xlsx"]

@@ -413,7 +413,11 @@ def write(inputs: datafolder.Inputs, folder: str | Path, manifest: dict) -> dict
     return m
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still exists on this machine (signal 0: nothing is sent; a
+    process of another user counts as alive). Used to tell a killed run's leftovers (store
+    builds here, output-folder locks in :mod:`postship_analysis.reporting.publish`) from a
+    run still going."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -427,7 +431,7 @@ def _sweep(store: Path, seller_id: str) -> None:
     """Remove this account's leftovers of builds that were killed (their process is gone)."""
     for p in store.glob(f".*-{_part(seller_id)}-*"):
         m = re.fullmatch(rf"\.(building|old)-{re.escape(_part(seller_id))}-(\d+)-\d+", p.name)
-        if m and p.is_dir() and (int(m.group(2)) == os.getpid() or not _alive(int(m.group(2)))):
+        if m and p.is_dir() and (int(m.group(2)) == os.getpid() or not pid_alive(int(m.group(2)))):
             shutil.rmtree(p, ignore_errors=True)
 
 

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import random
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -68,6 +69,23 @@ def fetch(fake, data, reports, now=NOW, since=date(2026, 10, 1), sleeps=None, **
 
 def files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
+
+def everything_written(cap, caplog, data: Path) -> list[str]:
+    """Every text the fetch produced: stdout, stderr, log messages and their arguments, and
+    every file under ``data`` (gzip and zip members unpacked), decoded byte for byte."""
+    texts = [cap.out, cap.err] + [r.getMessage() for r in caplog.records] + \
+        [str(r.args) for r in caplog.records]
+    for p in data.rglob("*"):
+        if p.is_file():
+            b = p.read_bytes()
+            texts.append(b.decode("latin-1"))
+            if b[:2] == b"\x1f\x8b":
+                texts.append(gzip.decompress(b).decode("latin-1"))
+            if zipfile.is_zipfile(p):
+                with zipfile.ZipFile(p) as z:
+                    texts += [z.read(n).decode("latin-1") for n in z.namelist()]
+    return texts
 
 
 @pytest.mark.parametrize("report", SP_REPORTS, ids=lambda r: r.key)
@@ -366,14 +384,7 @@ def test_no_secret_in_any_output_log_or_file(fake, tmp_path, capsys, caplog):
                        secret="LWA-WRONG-SECRET-p0o9i8")
     assert code2 == 1
     cap = capsys.readouterr()
-    texts = [cap.out, cap.err] + [r.getMessage() for r in caplog.records] + \
-        [str(r.args) for r in caplog.records]
-    for p in data.rglob("*"):
-        if p.is_file():
-            b = p.read_bytes()
-            texts.append(b.decode("latin-1"))
-            if b[:2] == b"\x1f\x8b":
-                texts.append(gzip.decompress(b).decode("latin-1"))
+    texts = everything_written(cap, caplog, data)
     secrets = [RT, SECRET, "LWA-WRONG-SECRET-p0o9i8", *fake.tokens]
     assert len(fake.tokens) >= 1
     assert "Login with Amazon refused" in cap.out
@@ -396,8 +407,6 @@ CREDS_ADS = CREDS.replace('token: "{token}"}}',
 def test_no_secret_anywhere_with_the_ads_api_too(fake, tmp_path, capsys, caplog):
     """Both APIs, failures on both sides, every file (the bulk workbook unzipped)."""
     pytest.importorskip("ad_api")
-    import zipfile
-
     from fake_adsapi import ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, FakeAdsApi
 
     caplog.set_level(logging.DEBUG)
@@ -424,17 +433,7 @@ def test_no_secret_anywhere_with_the_ads_api_too(fake, tmp_path, capsys, caplog)
     cap = capsys.readouterr()
     assert "spCampaigns" in cap.out and "ads-api" not in cap.err
     assert any(p.name.startswith("spCampaigns 2026-10-01") for p in data.rglob("*"))
-    texts = [cap.out, cap.err] + [r.getMessage() for r in caplog.records] + \
-        [str(r.args) for r in caplog.records]
-    for p in data.rglob("*"):
-        if p.is_file():
-            b = p.read_bytes()
-            texts.append(b.decode("latin-1"))
-            if b[:2] == b"\x1f\x8b":
-                texts.append(gzip.decompress(b).decode("latin-1"))
-            if zipfile.is_zipfile(p):
-                with zipfile.ZipFile(p) as z:
-                    texts += [z.read(n).decode("latin-1") for n in z.namelist()]
+    texts = everything_written(cap, caplog, data)
     for s in [RT, SECRET, *fake.tokens, CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN]:
         for t in texts:
             assert s not in t

@@ -109,7 +109,6 @@ import logging
 import os
 import re
 import time
-import zipfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -118,6 +117,7 @@ from zoneinfo import ZoneInfo
 
 from .. import contract
 from ..errors import PostshipError
+from ..spreadsheet import reproducible_xlsx
 from .common import FetchOutcome, Throttled, redact, with_backoff, write_atomic
 
 log = logging.getLogger(__name__)
@@ -1072,21 +1072,8 @@ def write_bulk_xlsx(rows: list[dict], created: datetime) -> bytes:
                 put(i, j, v)
     buf = io.BytesIO()
     wb.save(buf)
-    stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(src.namelist()):
-            data = src.read(name)
-            if name == "docProps/core.xml":
-                text = data.decode("utf-8")
-                for tag in ("created", "modified"):
-                    text = re.sub(rf"(<dcterms:{tag}[^>]*>)[^<]*(</dcterms:{tag}>)",
-                                  rf"\g<1>{stamp}\g<2>", text)
-                data = text.encode("utf-8")
-            dst.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    return reproducible_xlsx(buf.getvalue(),
+                             created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _finish_bulk(run: _Run, outcome: FetchOutcome, jobs: list[_Job], today: date):

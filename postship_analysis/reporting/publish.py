@@ -44,6 +44,7 @@ from pathlib import Path
 
 from ..errors import PostshipError
 from ..spreadsheet import open_beside
+from ..store import pid_alive
 
 LOCK_NAME = ".postship.lock"
 PARTIAL = ".partial-"
@@ -65,16 +66,6 @@ class Interrupted(KeyboardInterrupt):
 # ---------------------------------------------------------------------------------------------
 # Lock
 # ---------------------------------------------------------------------------------------------
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 class RunLock:
     """Exclusive lock on an output folder for one run (see module docstring).
@@ -150,7 +141,7 @@ class RunLock:
         except FileExistsError:
             h = self._holder()
             if h.get("host") == socket.gethostname() and h.get("pid") and \
-                    not _pid_alive(int(h["pid"])):
+                    not pid_alive(int(h["pid"])):
                 self.say(f"note: removed a stale lock on {self.folder} ({self._describe(h)} "
                          "is no longer running)")
                 self.path.unlink(missing_ok=True)
