@@ -52,7 +52,11 @@ Switches (constructor keywords): ``throttle_first`` (the first N Ads API calls a
 ``never_complete`` (report types that stay ``PROCESSING``), ``derive_targeting`` (see
 above), ``cut_downloads`` (report types
 whose document download stops half way through the body), ``pending_polls`` (polls answered
-``PENDING``/``PROCESSING`` before ``COMPLETED``). Every request is recorded in
+``PENDING``/``PROCESSING`` before ``COMPLETED``), ``duplicate_reports`` (report types whose
+create answers 425 ``The Request is a duplicate of : <reportId>`` naming a report it made, as
+Amazon does when an identical request was accepted before), ``too_early_reports`` (report
+types whose create answers a bare 425), ``fail_portfolios`` (``/portfolios/list`` answers
+500). Every request is recorded in
 ``requests`` (method, path, headers, body).
 
 Example
@@ -321,7 +325,8 @@ class FakeAdsApi:
                  refresh_token: str = REFRESH_TOKEN, access_token: str = ACCESS_TOKEN,
                  throttle_first: int = 0, retry_after: float = 2, fail_reports=(),
                  never_complete=(), cut_downloads=(), pending_polls: int = 1,
-                 derive_targeting: bool = True):
+                 derive_targeting: bool = True, duplicate_reports=(), too_early_reports=(),
+                 fail_portfolios: bool = False):
         self.sources = {str(k): Path(v) for k, v in sources.items()}
         self.marketplaces = marketplaces or {k: "US" for k in self.sources}
         self.client_id, self.client_secret = client_id, client_secret
@@ -331,6 +336,9 @@ class FakeAdsApi:
         self.cut_downloads = set(cut_downloads)
         self.pending_polls = pending_polls
         self.derive_targeting = derive_targeting
+        self.duplicate_reports, self.too_early_reports = (set(duplicate_reports),
+                                                          set(too_early_reports))
+        self.fail_portfolios = fail_portfolios
         self.requests: list[dict] = []
         self.reports: dict[str, dict] = {}
         self.exports: dict[str, dict] = {}
@@ -496,6 +504,8 @@ class FakeAdsApi:
             assert start <= end and (end - start).days < MAX_DAYS, "date range over 31 days"
         except (KeyError, ValueError, AssertionError, TypeError) as e:
             return self._send(h, 400, {"code": "400", "details": f"bad request: {e}"})
+        if rt in self.too_early_reports:
+            return self._send(h, 425, {"code": "425", "details": "Too Early"})
         rid = f"{next(self._ids):08d}-fake-{rt}"
         cols = list(conf["columns"])
         rows = [{c: r[c] for c in cols if c in r} for r in self._rows(profile, rt)
@@ -510,6 +520,9 @@ class FakeAdsApi:
                "status": "PENDING", "updatedAt": "2026-12-02T10:00:00.000Z", "url": None,
                "urlExpiresAt": None, "_polls": 0, "_type": rt}
         self.reports[rid] = rep
+        if rt in self.duplicate_reports:  # an identical request was accepted before
+            return self._send(h, 425, {"code": "425",
+                                       "detail": f"The Request is a duplicate of : {rid}"})
         return self._send(h, 200, {k: v for k, v in rep.items() if not k.startswith("_")})
 
     def _get_report(self, h, rid: str):
@@ -556,6 +569,8 @@ class FakeAdsApi:
         return self._send(h, 202, {"exportId": eid, "status": "IN_PROGRESS"})
 
     def _list_portfolios(self, h, profile: str, body: bytes):
+        if self.fail_portfolios:
+            return self._send(h, 500, {"code": "INTERNAL_ERROR", "details": "Internal error"})
         media = "application/vnd.spPortfolio.v3+json"
         if h.headers.get("Content-Type") != media:
             return self._send(h, 415, {"code": "UNSUPPORTED_MEDIA_TYPE",

@@ -201,6 +201,55 @@ def test_interrupted_download_leaves_no_partial_file(folder):
     assert old.read_bytes() == before                # the old file is untouched
 
 
+def test_duplicate_request_425_polls_the_report_it_names(folder):
+    """Amazon answers a create with 425 "The Request is a duplicate of : <reportId>" when it
+    already accepted the same request (e.g. during a throttled retry): that report is the
+    one asked for, so it is polled and written; the rows equal the sample's."""
+    with FakeAdsApi({PID: US}, duplicate_reports={"spCampaigns"}) as api:
+        out = run(api, folder, report_types=("spCampaigns",))
+        polled = {r["path"].rsplit("/", 1)[-1] for r in api.api_requests()
+                  if r["method"] == "GET" and r["path"].startswith("/reporting/reports/")}
+        created = set(api.reports)
+    assert [o.status for o in out] == ["written"] * 3
+    assert polled == created and len(created) == 3   # the named reports, each polled
+    got = [r for f in sorted(folder.glob("spCampaigns *")) for r in file_rows(f)]
+    key = lambda r: (r["date"], r["campaignId"])  # noqa: E731
+    assert sorted(got, key=key) == sorted(sample_rows("spCampaigns"), key=key)
+
+
+def test_425_naming_no_report_fails_that_report_and_the_next_run_asks_again(folder):
+    with FakeAdsApi({PID: US}, too_early_reports={"spCampaigns"}) as api:
+        out = run(api, folder, report_types=("spCampaigns", "spAdvertisedProduct"))
+    camp = [o for o in out if o.report_type == "spCampaigns"]
+    assert [o.status for o in camp] == ["failed"] * 3
+    assert all("HTTP 425" in o.detail and "next run" in o.detail for o in camp)
+    assert not list(folder.glob("spCampaigns*"))
+    assert sum(o.status == "written" for o in out) == 3   # spAdvertisedProduct continued
+    with FakeAdsApi({PID: US}) as api:
+        again = run(api, folder, report_types=("spCampaigns", "spAdvertisedProduct"))
+    assert sorted((o.report_type, o.status) for o in again) == sorted(
+        [("spCampaigns", "written")] * 3 + [("spAdvertisedProduct", "skipped")] * 3)
+
+
+def test_portfolio_list_failure_writes_the_bulk_file_without_portfolio_names(folder):
+    """Names are informational in a bulk file (the upload keys on ids): a failed
+    ``/portfolios/list`` leaves them blank and says so; ids and bids are unchanged."""
+    with FakeAdsApi({PID: US}, fail_portfolios=True) as api:
+        out = run(api, folder, report_types=(), bulk=True)
+    (o,) = out
+    assert o.status == "written"
+    assert "portfolio names not available" in o.detail and "HTTP 500" in o.detail
+    got = read_bulk_sp(folder / "Bulk operations US 2026-11-01.xlsx", marketplace="US").data
+    want = read_bulk_sp(US / "Bulk operations US.xlsx", marketplace="US").data
+    assert want["portfolio_name"].notna().any()      # the sample names its portfolio
+    assert got["portfolio_name"].isna().all()
+    key = ["entity", "campaign_id", "ad_group_id", "ad_id", "keyword_id",
+           "product_targeting_id", "placement"]
+    a = want.drop(columns="portfolio_name").sort_values(key).reset_index(drop=True)
+    b = got.drop(columns="portfolio_name").sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(b, a)
+
+
 # ---------------------------------------------------------------------------------------------
 # Incremental rule
 # ---------------------------------------------------------------------------------------------

@@ -29,9 +29,12 @@ targeting}.md``; FAQ ``guides/reporting/v3/faq.md``; as crawled in idealerror/am
   credentials (a pre-signed address) and written as it came (gzip; a plain JSON body is
   gzipped), after checking that it decompresses and parses completely.
 * HTTP 429 anywhere: :func:`~postship_analysis.fetch.common.with_backoff` (``Retry-After``
-  honoured). A 425 (a duplicate request still running), any other HTTP error, a ``FAILED``
-  report, a poll timeout or a broken download make that report ``failed`` with a plain
-  reason; the others continue. Credentials Amazon refuses (the token endpoint says no, or the
+  honoured). A 425 on creating a report whose answer names the report it duplicates
+  (``{"code": "425", "detail": "The Request is a duplicate of : <reportId>"}``: Amazon already
+  accepted the same request, e.g. one sent during a throttled retry) is a success in
+  disguise: that report is polled and downloaded like our own. A 425 naming no report, any
+  other HTTP error, a ``FAILED`` report, a poll timeout or a broken download make that report
+  ``failed`` with a plain reason (asked again on the next run); the others continue. Credentials Amazon refuses (the token endpoint says no, or the
   Ads API answers 401 / 403) stop the profile with :class:`PostshipError`, naming it.
 
 Periods and the incremental rule (the folder is the state)
@@ -511,7 +514,16 @@ class _Run:
                 "configuration": {"adProduct": "SPONSORED_PRODUCTS", "reportTypeId": rt,
                                   "groupBy": list(d.group_by), "columns": list(d.columns),
                                   "timeUnit": "DAILY", "format": "GZIP_JSON"}}
-        r = self.call(job, lambda: self.client.create_report(body))
+        try:
+            r = self.call(job, lambda: self.client.create_report(body))
+        except Exception as e:
+            dup = _duplicate_of(e)
+            if dup is None:
+                raise
+            job.ident, job.status = dup, "PENDING"
+            log.info("%s/%s %s %s..%s: duplicate of report %s (HTTP 425), polling that one",
+                     self.seller, self.mp, rt, p.start, p.end, dup)
+            return
         job.ident = str((r.payload or {}).get("reportId") or "")
         job.status = str((r.payload or {}).get("status") or "PENDING")
         if not job.ident:
@@ -646,6 +658,29 @@ class _Run:
             interval = min(interval * 1.5, MAX_POLL_INTERVAL)
 
 
+_DUPLICATE = re.compile(r"duplicate of\s*:?\s*([A-Za-z0-9][A-Za-z0-9_.-]*)", re.IGNORECASE)
+
+
+def _duplicate_of(e: Exception) -> str | None:
+    """The report id a 425 answer says the request duplicates, else ``None``.
+
+    >>> class E(Exception):
+    ...     code, error = 425, {"code": "425", "detail": "The Request is a duplicate of : ab-12"}
+    >>> _duplicate_of(E()), _duplicate_of(type("F", (Exception,), {"code": 425, "error": {}})())
+    ('ab-12', None)
+    """
+    if getattr(e, "code", None) != 425:
+        return None
+    err = getattr(e, "error", None)
+    texts = ([str(err.get(k)) for k in ("detail", "details", "message") if err.get(k)]
+             if isinstance(err, dict) else [str(err)])
+    for t in texts:
+        m = _DUPLICATE.search(t)
+        if m:
+            return m.group(1)
+    return None
+
+
 def _error_text(e: Exception) -> str:
     err = getattr(e, "error", None)
     code = getattr(e, "code", None)
@@ -747,8 +782,8 @@ def fetch_ads(creds, seller: str, marketplace: str, folder: str | Path, *, now: 
                 run.fail(job, f"still throttled (HTTP 429) after retries: {e}")
             except Exception as e:
                 if getattr(e, "code", None) == 425:
-                    run.fail(job, "Amazon is still generating the same request (HTTP 425); "
-                             "asked again on the next run")
+                    run.fail(job, "Amazon is still generating the same request (HTTP 425, "
+                             "naming no report to wait for); asked again on the next run")
                 else:
                     run.fail(job, f"request refused ({_error_text(e)})")
         run.wait([j for j in jobs + export_jobs if not j.done])
