@@ -21,6 +21,7 @@ from postship_analysis import datafolder
 from postship_analysis.errors import PostshipError
 from postship_analysis.fetch import adsapi
 from postship_analysis.fetch.adsapi import fetch_ads
+from postship_analysis.fetch.common import FETCH_LOG
 from postship_analysis.fetch.credentials import AdsCredentials
 from postship_analysis.readers.ads import read_ads_api
 from postship_analysis.readers.bulk import read_bulk_sp
@@ -92,7 +93,7 @@ def test_each_report_type_written_recognised_and_read(rt, folder):
             rt, "DAILY", "GZIP_JSON", "SPONSORED_PRODUCTS")
         assert {"date", "clicks", "cost", "impressions", "sales7d", "purchases7d"} <= set(
             conf["columns"])
-    files = sorted(folder.iterdir())
+    files = sorted(p for p in folder.iterdir() if p.name != FETCH_LOG)
     assert [f.name for f in files] == [f"{rt} 2026-08-01..2026-08-31.json.gz",
                                       f"{rt} 2026-09-01..2026-09-30.json.gz",
                                       f"{rt} 2026-10-01..2026-10-31.json.gz"]
@@ -195,7 +196,7 @@ def test_interrupted_download_leaves_no_partial_file(folder):
     camp = [o for o in out if o.report_type == "spCampaigns"]
     assert [o.status for o in camp] == ["failed"] * 3
     assert all("broke off" in o.detail and "nothing written" in o.detail for o in camp)
-    names = sorted(p.name for p in folder.iterdir())
+    names = sorted(p.name for p in folder.iterdir() if p.name != FETCH_LOG)
     assert names == sorted([old.name] + [f"spAdvertisedProduct 2026-{m}.json.gz" for m in (
         "08-01..2026-08-31", "09-01..2026-09-30", "10-01..2026-10-31")])
     assert old.read_bytes() == before                # the old file is untouched
@@ -341,6 +342,45 @@ def test_restatement_window_refetches_recent_months_only(tmp_path):
                    (date(2026, 10, 1), True), (date(2026, 11, 1), True)}
     nov = [p for p in plan if p.period.start == date(2026, 11, 1)][0]
     assert nov.period.end == date(2026, 11, 9)       # up to yesterday, marketplace time
+
+
+def test_restatement_survives_a_copy_that_loses_file_times(tmp_path, caplog):
+    """The fetch log keeps when each month was fetched: a folder copied without its file
+    times (``cp`` without ``-p``) plans the same requests as the original. Without the log
+    (or with an unreadable one, which is said) the file times decide, as before."""
+    import shutil
+
+    from postship_analysis.fetch.common import record_fetched
+
+    plan_day = datetime(2026, 11, 10, 12, tzinfo=UTC)
+    src = tmp_path / "orig" / "US"
+    src.mkdir(parents=True)
+    for m in ("2026-08-01..2026-08-31", "2026-09-01..2026-09-30", "2026-10-01..2026-10-31"):
+        p = src / f"spCampaigns {m}.json.gz"
+        p.write_bytes(gzip.compress(b"[]"))
+        record_fetched(p, datetime(2026, 11, 1, 12, tzinfo=UTC))
+
+    def plan(folder):
+        return {(p.period.start, p.request) for p in adsapi.plan_reports(
+            folder, "US", now=plan_day, since=SINCE, report_types=("spCampaigns",))}
+
+    # Aug final (Nov 1 >= Aug 31 + 35); Sep, Oct inside their windows; Nov new
+    want = {(date(2026, 8, 1), False), (date(2026, 9, 1), True), (date(2026, 10, 1), True),
+            (date(2026, 11, 1), True)}
+    assert plan(src) == want
+    copy = tmp_path / "copy" / "US"
+    shutil.copytree(src, copy, copy_function=shutil.copy)      # file times not kept
+    later = datetime(2026, 11, 9, 12, tzinfo=UTC).timestamp()  # the day of the copy
+    for p in copy.iterdir():
+        os.utime(p, (later, later))
+    assert plan(copy) == want
+    # without the log, the copy's times make September look fetched after its window
+    (copy / FETCH_LOG).unlink()
+    assert plan(copy) == {*want - {(date(2026, 9, 1), True)}, (date(2026, 9, 1), False)}
+    (copy / FETCH_LOG).write_text("{not json")
+    with caplog.at_level(logging.WARNING):
+        assert (date(2026, 9, 1), False) in plan(copy)
+    assert "unreadable" in caplog.text and FETCH_LOG in caplog.text
 
 
 def test_since_before_retention_is_clamped_with_a_note(folder):

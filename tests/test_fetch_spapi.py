@@ -20,6 +20,7 @@ from fake_spapi import FakeSpApi  # noqa: E402
 
 from postship_analysis import cli  # noqa: E402
 from postship_analysis.fetch import run  # noqa: E402
+from postship_analysis.fetch.common import FETCH_LOG  # noqa: E402
 from postship_analysis.fetch.credentials import Profile, SpCredentials  # noqa: E402
 from postship_analysis.fetch.plan import BY_TYPE, RESTATEMENT_DAYS, SP_REPORTS  # noqa: E402
 from postship_analysis.readers.detect import detect_file  # noqa: E402
@@ -68,7 +69,9 @@ def fetch(fake, data, reports, now=NOW, since=date(2026, 10, 1), sleeps=None, **
 
 
 def files(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    """The folder's files, less the fetch log (bookkeeping, tested on its own)."""
+    return (sorted(p.name for p in folder.iterdir() if p.name != FETCH_LOG)
+            if folder.is_dir() else [])
 
 
 def everything_written(cap, caplog, data: Path) -> list[str]:

@@ -46,8 +46,9 @@ Periods and the incremental rule (the folder is the state)
   first day asked is never earlier than ``today - 94 days``; a ``since`` before that is
   clamped, and the outcome says so.
 * A month is requested when no file covers it, when its file ends before the month's last
-  available day (it was fetched mid-month), or when the file was written (its modification
-  time, set to ``now`` when we write it) before today and less than
+  available day (it was fetched mid-month), or when the file was written (the run's ``now``,
+  kept in the folder's fetch log and as the file's modification time,
+  :func:`~postship_analysis.fetch.common.fetched_at`) before today and less than
   :data:`RESTATEMENT_DAYS` days after its end. Restatement window: Amazon's FAQ says
   "Restatements of conversion data occur 1, 7, and 28 days after the conversion event ...
   restatement includes all dates in your attribution window. For example, if your attribution
@@ -109,7 +110,6 @@ import gzip
 import io
 import json
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -121,7 +121,15 @@ from zoneinfo import ZoneInfo
 from .. import contract
 from ..errors import PostshipError
 from ..spreadsheet import reproducible_xlsx
-from .common import FetchOutcome, Throttled, redact, with_backoff, write_atomic
+from .common import (
+    FetchOutcome,
+    Throttled,
+    fetched_at,
+    record_fetched,
+    redact,
+    with_backoff,
+    write_atomic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +247,7 @@ def local_today(now: datetime, marketplace: str) -> date:
 
 
 def _written_day(path: Path, tz: ZoneInfo) -> date:
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).astimezone(tz).date()
+    return fetched_at(path).astimezone(tz).date()
 
 
 @dataclasses.dataclass
@@ -285,7 +293,7 @@ def plan_reports(folder: str | Path, marketplace: str, *, now: datetime, since: 
                 p = PlannedReport(rt, want, "not in the folder", True)
             else:
                 end = max(f[1] for f in mine)
-                newest = max((f for f in mine if f[1] == end), key=lambda f: f[2].stat().st_mtime)
+                newest = max((f for f in mine if f[1] == end), key=lambda f: fetched_at(f[2]))
                 written = _written_day(newest[2], tz)
                 if end < want.end:
                     p = PlannedReport(rt, want, f"the folder has it up to {end}", True)
@@ -604,8 +612,7 @@ class _Run:
         name = report_file_name(rt, p)
         path = self.folder / name
         write_atomic(path, raw)
-        ts = self.now.timestamp()
-        os.utime(path, (ts, ts))  # "written at now": the incremental rule reads it
+        record_fetched(path, self.now)  # "written at now": the incremental rule reads it
         removed = []
         for s, e, old in _existing(self.folder, rt):
             if old != path and p.start <= s and e <= p.end:
@@ -1139,8 +1146,7 @@ def _finish_bulk(run: _Run, outcome: FetchOutcome, jobs: list[_Job], today: date
     name = bulk_file_name(run.mp, today)
     path = run.folder / name
     write_atomic(path, write_bulk_xlsx(rows, run.now))
-    ts = run.now.timestamp()
-    os.utime(path, (ts, ts))
+    record_fetched(path, run.now)
     pat = re.compile(rf"^Bulk operations {re.escape(run.mp)} \d{{4}}-\d{{2}}-\d{{2}}\.xlsx$")
     removed = []
     for old in sorted(run.folder.iterdir()):

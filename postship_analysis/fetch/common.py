@@ -10,12 +10,14 @@ jitter, honouring a ``Retry-After`` header when the response has one.
 from __future__ import annotations
 
 import dataclasses
+import json
+import logging
 import os
 import random
 import re
 import time
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 #: outcome statuses: ``written`` (a new or refreshed file), ``no_data`` (Amazon had nothing
@@ -71,6 +73,72 @@ class Throttled(Exception):
     def __init__(self, message: str = "throttled (HTTP 429)", retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+#: The fetch log of a marketplace folder: file name -> when the fetch wrote it (ISO 8601, UTC).
+#: A hidden file, so the data folder never reads it.
+FETCH_LOG = ".postship-fetch.json"
+
+_log = logging.getLogger(__name__)
+
+
+def _read_fetch_log(folder: Path) -> dict[str, str]:
+    p = folder / FETCH_LOG
+    if not p.is_file():
+        return {}
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return {str(k): str(v) for k, v in data.items()}
+    except (OSError, ValueError) as e:
+        _log.warning("%s: unreadable (%s); file times are used instead", p, e)
+        return {}
+
+
+def record_fetched(path: str | Path, now: datetime) -> None:
+    """Record that the fetch wrote ``path`` at ``now`` (timezone-aware, the run's one clock
+    reading): in the folder's fetch log (:data:`FETCH_LOG`) and as the file's modification
+    time. The incremental rule reads it back with :func:`fetched_at`.
+
+    Why a log and not only the file time: copying a data folder without keeping times (``cp``
+    without ``-p``, a sync tool, a zip round trip) stamps every file with the copy time, and a
+    month still inside its restatement window would then look fetched after it and never be
+    asked again. Entries of files no longer in the folder are dropped on each write."""
+    path = Path(path)
+    ts = now.timestamp()
+    os.utime(path, (ts, ts))
+    entries = _read_fetch_log(path.parent)
+    entries[path.name] = now.astimezone(UTC).isoformat()
+    entries = {k: v for k, v in sorted(entries.items()) if (path.parent / k).exists()}
+    write_atomic(path.parent / FETCH_LOG,
+                 (json.dumps(entries, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def fetched_at(path: str | Path) -> datetime:
+    """When the fetch wrote ``path`` (UTC): its fetch-log entry, else (a file the fetch did not
+    log, e.g. from before the log existed) its modification time.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); f = d / "spCampaigns 2026-10-01..2026-10-31.json.gz"
+    >>> _ = f.write_bytes(b"")
+    >>> record_fetched(f, datetime(2026, 11, 5, 20, tzinfo=UTC))
+    >>> os.utime(f, (0, 0))                    # a copy that did not keep file times
+    >>> fetched_at(f).isoformat()
+    '2026-11-05T20:00:00+00:00'
+    """
+    path = Path(path)
+    entry = _read_fetch_log(path.parent).get(path.name)
+    if entry:
+        try:
+            t = datetime.fromisoformat(entry)
+            if t.tzinfo is not None:
+                return t.astimezone(UTC)
+        except ValueError:
+            pass
+        _log.warning("%s: fetch-log entry %r is not a time; the file time is used",
+                     path, entry)
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
 def with_backoff(call: Callable[[], object], *, retries: int = 6, base: float = 1.0,

@@ -2,9 +2,12 @@
 
 The data folder is the state: a fetched file is named ``<name> <start>..<end>.<ext>``
 (date-ranged reports: ``All Orders 2026-11-01..2026-11-30.txt``) or ``<name> <day>.<ext>``
-(snapshots: ``Manage FBA Inventory 2026-12-02.txt``), and its modification time is set to
-the moment it was fetched (the run's ``now``), so the next run can tell what is missing or
-may have changed since, without a state file.
+(snapshots: ``Manage FBA Inventory 2026-12-02.txt``), and the moment it was fetched (the
+run's ``now``) is kept in the folder's hidden fetch log (``.postship-fetch.json``,
+:func:`~postship_analysis.fetch.common.record_fetched`) and as its modification time, so the
+next run can tell what is missing or may have changed since. The log survives a copy that
+loses file times; a file it does not list (fetched before the log existed) is judged by its
+modification time.
 
 Incremental rule for a date-ranged report, per calendar month in the marketplace's time zone
 (SP-API caps most report requests at about 30 days; a month is the unit a seller downloads by
@@ -32,6 +35,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .. import contract
+from .common import fetched_at
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,13 +160,13 @@ def add_months(d: date, n: int) -> date:
 
 def _fetched_day(p: Path, marketplace: str) -> date:
     tz = ZoneInfo(contract.marketplace(marketplace).tz)
-    return datetime.fromtimestamp(p.stat().st_mtime, tz=tz).date()
+    return fetched_at(p).astimezone(tz).date()
 
 
 def existing_ranges(folder: Path, report: SpReport, marketplace: str
                     ) -> list[tuple[str, date, date, date]]:
     """Files (and no-data markers) of a ranged report in ``folder``: (file name, start, end,
-    marketplace-local day it was fetched, from its modification time)."""
+    marketplace-local day it was fetched, from the fetch log or its modification time)."""
     out = []
     if not folder.is_dir():
         return out

@@ -12,13 +12,12 @@ requested (the same answer every time). Every message passes through
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
-from .common import FetchOutcome, redact, write_atomic
+from .common import FetchOutcome, record_fetched, redact, write_atomic
 from .credentials import Profile, all_secrets
 from .plan import (
     NODATA,
@@ -35,10 +34,9 @@ log = logging.getLogger(__name__)
 
 
 def _stamp(path: Path, now: datetime) -> None:
-    """The file's modification time is the run's ``now``: the folder records when each file
-    was fetched (the incremental rule reads it back), from the one clock reading of the run."""
-    ts = now.timestamp()
-    os.utime(path, (ts, ts))
+    """The folder records when each file was fetched (the run's one clock reading), in its
+    fetch log and the file's modification time: the incremental rule reads it back."""
+    record_fetched(path, now)
 
 
 def _write(folder: Path, name: str, data: bytes, now: datetime,
