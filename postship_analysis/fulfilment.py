@@ -113,13 +113,17 @@ def _as_of(as_of) -> pd.Timestamp:
     return t
 
 
+def _utc_instant(as_of: pd.Timestamp, code: str) -> pd.Timestamp:
+    """UTC instant of the local ``as_of`` in marketplace ``code``."""
+    tz = contract.marketplace(code).tz
+    return as_of.tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
+
+
 def _instant(as_of: pd.Timestamp, marketplaces: pd.Series) -> pd.Series:
     """UTC instant of the local ``as_of`` (midnight, or its time of day) per row's marketplace."""
     out = pd.Series(pd.NaT, index=marketplaces.index, dtype="datetime64[ns, UTC]")
     for code in pd.unique(marketplaces.dropna()):
-        tz = contract.marketplace(code).tz
-        t = as_of.tz_localize(tz, ambiguous=True, nonexistent="shift_forward").tz_convert("UTC")
-        out[marketplaces == code] = t
+        out[marketplaces == code] = _utc_instant(as_of, code)
     return out
 
 
@@ -190,18 +194,95 @@ def _groups(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return frame[KEYS + by].drop_duplicates().sort_values(KEYS + by).reset_index(drop=True)
 
 
-def _trend(fn, start, end, **kw) -> pd.DataFrame:
-    """The metric for each as-of day in [start, end] (the scalar core is vectorised over
-    orders; the loop is over days only)."""
+# Daily trends, vectorised. A trend is the metric "as it stood" on every as-of day d in
+# [start, end]: the rows dated in d's window [d - lag - days, d - lag - 1], each judged on what
+# was known at d's local midnight (``_instant``). Instead of recomputing the metric once per
+# day, each row is paired with the as-of days whose window holds its date (at most ``days``
+# of them), its flags are computed for all pairs at once with the same expressions as the
+# single-day metric (``_lsr_flags``, ``_pfcr_flags``, ...), each pair getting its own day's
+# instant, and the flags are summed per day x group with one ``np.bincount``. Numerators and
+# denominators are whole numbers (orders, packages, units), so the sums are exact in any order
+# and equal the single-day function's to the last bit (tests/test_fulfilment_trends.py).
+
+_DAY_NS = 86_400_000_000_000
+
+
+def _trend_days(start, end) -> pd.DatetimeIndex:
     days = pd.date_range(_as_of(start).normalize(), _as_of(end).normalize(), freq="D")
-    parts = []
-    for d in days:
-        r = fn(as_of=d, **kw)
-        r.insert(len(KEYS), "as_of", d)
-        parts.append(r)
-    if not parts:
+    if not len(days):
         raise ParameterError(f"trend range is empty: start {start} after end {end}")
-    return pd.concat(parts, ignore_index=True)
+    return days
+
+
+def _trend_pairs(frame: pd.DataFrame, date_col: str, asofs: pd.DatetimeIndex, days: int,
+                 lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """(row position, as-of day index) of every row of ``frame`` and every day of ``asofs``
+    whose window ``[d - lag - days, d - lag - 1]`` holds the row's ``date_col``; rows without
+    a date are in no window."""
+    _window(asofs[0], days, lag)  # checks days and lag
+    date = frame[date_col]
+    known = date.notna().to_numpy()
+    x = np.zeros(len(frame), dtype="int64")  # ns from the first as-of day
+    x[known] = (date[known] - asofs[0]).to_numpy(dtype="timedelta64[ns]").astype("int64")
+    # date + lag + 1 <= d <= date + lag + days, d a whole number of days after asofs[0]
+    lo = np.maximum(-((-(x + (lag + 1) * _DAY_NS)) // _DAY_NS), 0)
+    hi = np.minimum((x + (lag + days) * _DAY_NS) // _DAY_NS, len(asofs) - 1)
+    n = np.where(known, np.maximum(hi - lo + 1, 0), 0)
+    rows = np.repeat(np.arange(len(frame)), n)
+    first = np.repeat(np.cumsum(n) - n, n)
+    day = np.repeat(lo, n) + (np.arange(len(rows)) - first)
+    return rows, day
+
+
+def _trend_instants(asofs: pd.DatetimeIndex, marketplaces: pd.Series,
+                    day: np.ndarray) -> pd.Series:
+    """Per row: the UTC instant of local midnight of as-of day ``asofs[day]`` in the row's
+    marketplace (``_instant`` row by row)."""
+    out = np.full(len(marketplaces), np.datetime64("NaT", "ns"))
+    for code in pd.unique(marketplaces.dropna()):
+        table = pd.DatetimeIndex([_utc_instant(d, code) for d in asofs]).tz_convert(None) \
+            .as_unit("ns").to_numpy()
+        m = (marketplaces == code).to_numpy(dtype=bool, na_value=False)
+        out[m] = table[day[m]]
+    return pd.Series(out, index=marketplaces.index).dt.tz_localize("UTC")
+
+
+def _group_codes(frame: pd.DataFrame, groups: pd.DataFrame, by: list[str]) -> np.ndarray:
+    """Position in ``groups`` of each row of ``frame`` (missing keys match like a groupby
+    with ``dropna=False``)."""
+    g = groups[KEYS + by].assign(_g=np.arange(len(groups)))
+    return frame[KEYS + by].merge(g, on=KEYS + by, how="left")["_g"].to_numpy(dtype="int64")
+
+
+def _trend_frame(groups: pd.DataFrame, by: list[str], asofs: pd.DatetimeIndex, key: np.ndarray,
+                 num: pd.Series, den: pd.Series, days: int, lag: int, name: str,
+                 targets: dict[str, Target] | None) -> pd.DataFrame:
+    """:func:`_rate_frame` for every as-of day at once: ``num``/``den`` of each (row, day) pair
+    summed per ``key`` = day index x len(groups) + group position; every group every day."""
+    ng, nd = len(groups), len(asofs)
+    sums = [np.bincount(key, weights=np.asarray(v, dtype=float), minlength=ng * nd)
+            for v in (num, den)]
+    out = groups.iloc[np.tile(np.arange(ng), nd)].reset_index(drop=True)
+    out.insert(len(KEYS), "as_of", asofs.repeat(ng))
+    out["numerator"], out["denominator"] = sums
+    den_ = out["denominator"]
+    out["value"] = (out["numerator"] / den_.where(den_ > 0)).astype(float)
+    ts = [target_for(name, mp, targets) for mp in groups["marketplace"]] * nd
+    wins = [_window(d, days, lag) for d in asofs]
+    out["kpi"] = name
+    out["window_start"] = pd.DatetimeIndex([w[0] for w in wins]).repeat(ng)
+    out["window_end"] = pd.DatetimeIndex([w[1] for w in wins]).repeat(ng)
+    out["target"] = [t.value if t else np.nan for t in ts]
+    out["status"] = [status(v, t) for v, t in zip(out["value"], ts, strict=True)]
+    return out[KEYS + ["as_of"] + by + _RESULT_COLS]
+
+
+def _no_groups(core, asofs: pd.DatetimeIndex, **kw) -> pd.DataFrame:
+    """The (empty) trend of a table without a seller x marketplace: the single-day result's
+    columns plus ``as_of``."""
+    r = core(as_of=asofs[0], **kw)
+    r.insert(len(KEYS), "as_of", pd.Series([], dtype=asofs.dtype))
+    return r
 
 
 def to_kpis(frame: pd.DataFrame, unit: str = "fraction",
@@ -529,16 +610,23 @@ _SOURCE_LABEL = {"confirmation_time": "confirmation time",
                  "ship_date_typed": "typed ship-date", "unconfirmed": "not confirmed yet"}
 
 
-def _lsr_core(ov: pd.DataFrame, as_of, days: int, count_unconfirmed_overdue: bool,
-              targets) -> pd.DataFrame:
-    as_of = _as_of(as_of)
-    inst = _instant(as_of, ov["marketplace"])
-    start, end = _window(as_of, days)
+def _lsr_flags(ov: pd.DataFrame, inst: pd.Series, count_unconfirmed_overdue: bool
+               ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per order, judged at the instant ``inst``: (late, counted, confirmed)."""
     known_cancel = ov["cancelled"] & (ov["cancel_ts"].isna() | (ov["cancel_ts"] < inst))
     conf = ov["confirm_ts"].where(ov["confirm_ts"] < inst)
     confirmed = conf.notna()
     base = ~known_cancel & (confirmed | count_unconfirmed_overdue)
     late = base & ((conf > ov["ship_by_ts"]) | (~confirmed & (ov["ship_by_ts"] < inst)))
+    return late, base, confirmed
+
+
+def _lsr_core(ov: pd.DataFrame, as_of, days: int, count_unconfirmed_overdue: bool,
+              targets) -> pd.DataFrame:
+    as_of = _as_of(as_of)
+    inst = _instant(as_of, ov["marketplace"])
+    start, end = _window(as_of, days)
+    late, base, confirmed = _lsr_flags(ov, inst, count_unconfirmed_overdue)
     f = ov[KEYS + ["ship_by_date"]].assign(num=late.astype(float), den=base.astype(float))
     name = f"late_shipment_rate_{days}d"
     out = _rate_frame(f, _groups(ov, []), "ship_by_date", "num", "den", start, end, name, [],
@@ -605,8 +693,33 @@ def late_shipment_rate_trend(order_promises, shipment_confirmations, start, end,
     """:func:`late_shipment_rate` for every as-of day from ``start`` to ``end`` (inclusive);
     same columns plus ``as_of``."""
     ov = order_view(order_promises, shipment_confirmations, orders, confirm_basis=confirm_basis)
-    return _trend(_lsr_core, start, end, ov=ov, days=days,
-                  count_unconfirmed_overdue=count_unconfirmed_overdue, targets=targets)
+    asofs = _trend_days(start, end)
+    groups = _groups(ov, [])
+    if groups.empty:
+        return _no_groups(_lsr_core, asofs, ov=ov, days=days,
+                          count_unconfirmed_overdue=count_unconfirmed_overdue, targets=targets)
+    rows, day = _trend_pairs(ov, "ship_by_date", asofs, days, 0)
+    x = ov.iloc[rows].reset_index(drop=True)
+    late, base, confirmed = _lsr_flags(x, _trend_instants(asofs, x["marketplace"], day),
+                                       count_unconfirmed_overdue)
+    key = day * len(groups) + _group_codes(ov, groups, [])[rows]
+    out = _trend_frame(groups, [], asofs, key, late, base, days, 0,
+                       f"late_shipment_rate_{days}d", targets)
+    # per day and group: counted orders by the time they were judged on, back-dated late ones
+    src = x["confirm_source"].where(confirmed, "unconfirmed").fillna("unconfirmed")
+    size = len(out)
+    counts = {k: np.bincount(key, weights=(base & (src == k)).to_numpy(dtype=float),
+                             minlength=size).astype("int64") for k in _SOURCE_LABEL}
+    other = base & ~src.isin(list(_SOURCE_LABEL))
+    if other.any():  # cannot happen: order_view gives only these sources
+        raise ValueError(f"unknown confirmation source(s) {sorted(set(src[other]))}")
+    texts = [[f"{label} {n}" if n else "" for n in counts[k]]
+             for k, label in _SOURCE_LABEL.items()]
+    out["confirm_basis"] = pd.array(
+        [", ".join(t for t in parts if t) for parts in zip(*texts, strict=True)], dtype="string")
+    bd = (late & x["backdated"]).to_numpy(dtype=float)
+    out["backdated_late"] = np.bincount(key, weights=bd, minlength=size).astype("int64")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,14 +757,19 @@ def _pfcr_prep(orders: pd.DataFrame, buyer_requested, count_partial: bool,
     return st
 
 
+def _pfcr_flags(st: pd.DataFrame, inst: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per order, judged at the instant ``inst``: (cancelled by the seller, placed)."""
+    known = st["seller_cancel"] & (st["cancel_ts"].isna() | (st["cancel_ts"] < inst))
+    placed = st["o_purchase_ts"] < inst
+    return known & placed, placed
+
+
 def _pfcr_core(st: pd.DataFrame, as_of, days: int, targets) -> pd.DataFrame:
     as_of = _as_of(as_of)
     inst = _instant(as_of, st["marketplace"])
     start, end = _window(as_of, days)
-    known = st["seller_cancel"] & (st["cancel_ts"].isna() | (st["cancel_ts"] < inst))
-    placed = st["o_purchase_ts"] < inst
-    f = st[KEYS + ["purchase_date"]].assign(num=(known & placed).astype(float),
-                                            den=placed.astype(float))
+    num, den = _pfcr_flags(st, inst)
+    f = st[KEYS + ["purchase_date"]].assign(num=num.astype(float), den=den.astype(float))
     return _rate_frame(f, _groups(st, []), "purchase_date", "num", "den", start, end,
                        f"pre_fulfilment_cancel_rate_{days}d", [], targets)
 
@@ -701,7 +819,16 @@ def pre_fulfilment_cancel_rate_trend(orders, start, end, *, days: int = 7, buyer
                                      targets=None) -> pd.DataFrame:
     """:func:`pre_fulfilment_cancel_rate` for every as-of day from ``start`` to ``end``."""
     st = _pfcr_prep(orders, buyer_requested, count_partial, order_promises)
-    return _trend(_pfcr_core, start, end, st=st, days=days, targets=targets)
+    asofs = _trend_days(start, end)
+    groups = _groups(st, [])
+    if groups.empty:
+        return _no_groups(_pfcr_core, asofs, st=st, days=days, targets=targets)
+    rows, day = _trend_pairs(st, "purchase_date", asofs, days, 0)
+    x = st.iloc[rows].reset_index(drop=True)
+    num, den = _pfcr_flags(x, _trend_instants(asofs, x["marketplace"], day))
+    key = day * len(groups) + _group_codes(st, groups, [])[rows]
+    return _trend_frame(groups, [], asofs, key, num, den, days, 0,
+                        f"pre_fulfilment_cancel_rate_{days}d", targets)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -725,19 +852,27 @@ def _by(by: str | None) -> list[str]:
     return [by]
 
 
+def _vtr_rows(pk: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Packages, once per category they hold with ``by=["category"]``."""
+    if by == ["category"]:
+        return pk.assign(category=pk["category"].str.split("; ")).explode("category")
+    return pk
+
+
+def _vtr_flags(f: pd.DataFrame, inst: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Per package, judged at the instant ``inst``: (valid and shipped, shipped)."""
+    shipped = f["ship_ts"] < inst
+    valid = f["valid"] & (f["first_scan_ts"] < inst)
+    return valid & shipped, shipped
+
+
 def _vtr_core(pk: pd.DataFrame, as_of, days: int, lag_days: int, date_col: str, by: list[str],
               targets) -> pd.DataFrame:
     as_of = _as_of(as_of)
-    inst = _instant(as_of, pk["marketplace"])
     start, end = _window(as_of, days, lag_days)
-    f = pk
-    if by == ["category"]:
-        f = f.assign(category=f["category"].str.split("; ")).explode("category")
-        inst = _instant(as_of, f["marketplace"])
-    shipped = f["ship_ts"] < inst
-    valid = f["valid"] & (f["first_scan_ts"] < inst)
-    f = f[KEYS + by + [date_col]].assign(num=(valid & shipped).astype(float),
-                                         den=shipped.astype(float))
+    f = _vtr_rows(pk, by)
+    num, den = _vtr_flags(f, _instant(as_of, f["marketplace"]))
+    f = f[KEYS + by + [date_col]].assign(num=num.astype(float), den=den.astype(float))
     return _rate_frame(f, _groups(f, by), date_col, "num", "den", start, end,
                        f"valid_tracking_rate_{days}d", by, targets)
 
@@ -785,8 +920,29 @@ def valid_tracking_rate_trend(shipment_confirmations, delivery_events, order_pro
     """:func:`valid_tracking_rate` for every as-of day from ``start`` to ``end``."""
     pk = package_view(shipment_confirmations, delivery_events, order_promises,
                       sku_categories=sku_categories, carrier_aliases=carrier_aliases)
-    return _trend(_vtr_core, start, end, pk=pk, days=days, lag_days=lag_days,
-                  date_col=_basis(date_basis), by=_by(by), targets=targets)
+    date_col, by_ = _basis(date_basis), _by(by)
+    asofs = _trend_days(start, end)
+    f = _vtr_rows(pk, by_).reset_index(drop=True)
+    groups = _groups(f, by_)
+    if groups.empty:
+        return _no_groups(_vtr_core, asofs, pk=pk, days=days, lag_days=lag_days,
+                          date_col=date_col, by=by_, targets=targets)
+    rows, day = _trend_pairs(f, date_col, asofs, days, lag_days)
+    x = f.iloc[rows].reset_index(drop=True)
+    num, den = _vtr_flags(x, _trend_instants(asofs, x["marketplace"], day))
+    key = day * len(groups) + _group_codes(f, groups, by_)[rows]
+    return _trend_frame(groups, by_, asofs, key, num, den, days, lag_days,
+                        f"valid_tracking_rate_{days}d", targets)
+
+
+def _otd_flags(pk: pd.DataFrame, inst: pd.Series, units: bool) -> tuple[pd.Series, pd.Series]:
+    """Per package, judged at the instant ``inst``: (delivered on time, tracked), in packages
+    or (``units``) in units."""
+    tracked = pk["valid"] & (pk["first_scan_ts"] < inst) & (pk["ship_ts"] < inst)
+    dts = pk["delivered_ts"].where(pk["delivered_ts"] < inst)
+    on_time = tracked & (dts <= pk["deliver_by_ts"]) & (pk["ship_ts"] <= dts)
+    w = pk["units"].fillna(0).astype(float) if units else 1.0
+    return on_time.astype(float) * w, tracked.astype(float) * w
 
 
 def _otd_core(pk: pd.DataFrame, as_of, days: int, lag_days: int, date_col: str, units: bool,
@@ -794,13 +950,24 @@ def _otd_core(pk: pd.DataFrame, as_of, days: int, lag_days: int, date_col: str, 
     as_of = _as_of(as_of)
     inst = _instant(as_of, pk["marketplace"])
     start, end = _window(as_of, days, lag_days)
-    tracked = pk["valid"] & (pk["first_scan_ts"] < inst) & (pk["ship_ts"] < inst)
-    dts = pk["delivered_ts"].where(pk["delivered_ts"] < inst)
-    on_time = tracked & (dts <= pk["deliver_by_ts"]) & (pk["ship_ts"] <= dts)
-    w = pk["units"].fillna(0).astype(float) if units else 1.0
-    f = pk[KEYS + [date_col]].assign(num=on_time.astype(float) * w, den=tracked.astype(float) * w)
+    num, den = _otd_flags(pk, inst, units)
+    f = pk[KEYS + [date_col]].assign(num=num, den=den)
     return _rate_frame(f, _groups(pk, []), date_col, "num", "den", start, end, name, [],
                        targets)
+
+
+def _otd_trend(pk: pd.DataFrame, start, end, days: int, lag_days: int, date_col: str,
+               units: bool, name: str, targets) -> pd.DataFrame:
+    asofs = _trend_days(start, end)
+    groups = _groups(pk, [])
+    if groups.empty:
+        return _no_groups(_otd_core, asofs, pk=pk, days=days, lag_days=lag_days,
+                          date_col=date_col, units=units, name=name, targets=targets)
+    rows, day = _trend_pairs(pk, date_col, asofs, days, lag_days)
+    x = pk.iloc[rows].reset_index(drop=True)
+    num, den = _otd_flags(x, _trend_instants(asofs, x["marketplace"], day), units)
+    key = day * len(groups) + _group_codes(pk, groups, [])[rows]
+    return _trend_frame(groups, [], asofs, key, num, den, days, lag_days, name, targets)
 
 
 def on_time_delivery_rate(shipment_confirmations: pd.DataFrame, delivery_events: pd.DataFrame,
@@ -833,9 +1000,8 @@ def on_time_delivery_rate_trend(shipment_confirmations, delivery_events, order_p
     """:func:`on_time_delivery_rate` for every as-of day from ``start`` to ``end``."""
     pk = package_view(shipment_confirmations, delivery_events, order_promises,
                       carrier_aliases=carrier_aliases)
-    return _trend(_otd_core, start, end, pk=pk, days=days, lag_days=lag_days,
-                  date_col=_basis(date_basis), units=False,
-                  name=f"on_time_delivery_rate_{days}d", targets=targets)
+    return _otd_trend(pk, start, end, days, lag_days, _basis(date_basis), False,
+                      f"on_time_delivery_rate_{days}d", targets)
 
 
 def unit_on_time_delivery_rate(shipment_confirmations: pd.DataFrame,
@@ -874,9 +1040,8 @@ def unit_on_time_delivery_rate_trend(shipment_confirmations, delivery_events, or
     """:func:`unit_on_time_delivery_rate` for every as-of day from ``start`` to ``end``."""
     pk = package_view(shipment_confirmations, delivery_events, order_promises,
                       carrier_aliases=carrier_aliases)
-    return _trend(_otd_core, start, end, pk=pk, days=days, lag_days=lag_days,
-                  date_col="deliver_by_date", units=True,
-                  name=f"on_time_delivery_rate_{days}d", targets=targets)
+    return _otd_trend(pk, start, end, days, lag_days, "deliver_by_date", True,
+                      f"on_time_delivery_rate_{days}d", targets)
 
 
 # ---------------------------------------------------------------------------------------------
