@@ -234,6 +234,13 @@ def _trend_pairs(frame: pd.DataFrame, date_col: str, asofs: pd.DatetimeIndex, da
     return rows, day
 
 
+def _pairs_frame(frame: pd.DataFrame, rows: np.ndarray, cols: list[str]) -> pd.DataFrame:
+    """The (row, day) pairs' rows of ``frame``, with only ``marketplace`` and the columns the
+    flags read: a row is repeated once per as-of day whose window holds it (up to the window
+    length), so carrying every column would multiply the memory of the whole table."""
+    return frame[["marketplace", *cols]].iloc[rows].reset_index(drop=True)
+
+
 def _trend_instants(asofs: pd.DatetimeIndex, marketplaces: pd.Series,
                     day: np.ndarray) -> pd.Series:
     """Per row: the UTC instant of local midnight of as-of day ``asofs[day]`` in the row's
@@ -699,7 +706,8 @@ def late_shipment_rate_trend(order_promises, shipment_confirmations, start, end,
         return _no_groups(_lsr_core, asofs, ov=ov, days=days,
                           count_unconfirmed_overdue=count_unconfirmed_overdue, targets=targets)
     rows, day = _trend_pairs(ov, "ship_by_date", asofs, days, 0)
-    x = ov.iloc[rows].reset_index(drop=True)
+    x = _pairs_frame(ov, rows, ["cancelled", "cancel_ts", "confirm_ts", "ship_by_ts",
+                                "confirm_source", "backdated"])
     late, base, confirmed = _lsr_flags(x, _trend_instants(asofs, x["marketplace"], day),
                                        count_unconfirmed_overdue)
     key = day * len(groups) + _group_codes(ov, groups, [])[rows]
@@ -824,7 +832,7 @@ def pre_fulfilment_cancel_rate_trend(orders, start, end, *, days: int = 7, buyer
     if groups.empty:
         return _no_groups(_pfcr_core, asofs, st=st, days=days, targets=targets)
     rows, day = _trend_pairs(st, "purchase_date", asofs, days, 0)
-    x = st.iloc[rows].reset_index(drop=True)
+    x = _pairs_frame(st, rows, ["seller_cancel", "cancel_ts", "o_purchase_ts"])
     num, den = _pfcr_flags(x, _trend_instants(asofs, x["marketplace"], day))
     key = day * len(groups) + _group_codes(st, groups, [])[rows]
     return _trend_frame(groups, [], asofs, key, num, den, days, 0,
@@ -928,7 +936,7 @@ def valid_tracking_rate_trend(shipment_confirmations, delivery_events, order_pro
         return _no_groups(_vtr_core, asofs, pk=pk, days=days, lag_days=lag_days,
                           date_col=date_col, by=by_, targets=targets)
     rows, day = _trend_pairs(f, date_col, asofs, days, lag_days)
-    x = f.iloc[rows].reset_index(drop=True)
+    x = _pairs_frame(f, rows, ["ship_ts", "valid", "first_scan_ts"])
     num, den = _vtr_flags(x, _trend_instants(asofs, x["marketplace"], day))
     key = day * len(groups) + _group_codes(f, groups, by_)[rows]
     return _trend_frame(groups, by_, asofs, key, num, den, days, lag_days,
@@ -964,7 +972,8 @@ def _otd_trend(pk: pd.DataFrame, start, end, days: int, lag_days: int, date_col:
         return _no_groups(_otd_core, asofs, pk=pk, days=days, lag_days=lag_days,
                           date_col=date_col, units=units, name=name, targets=targets)
     rows, day = _trend_pairs(pk, date_col, asofs, days, lag_days)
-    x = pk.iloc[rows].reset_index(drop=True)
+    x = _pairs_frame(pk, rows, ["valid", "first_scan_ts", "ship_ts", "delivered_ts",
+                                "deliver_by_ts", "units"])
     num, den = _otd_flags(x, _trend_instants(asofs, x["marketplace"], day), units)
     key = day * len(groups) + _group_codes(pk, groups, [])[rows]
     return _trend_frame(groups, [], asofs, key, num, den, days, lag_days, name, targets)
