@@ -20,7 +20,7 @@ what else runs on the machine: the load average is printed with each figure, and
 (this process and its children) beside wall seconds.
 
     python benchmarks/bench_report.py                      # everything (the 50-account part
-                                                           # takes long: ~1 h on 2 cores)
+                                                           # takes long: ~2.5 h on 2 cores for 1, 2 and 4 workers)
     python benchmarks/bench_report.py --accounts 10 --workers 2
     python benchmarks/bench_report.py --skip-accounts      # sections 1-4 only
 """
