@@ -4,6 +4,7 @@ the command line does when a run is interrupted, killed or started twice."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -207,3 +208,23 @@ def test_interrupted_run_leaves_the_previous_reports_and_says_so(env, workers, h
         "history.csv are those of the previous run); the 1 unfinished report folder(s) were "
         "removed"], e
     assert tree(out) == before  # same files, same bytes; no staging folder, no lock left
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_kernel_that_dies_fails_its_notebook_with_the_reason_and_nothing_else_on_stderr(env,
+                                                                                       workers):
+    """A kernel that dies mid-cell fails its notebook. nbclient's log line "Kernel died while
+    waiting for execute reply." goes into the run's reason, not onto the terminal: a report run
+    configures no logging, so Python's last-resort handler would print it on stderr (the same
+    line that, printed by a run stopped mid-cell by SIGTERM, used to precede the one-line
+    interruption message). Run as a subprocess: under pytest the log capture hides it."""
+    data, nbs, out = env
+    tiny(nbs, "20_dies", extra_body="import os\nos._exit(3)\n")
+    r = subprocess.run(_cli(env, "--workers", workers, "-q"), capture_output=True, text=True,
+                       cwd=ROOT, timeout=300)
+    assert r.returncode == 1, r.stderr
+    assert "Kernel died while waiting for execute reply.\n" not in r.stderr, r.stderr
+    s = json.loads((out / "acme" / "2026-10-20" / "summary.json").read_text())
+    assert [n["status"] for n in s["notebooks"]] == ["ok", "ok", "failed"]
+    assert s["notebooks"][2]["error"] == \
+        "DeadKernelError: Kernel died (papermill: Kernel died while waiting for execute reply.)"

@@ -583,6 +583,35 @@ def _first_line(s: str, n: int = 300) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+@contextlib.contextmanager
+def _papermill_log_collected() -> Iterator[list[str]]:
+    """Papermill's and nbclient's log records (logger ``papermill``, WARNING and up) from this
+    thread, collected into the yielded list instead of reaching the terminal. Nothing configures
+    logging in a report run, so Python's last-resort handler would print them on stderr: for
+    example "Kernel died while waiting for execute reply." when Ctrl-C / SIGTERM stops a run
+    mid-cell, after which the run's one-line interruption message should stand alone. A failed
+    run's reason already comes from the exception; the collected lines are added to it."""
+    import logging
+    import threading
+
+    lines: list[str] = []
+    me = threading.get_ident()
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.thread == me:
+                with contextlib.suppress(Exception):
+                    lines.append(record.getMessage())
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("papermill")
+    logger.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+
+
 def execute_task(task: Task) -> NotebookRun:
     """Execute one notebook (no rendering). Never raises: any failure (cell error, cell or
     start timeout, dead kernel) is returned as a ``failed`` run; the executed notebook keeps
@@ -599,7 +628,8 @@ def execute_task(task: Task) -> NotebookRun:
                            0.0, task.set_index)
     status, error = "ok", ""
     tmp_root = task.tmp_root if task.tmp_root and os.path.isdir(task.tmp_root) else None
-    with tempfile.TemporaryDirectory(prefix="postship-kernel-", dir=tmp_root) as ipc:
+    with tempfile.TemporaryDirectory(prefix="postship-kernel-", dir=tmp_root) as ipc, \
+            _papermill_log_collected() as logged:
         try:
             pm.execute_notebook(read_notebook(nb), str(out_nb), parameters=task.parameters,
                                 kernel_name=task.kernel or kernel_name(),
@@ -612,6 +642,8 @@ def execute_task(task: Task) -> NotebookRun:
             status, error = "failed", f"{type(e).__name__}: {_first_line(e)}"
             if "DeadKernel" in type(e).__name__ and _kernel_log_tail(ipc):
                 error += f" (kernel log: {_first_line(_kernel_log_tail(ipc), 200)})"
+        if status == "failed" and logged:
+            error += f" (papermill: {_first_line(' | '.join(dict.fromkeys(logged)), 200)})"
     return NotebookRun(out_nb.name, status, str(out_nb) if out_nb.exists() else "", "", error,
                        round(time.monotonic() - t0, 1), task.set_index)
 
