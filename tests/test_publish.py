@@ -228,3 +228,47 @@ def test_kernel_that_dies_fails_its_notebook_with_the_reason_and_nothing_else_on
     assert [n["status"] for n in s["notebooks"]] == ["ok", "ok", "failed"]
     assert s["notebooks"][2]["error"] == \
         "DeadKernelError: Kernel died (papermill: Kernel died while waiting for execute reply.)"
+
+
+def test_abandoned_notebook_tasks_are_not_reported_but_other_tasks_are(caplog):
+    """After a run interrupted inside the event loop, asyncio's "Task exception was never
+    retrieved" for the abandoned nbclient task is dropped; the same for a task of any other
+    code still reaches the log. The coroutines are compiled with the file names asyncio shows
+    ("defined at .../nbclient/client.py")."""
+    import asyncio
+    import gc
+    import logging
+
+    from postship_analysis.reporting import runner
+
+    def coro_from(filename):
+        ns: dict = {}
+        exec(compile("async def cell():\n    raise RuntimeError('Kernel died')\n", filename,
+                     "exec"), ns)
+        return ns["cell"]
+
+    def abandon(filename):
+        loop = asyncio.new_event_loop()
+        try:
+            task = loop.create_task(coro_from(filename)())
+            loop.run_until_complete(asyncio.sleep(0.01))
+            assert task.done()
+        finally:
+            loop.close()
+        del task
+        gc.collect()
+
+    lg = logging.getLogger("asyncio")
+    before = list(lg.filters)
+    try:
+        runner._abandoned_notebook_tasks_quiet()
+        runner._abandoned_notebook_tasks_quiet()  # once only
+        assert len(lg.filters) == len(before) + 1
+        with caplog.at_level(logging.ERROR, logger="asyncio"):
+            abandon(f"{os.sep}env{os.sep}nbclient{os.sep}client.py")
+            abandon(f"{os.sep}work{os.sep}mine.py")
+        said = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+        assert len(said) == 1 and "Task exception was never retrieved" in said[0] \
+            and "mine.py" in said[0], said
+    finally:
+        lg.filters[:] = before

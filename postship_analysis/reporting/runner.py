@@ -612,6 +612,31 @@ def _papermill_log_collected() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+class _AbandonedNotebookTasks:
+    """A filter for the ``asyncio`` logger that drops what the event loop says about the
+    notebook-execution tasks (nbclient, jupyter_client, papermill coroutines) of a run
+    interrupted mid-cell in this process (``workers`` 1: Ctrl-C or SIGTERM raise inside the
+    loop). Those tasks are abandoned on purpose; when they are garbage-collected, later or at
+    exit, asyncio logs "Task exception was never retrieved" (the kernel was shut down under
+    them: DeadKernelError) or "Task was destroyed but it is pending!" with a traceback, on
+    stderr after the run's one-line interruption message. Records about any other task pass."""
+
+    MODULES = ("nbclient", "jupyter_client", "papermill")
+
+    def filter(self, record) -> bool:
+        text = record.getMessage()
+        return not any(f"{os.sep}{m}{os.sep}" in text for m in self.MODULES)
+
+
+def _abandoned_notebook_tasks_quiet() -> None:
+    """Install :class:`_AbandonedNotebookTasks` on the ``asyncio`` logger (once)."""
+    import logging
+
+    lg = logging.getLogger("asyncio")
+    if not any(isinstance(f, _AbandonedNotebookTasks) for f in lg.filters):
+        lg.addFilter(_AbandonedNotebookTasks())
+
+
 def execute_task(task: Task) -> NotebookRun:
     """Execute one notebook (no rendering). Never raises: any failure (cell error, cell or
     start timeout, dead kernel) is returned as a ``failed`` run; the executed notebook keeps
@@ -937,6 +962,7 @@ def run(sets: list[ParamSet], notebooks: list[Path], *, workers: int = 1,
             return result
         except KeyboardInterrupt:
             staging.discard()
+            _abandoned_notebook_tasks_quiet()
             raise publish.Interrupted(
                 f"interrupted: nothing in {str(root)!r} was changed (its reports, index.html "
                 f"and history.csv are those of the previous run); the "
