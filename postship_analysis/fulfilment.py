@@ -660,7 +660,8 @@ def _lsr_core(ov: pd.DataFrame, as_of, days: int, count_unconfirmed_overdue: boo
 def late_shipment_rate(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFrame,
                        as_of, *, days: int = 30, orders: pd.DataFrame | None = None,
                        count_unconfirmed_overdue: bool = True, confirm_basis: str = "auto",
-                       targets: dict[str, Target] | None = None) -> pd.DataFrame:
+                       targets: dict[str, Target] | None = None,
+                       view: pd.DataFrame | None = None) -> pd.DataFrame:
     """Late Shipment Rate (LSR) of seller-fulfilled orders, per seller x marketplace.
 
     Definition (Amazon, domain.md §1.1, help G200285190): orders whose shipment was confirmed
@@ -687,10 +688,15 @@ def late_shipment_rate(order_promises: pd.DataFrame, shipment_confirmations: pd.
     orders were judged on which time, e.g. ``"All Orders last-updated 137, not confirmed yet
     2"``) and ``backdated_late`` (late orders whose typed ship-date says on time).
 
+    ``view``: the :func:`order_view` of these tables with this ``confirm_basis``, already built
+    (a caller computing several windows from one set of tables builds it once); the three
+    tables and ``confirm_basis`` are then not read again.
+
     Example: 20 orders due Oct 2..31, 1 confirmed a day late, as_of 2026-11-01, ``days=30``
     gives 1 / 20 = 0.05, status ``fail`` (>= 4 %).
     """
-    ov = order_view(order_promises, shipment_confirmations, orders, confirm_basis=confirm_basis)
+    ov = view if view is not None else order_view(order_promises, shipment_confirmations,
+                                                  orders, confirm_basis=confirm_basis)
     return _lsr_core(ov, as_of, days, count_unconfirmed_overdue, targets)
 
 
@@ -890,7 +896,8 @@ def valid_tracking_rate(shipment_confirmations: pd.DataFrame, delivery_events: p
                         lag_days: int = 14, date_basis: str = "promised_delivery",
                         by: str | None = None, sku_categories: pd.DataFrame | None = None,
                         carrier_aliases: dict[str, str] | None = None,
-                        targets: dict[str, Target] | None = None) -> pd.DataFrame:
+                        targets: dict[str, Target] | None = None,
+                        view: pd.DataFrame | None = None) -> pd.DataFrame:
     """Valid Tracking Rate (VTR): packages with a valid tracking number / packages confirmed.
 
     Definition (Amazon, domain.md §1.1, help G201817070): valid = at least one physical carrier
@@ -913,10 +920,15 @@ def valid_tracking_rate(shipment_confirmations: pd.DataFrame, delivery_events: p
     Returns ``seller_id, marketplace, [category|carrier], kpi, value, numerator, denominator,
     window_start, window_end, target, status`` (packages as the unit).
 
+    ``view``: the :func:`package_view` of these tables (with these ``carrier_aliases`` and ``sku_categories``),
+    already built (a caller computing several windows from one set of tables builds it once);
+    the tables are then not read again.
+
     Example: 200 packages due Sep 22..Oct 21, 10 without a scan: 190 / 200 = 0.95 -> ``at_risk``.
     """
-    pk = package_view(shipment_confirmations, delivery_events, order_promises,
-                      sku_categories=sku_categories, carrier_aliases=carrier_aliases)
+    pk = view if view is not None else package_view(
+        shipment_confirmations, delivery_events, order_promises, sku_categories=sku_categories,
+        carrier_aliases=carrier_aliases)
     return _vtr_core(pk, as_of, days, lag_days, _basis(date_basis), _by(by), targets)
 
 
@@ -983,7 +995,8 @@ def on_time_delivery_rate(shipment_confirmations: pd.DataFrame, delivery_events:
                           order_promises: pd.DataFrame, as_of, *, days: int = 30,
                           lag_days: int = 14, date_basis: str = "promised_delivery",
                           carrier_aliases: dict[str, str] | None = None,
-                          targets: dict[str, Target] | None = None) -> pd.DataFrame:
+                          targets: dict[str, Target] | None = None,
+                          view: pd.DataFrame | None = None) -> pd.DataFrame:
     """On-Time Delivery Rate, order/package form (Amazon's legacy and non-US metric).
 
     Definition (Amazon, domain.md §1.1, OTD FAQ WDA4S96KYS493ME, help 200847280): packages with
@@ -995,9 +1008,14 @@ def on_time_delivery_rate(shipment_confirmations: pd.DataFrame, delivery_events:
     :data:`kpi.TARGETS` for the 30-day name, so its status is ``info``).
 
     Returns the standard result columns (packages as the unit).
+
+    ``view``: the :func:`package_view` of these tables (with these ``carrier_aliases``),
+    already built (a caller computing several windows from one set of tables builds it once);
+    the tables are then not read again.
+
     """
-    pk = package_view(shipment_confirmations, delivery_events, order_promises,
-                      carrier_aliases=carrier_aliases)
+    pk = view if view is not None else package_view(
+        shipment_confirmations, delivery_events, order_promises, carrier_aliases=carrier_aliases)
     return _otd_core(pk, as_of, days, lag_days, _basis(date_basis), False,
                      f"on_time_delivery_rate_{days}d", targets)
 
@@ -1017,7 +1035,8 @@ def unit_on_time_delivery_rate(shipment_confirmations: pd.DataFrame,
                                delivery_events: pd.DataFrame, order_promises: pd.DataFrame,
                                as_of, *, days: int = 14, lag_days: int = 7,
                                carrier_aliases: dict[str, str] | None = None,
-                               targets: dict[str, Target] | None = None) -> pd.DataFrame:
+                               targets: dict[str, Target] | None = None,
+                               view: pd.DataFrame | None = None) -> pd.DataFrame:
     """On-Time Delivery Rate, US unit form (enforced in the US since 2024-09-25).
 
     Definition (Amazon, domain.md §1.1/§1.2; forum FAQ and G200847280): tracked seller-fulfilled
@@ -1036,9 +1055,14 @@ def unit_on_time_delivery_rate(shipment_confirmations: pd.DataFrame,
       computation is returned for every marketplace.
 
     Returns the standard result columns (units as the unit).
+
+    ``view``: the :func:`package_view` of these tables (with these ``carrier_aliases``),
+    already built (a caller computing several windows from one set of tables builds it once);
+    the tables are then not read again.
+
     """
-    pk = package_view(shipment_confirmations, delivery_events, order_promises,
-                      carrier_aliases=carrier_aliases)
+    pk = view if view is not None else package_view(
+        shipment_confirmations, delivery_events, order_promises, carrier_aliases=carrier_aliases)
     return _otd_core(pk, as_of, days, lag_days, "deliver_by_date", True,
                      f"on_time_delivery_rate_{days}d", targets)
 

@@ -99,18 +99,48 @@ def _counts(r: pd.DataFrame, value_col="value", num="numerator", den="denominato
     return (float(x[value_col]), float(x[num]), float(x[den]))
 
 
-def _ours(metric, channel, mp_rows, start, end, as_of, t, alt: bool):
+class _Account:
+    """One seller x marketplace's rows of every table, and its order and package views, each
+    built once however many of Amazon's rows (metrics x windows) are compared; the views are
+    what costs (the package view merges every tracking event)."""
+
+    def __init__(self, t: dict, seller_id, marketplace):
+        self._t, self._key, self._rows, self._views = t, (seller_id, marketplace), {}, {}
+
+    def __call__(self, name: str) -> pd.DataFrame | None:
+        """The account's rows of table ``name`` (None where the table is not given)."""
+        if name not in self._rows:
+            df = self._t.get(name)
+            self._rows[name] = None if df is None else \
+                df[(df["seller_id"] == self._key[0]) & (df["marketplace"] == self._key[1])]
+        return self._rows[name]
+
+    def order_view(self, confirm_basis: str = "auto") -> pd.DataFrame:
+        if confirm_basis not in self._views:
+            self._views[confirm_basis] = fulfilment.order_view(
+                self("order_promises"), self("shipment_confirmations"), self("orders"),
+                confirm_basis=confirm_basis)
+        return self._views[confirm_basis]
+
+    def package_view(self) -> pd.DataFrame:
+        if "packages" not in self._views:
+            self._views["packages"] = fulfilment.package_view(
+                self("shipment_confirmations"), self("delivery_events"), self("order_promises"))
+        return self._views["packages"]
+
+
+def _ours(metric, channel, acct: _Account, start, end, as_of, alt: bool):
     """Our (value, numerator, denominator) for one Amazon row; ``alt`` = the alternative
     reading used to explain a difference."""
     n = int((end - start).days) + 1
     lag = int((as_of - pd.Timedelta(days=1) - end).days)
-    sel = mp_rows
-    o, p, c, e = (sel(t.get(k)) for k in ("orders", "order_promises",
-                                          "shipment_confirmations", "delivery_events"))
+    o, p, c, e = (acct(k) for k in ("orders", "order_promises", "shipment_confirmations",
+                                    "delivery_events"))
     if metric == "lateShipmentRate":
+        basis = "ship_date" if alt else "auto"
         r = fulfilment.late_shipment_rate(p, c, end + pd.Timedelta(days=1), days=n, orders=o,
-                                          count_unconfirmed_overdue=False,
-                                          confirm_basis="ship_date" if alt else "auto")
+                                          count_unconfirmed_overdue=False, confirm_basis=basis,
+                                          view=acct.order_view(basis))
         return _counts(r)
     if metric == "preFulfillmentCancellationRate":
         r = fulfilment.pre_fulfilment_cancel_rate(o, end + pd.Timedelta(days=1), days=n,
@@ -119,20 +149,23 @@ def _ours(metric, channel, mp_rows, start, end, as_of, t, alt: bool):
     basis = "confirmation" if alt else "promised_delivery"
     if metric == "validTrackingRate":
         return _counts(fulfilment.valid_tracking_rate(c, e, p, as_of, days=n, lag_days=lag,
-                                                      date_basis=basis))
+                                                      date_basis=basis,
+                                                      view=acct.package_view()))
     if metric == "onTimeDeliveryRate":
         return _counts(fulfilment.on_time_delivery_rate(c, e, p, as_of, days=n, lag_days=lag,
-                                                        date_basis=basis))
+                                                        date_basis=basis,
+                                                        view=acct.package_view()))
     if metric == "unitOnTimeDeliveryRate":
         if alt:
             return None
         return _counts(fulfilment.unit_on_time_delivery_rate(c, e, p, as_of, days=n,
-                                                             lag_days=lag))
+                                                             lag_days=lag,
+                                                             view=acct.package_view()))
     if metric == "orderDefectRate":
         if alt:
             return None
-        r = defects.order_defect_rate(o, sel(t.get("feedback")), sel(t.get("claims")),
-                                      sel(t.get("chargebacks")), as_of=as_of, window_days=n,
+        r = defects.order_defect_rate(o, acct("feedback"), acct("claims"),
+                                      acct("chargebacks"), as_of=as_of, window_days=n,
                                       lag_days=int((as_of - end).days))
         r = r[r["fulfillment_channel"] == channel]
         return _counts(r, "order_defect_rate", "orders_with_defect", "orders")
@@ -151,8 +184,8 @@ _ALT_TEXT = {
 }
 
 
-def _coverage(t: dict, sel) -> pd.Timestamp | None:
-    o = sel(t.get("orders"))
+def _coverage(acct: _Account) -> pd.Timestamp | None:
+    o = acct("orders")
     if o is None or o.empty or o["purchase_ts"].isna().all():
         return None
     return o["purchase_ts"].min().tz_convert(None).normalize()
@@ -193,26 +226,24 @@ def compare_with_amazon(account_health: pd.DataFrame, *, orders: pd.DataFrame,
     t = {"orders": orders, "order_promises": order_promises,
          "shipment_confirmations": shipment_confirmations, "delivery_events": delivery_events,
          "feedback": feedback, "claims": claims, "chargebacks": chargebacks}
-    rows = []
+    rows, accounts = [], {}
     for r in h.itertuples(index=False):
-        def sel(df, r=r):
-            if df is None:
-                return None
-            return df[(df["seller_id"] == r.seller_id) & (df["marketplace"] == r.marketplace)]
+        acct = accounts.setdefault((r.seller_id, r.marketplace),
+                                   _Account(t, r.seller_id, r.marketplace))
         start = _day(pd.Series([r.window_from])).iloc[0]
         end = _day(pd.Series([r.window_to])).iloc[0]
         as_of = r.report_day
-        ours = _ours(r.metric, r.fulfillment_channel, sel, start, end, as_of, t, False)
+        ours = _ours(r.metric, r.fulfillment_channel, acct, start, end, as_of, False)
         a_val = float(r.rate) if pd.notna(r.rate) else float("nan")
         a_num = float(r.numerator) if pd.notna(r.numerator) else float("nan")
         a_den = float(r.denominator) if pd.notna(r.denominator) else float("nan")
         if pd.isna(a_val) and pd.isna(a_den):
             continue  # Amazon does not report it here (unit OTDR outside the US)
         label, unit = METRICS[r.metric]
-        cause = _cause(r.metric, unit, ours, (a_val, a_num, a_den), start, t, sel,
-                       lambda m=r.metric, ch=r.fulfillment_channel, s=sel, a=start, b=end,
-                       d=as_of: _ours(m, ch, s, a, b, d, t, True),
-                       lambda s=sel, a=start, b=end: _typed_count(s, t, a, b))
+        cause = _cause(r.metric, unit, ours, (a_val, a_num, a_den), start, acct,
+                       lambda m=r.metric, ch=r.fulfillment_channel, s=acct, a=start, b=end,
+                       d=as_of: _ours(m, ch, s, a, b, d, True),
+                       lambda s=acct, a=start, b=end: _typed_count(s, a, b))
         if r.metric == "orderDefectRate":
             label = f"{label} ({r.fulfillment_channel})"
         elif r.metric == "lateShipmentRate":
@@ -234,18 +265,17 @@ def compare_with_amazon(account_health: pd.DataFrame, *, orders: pd.DataFrame,
         columns="_o").reset_index(drop=True)
 
 
-def _typed_count(sel, t, start, end) -> int:
+def _typed_count(acct: _Account, start, end) -> int:
     """Confirmed orders due in the window judged on a typed ship-date only."""
-    p, c, o = sel(t.get("order_promises")), sel(t.get("shipment_confirmations")), \
-        sel(t.get("orders"))
+    p = acct("order_promises")
     if p is None or p.empty:
         return 0
-    ov = fulfilment.order_view(p, c, o)
+    ov = acct.order_view()
     inw = (ov["ship_by_date"] >= start) & (ov["ship_by_date"] <= end)
     return int((inw & (ov["confirm_source"] == "ship_date_typed")).sum())
 
 
-def _cause(metric, unit, ours, amazon, start, t, sel, alt_fn, typed_fn) -> str:
+def _cause(metric, unit, ours, amazon, start, acct, alt_fn, typed_fn) -> str:
     o_val, o_num, o_den = ours
     a_val, a_num, a_den = amazon
     if pd.isna(a_val) and pd.isna(a_den):
@@ -260,7 +290,7 @@ def _cause(metric, unit, ours, amazon, start, t, sel, alt_fn, typed_fn) -> str:
     alt = alt_fn()
     if alt is not None and (alt[1], alt[2]) == (a_num, a_den) and metric in _ALT_TEXT:
         return _ALT_TEXT[metric]
-    first = _coverage(t, sel)
+    first = _coverage(acct)
     if o_den < a_den and first is not None and first > start:
         return (f"your exports start on {first.date()}, after Amazon's window starts "
                 f"({start.date()}): download older files")

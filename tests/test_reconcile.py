@@ -123,3 +123,33 @@ def test_backdated_confirmation_explains_the_difference():
 def test_empty_report():
     assert reconcile.compare_with_amazon(contract.empty("account_health"),
                                          orders=contract.empty("orders")).empty
+
+
+def test_prebuilt_views_give_the_rates_the_tables_give(sample):
+    """The reconciliation builds each account's order and package views once and passes them
+    to the metrics (``view=``): a metric given the view returns exactly what it computes from
+    the tables, and it really uses the view it is given (a view of the US rows alone gives the
+    US rates alone, equal to those of the US tables)."""
+    from postship_analysis import fulfilment as F
+
+    p, c, o, e = (sample[k] for k in ("order_promises", "shipment_confirmations", "orders",
+                                      "delivery_events"))
+    us = {k: v[v["marketplace"] == "US"] for k, v in sample.items()}
+    as_of = pd.Timestamp("2026-11-01")
+    for basis in ("auto", "ship_date"):
+        for tables in (sample, us):
+            tp, tc, to = tables["order_promises"], tables["shipment_confirmations"], \
+                tables["orders"]
+            v = F.order_view(tp, tc, to, confirm_basis=basis)
+            pd.testing.assert_frame_equal(
+                F.late_shipment_rate(p, c, as_of, orders=o, confirm_basis=basis, view=v),
+                F.late_shipment_rate(tp, tc, as_of, orders=to, confirm_basis=basis))
+    for tables in (sample, us):
+        tc, te, tp = tables["shipment_confirmations"], tables["delivery_events"], \
+            tables["order_promises"]
+        v = F.package_view(tc, te, tp)
+        for fn, kw in ((F.valid_tracking_rate, {"date_basis": "confirmation"}),
+                       (F.on_time_delivery_rate, {}), (F.unit_on_time_delivery_rate, {})):
+            got = fn(c, e, p, as_of, view=v, **kw)
+            pd.testing.assert_frame_equal(got, fn(tc, te, tp, as_of, **kw))
+            assert set(got["marketplace"]) == set(tp["marketplace"])
