@@ -70,6 +70,12 @@ T = {name: inputs.table(name) for name in ["orders", "order_promises", "shipment
                                            "account_health", "sku_categories"]}
 START = AS_OF - pd.Timedelta(days=TREND_DAYS)
 END = AS_OF
+# the order and package views every metric below starts from, built once (on a large seller the
+# package view, which matches every tracking event, is most of this notebook's time)
+OV = fulfilment.order_view(T["order_promises"], T["shipment_confirmations"], T["orders"])
+OV_TYPED = fulfilment.order_view(T["order_promises"], T["shipment_confirmations"], T["orders"],
+                                 confirm_basis="ship_date")
+PK = fulfilment.package_view(T["shipment_confirmations"], T["delivery_events"], T["order_promises"])
 
 # %% [markdown]
 # ## Headline KPIs
@@ -78,7 +84,7 @@ END = AS_OF
 
 # %%
 kpis = fulfilment.fulfilment_kpis(T["orders"], T["order_promises"], T["shipment_confirmations"],
-                                  T["delivery_events"], AS_OF)
+                                  T["delivery_events"], AS_OF, views=(OV, PK))
 from postship_analysis import defects
 ODR_LAG, ODR_LAG_SOURCE = defects.amazon_lag_days(T["account_health"])
 odr = defects.order_defect_rate(T["orders"], T["feedback"], T["claims"], T["chargebacks"], as_of=AS_OF,
@@ -125,9 +131,10 @@ else:
 # %%
 lsr_rows = []
 for d in (10, 30):
-    r = fulfilment.late_shipment_rate(T["order_promises"], T["shipment_confirmations"], AS_OF, days=d, orders=T["orders"])
+    r = fulfilment.late_shipment_rate(T["order_promises"], T["shipment_confirmations"], AS_OF, days=d, orders=T["orders"],
+                                      view=OV)
     t = fulfilment.late_shipment_rate(T["order_promises"], T["shipment_confirmations"], AS_OF, days=d, orders=T["orders"],
-                                      confirm_basis="ship_date")
+                                      confirm_basis="ship_date", view=OV_TYPED)
     lsr_rows.append(r.assign(value_if_typed_dates=t["value"].to_numpy()))
 lsr_now = pd.concat(lsr_rows, ignore_index=True)
 R.show_metrics(lsr_now[["marketplace", "kpi", "value", "target", "status", "value_if_typed_dates", "numerator",
@@ -157,7 +164,7 @@ R.show(backdated, "backdated_confirmations", max_rows=MAX_ROWS,
 
 # %%
 lsr = fulfilment.late_shipment_rate_trend(T["order_promises"], T["shipment_confirmations"], START, END, orders=T["orders"],
-                                         days=30)
+                                         days=30, view=OV)
 t = TARGETS["late_shipment_rate_30d"]
 plots.trend_with_target(lsr, "as_of", "value", "marketplace", "Late shipment rate, 30 days", t.value, t.warn);
 pf = fulfilment.pre_fulfilment_cancel_rate_trend(T["orders"], START, END, days=7, order_promises=T["order_promises"])
@@ -168,11 +175,11 @@ plots.trend_with_target(pf, "as_of", "value", "marketplace", "Pre-fulfilment can
 
 # %%
 vtr = fulfilment.valid_tracking_rate_trend(T["shipment_confirmations"], T["delivery_events"],
-                                          T["order_promises"], START, END)
+                                          T["order_promises"], START, END, view=PK)
 t = TARGETS["valid_tracking_rate_30d"]
 plots.trend_with_target(vtr, "as_of", "value", "marketplace", "Valid tracking rate, 30 days", t.value, t.warn);
 otd = fulfilment.unit_on_time_delivery_rate_trend(T["shipment_confirmations"], T["delivery_events"],
-                                                  T["order_promises"], START, END)
+                                                  T["order_promises"], START, END, view=PK)
 t = TARGETS["on_time_delivery_rate_14d"]
 plots.trend_with_target(otd, "as_of", "value", "marketplace", "Unit on-time delivery rate, 14 days "
                         "(US target shown)", t.value, t.warn);
@@ -184,7 +191,7 @@ plots.trend_with_target(otd, "as_of", "value", "marketplace", "Unit on-time deli
 
 # %%
 R.show_metrics(fulfilment.valid_tracking_rate(T["shipment_confirmations"], T["delivery_events"],
-                                             T["order_promises"], AS_OF, by="carrier"),
+                                             T["order_promises"], AS_OF, by="carrier", view=PK),
                "valid_tracking_by_carrier", by=("carrier",), labels={"numerator": "Valid"})
 cats = T["sku_categories"]
 has_us = (T["order_promises"]["marketplace"] == "US").any()
@@ -266,7 +273,7 @@ R.show(fixes, "tracking_corrections", max_rows=MAX_ROWS,
 # Written to `invalid_tracking_packages.csv`.
 
 # %%
-pk = fulfilment.package_view(T["shipment_confirmations"], T["delivery_events"], T["order_promises"])
+pk = PK
 recent = pk[(~pk["valid"]) & (pk["confirm_date"] >= AS_OF - pd.Timedelta(days=30))
            & (pk["confirm_date"] < AS_OF)].sort_values(["marketplace", "confirm_date"])
 R.show(recent.groupby(["marketplace", "reason"]).size().rename("packages").reset_index()

@@ -702,10 +702,12 @@ def late_shipment_rate(order_promises: pd.DataFrame, shipment_confirmations: pd.
 
 def late_shipment_rate_trend(order_promises, shipment_confirmations, start, end, *,
                              days: int = 30, orders=None, count_unconfirmed_overdue: bool = True,
-                             confirm_basis: str = "auto", targets=None) -> pd.DataFrame:
+                             confirm_basis: str = "auto", targets=None,
+                             view=None) -> pd.DataFrame:
     """:func:`late_shipment_rate` for every as-of day from ``start`` to ``end`` (inclusive);
-    same columns plus ``as_of``."""
-    ov = order_view(order_promises, shipment_confirmations, orders, confirm_basis=confirm_basis)
+    same columns plus ``as_of`` (``view`` as there)."""
+    ov = view if view is not None else order_view(order_promises, shipment_confirmations,
+                                                  orders, confirm_basis=confirm_basis)
     asofs = _trend_days(start, end)
     groups = _groups(ov, [])
     if groups.empty:
@@ -936,10 +938,12 @@ def valid_tracking_rate_trend(shipment_confirmations, delivery_events, order_pro
                               end, *, days: int = 30, lag_days: int = 14,
                               date_basis: str = "promised_delivery", by: str | None = None,
                               sku_categories=None, carrier_aliases=None,
-                              targets=None) -> pd.DataFrame:
-    """:func:`valid_tracking_rate` for every as-of day from ``start`` to ``end``."""
-    pk = package_view(shipment_confirmations, delivery_events, order_promises,
-                      sku_categories=sku_categories, carrier_aliases=carrier_aliases)
+                              targets=None, view=None) -> pd.DataFrame:
+    """:func:`valid_tracking_rate` for every as-of day from ``start`` to ``end`` (``view`` as
+    there)."""
+    pk = view if view is not None else package_view(
+        shipment_confirmations, delivery_events, order_promises, sku_categories=sku_categories,
+        carrier_aliases=carrier_aliases)
     date_col, by_ = _basis(date_basis), _by(by)
     asofs = _trend_days(start, end)
     f = _vtr_rows(pk, by_).reset_index(drop=True)
@@ -1023,10 +1027,11 @@ def on_time_delivery_rate(shipment_confirmations: pd.DataFrame, delivery_events:
 def on_time_delivery_rate_trend(shipment_confirmations, delivery_events, order_promises, start,
                                 end, *, days: int = 30, lag_days: int = 14,
                                 date_basis: str = "promised_delivery", carrier_aliases=None,
-                                targets=None) -> pd.DataFrame:
-    """:func:`on_time_delivery_rate` for every as-of day from ``start`` to ``end``."""
-    pk = package_view(shipment_confirmations, delivery_events, order_promises,
-                      carrier_aliases=carrier_aliases)
+                                targets=None, view=None) -> pd.DataFrame:
+    """:func:`on_time_delivery_rate` for every as-of day from ``start`` to ``end`` (``view``
+    as there)."""
+    pk = view if view is not None else package_view(
+        shipment_confirmations, delivery_events, order_promises, carrier_aliases=carrier_aliases)
     return _otd_trend(pk, start, end, days, lag_days, _basis(date_basis), False,
                       f"on_time_delivery_rate_{days}d", targets)
 
@@ -1069,10 +1074,12 @@ def unit_on_time_delivery_rate(shipment_confirmations: pd.DataFrame,
 
 def unit_on_time_delivery_rate_trend(shipment_confirmations, delivery_events, order_promises,
                                      start, end, *, days: int = 14, lag_days: int = 7,
-                                     carrier_aliases=None, targets=None) -> pd.DataFrame:
-    """:func:`unit_on_time_delivery_rate` for every as-of day from ``start`` to ``end``."""
-    pk = package_view(shipment_confirmations, delivery_events, order_promises,
-                      carrier_aliases=carrier_aliases)
+                                     carrier_aliases=None, targets=None,
+                                     view=None) -> pd.DataFrame:
+    """:func:`unit_on_time_delivery_rate` for every as-of day from ``start`` to ``end``
+    (``view`` as there)."""
+    pk = view if view is not None else package_view(
+        shipment_confirmations, delivery_events, order_promises, carrier_aliases=carrier_aliases)
     return _otd_trend(pk, start, end, days, lag_days, "deliver_by_date", True,
                       f"on_time_delivery_rate_{days}d", targets)
 
@@ -1414,7 +1421,8 @@ def _first_scans(shipment_confirmations: pd.DataFrame, delivery_events: pd.DataF
 def sfp_metrics(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFrame,
                 delivery_events: pd.DataFrame, as_of, *, orders: pd.DataFrame | None = None,
                 days: int = SFP_DAYS, carrier_aliases: dict[str, str] | None = None,
-                targets: dict[str, Target] | None = None) -> pd.DataFrame:
+                targets: dict[str, Target] | None = None,
+                views: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """Seller Fulfilled Prime (SFP) metrics on the orders that carry ``is-prime``, judged on
     Amazon's SFP targets (help 202072550; :data:`kpi.TARGETS`), over the ``days`` (7) local
     days before ``as_of``. Seller-fulfilled Prime orders *are* SFP orders.
@@ -1442,9 +1450,14 @@ def sfp_metrics(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFra
     Returns the standard result columns, one row per KPI and seller x marketplace that has SFP
     orders (none: an empty frame). Buy Shipping use, delivery coverage and weekend operation,
     also required by Amazon, are not in the data.
+
+    ``views``: ``(order_view, package_view)`` of these tables (default confirmation basis,
+    these ``carrier_aliases``), already built; the tables are then read only for the
+    cancellations.
     """
     as_of = _as_of(as_of)
-    ov = order_view(order_promises, shipment_confirmations, orders)
+    ov = views[0] if views is not None else order_view(order_promises, shipment_confirmations,
+                                                        orders)
     prime = ov[ov["is_prime"].astype("boolean").fillna(False).astype(bool)].reset_index(drop=True)
     if prime.empty:
         return pd.DataFrame(columns=KEYS + _RESULT_COLS)
@@ -1487,8 +1500,8 @@ def sfp_metrics(order_promises: pd.DataFrame, shipment_confirmations: pd.DataFra
     out.append(_rate_frame(f, groups, "purchase_date", "num", "den", start, end,
                            f"sfp_cancel_rate_{days}d", [], targets))
     # on-time delivery (units) and valid tracking (packages) by deliver-by date
-    pk = package_view(shipment_confirmations, delivery_events, order_promises,
-                      carrier_aliases=carrier_aliases)
+    pk = views[1] if views is not None else package_view(
+        shipment_confirmations, delivery_events, order_promises, carrier_aliases=carrier_aliases)
     pk = pk.merge(prime[KEYS + ["order_id"]], on=KEYS + ["order_id"])
     kinst = _instant(as_of, pk["marketplace"])
     tracked = pk["valid"] & (pk["first_scan_ts"] < kinst) & (pk["ship_ts"] < kinst)
@@ -1518,7 +1531,8 @@ def fulfilment_kpis(orders: pd.DataFrame, order_promises: pd.DataFrame,
                     shipment_confirmations: pd.DataFrame, delivery_events: pd.DataFrame,
                     as_of, *, buyer_requested: Iterable[str] | None = None,
                     vtr_date_basis: str = "promised_delivery", vtr_lag_days: int = 14,
-                    targets: dict[str, Target] | None = None) -> list[KPI]:
+                    targets: dict[str, Target] | None = None,
+                    views: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> list[KPI]:
     """The headline fulfilment KPIs per marketplace (and seller), as :class:`KPI` records:
     ``late_shipment_rate_10d``, ``late_shipment_rate_30d``, ``pre_fulfilment_cancel_rate_7d``,
     ``valid_tracking_rate_30d`` (overall), ``on_time_delivery_rate_14d`` (unit form), and where
@@ -1526,21 +1540,28 @@ def fulfilment_kpis(orders: pd.DataFrame, order_promises: pd.DataFrame,
 
     Order: per marketplace in the order above. Marketplaces with no seller-fulfilled data
     give ``no_data`` rows only where a table has them. See each function for definitions.
+
+    ``views``: ``(order_view, package_view)`` of these tables (default confirmation basis, no
+    carrier aliases), already built; otherwise each is built here once for all the KPIs.
     """
+    ov, pk = views if views is not None else (
+        order_view(order_promises, shipment_confirmations, orders),
+        package_view(shipment_confirmations, delivery_events, order_promises))
     frames = [
         late_shipment_rate(order_promises, shipment_confirmations, as_of, days=10,
-                           orders=orders, targets=targets),
+                           orders=orders, targets=targets, view=ov),
         late_shipment_rate(order_promises, shipment_confirmations, as_of, days=30,
-                           orders=orders, targets=targets),
+                           orders=orders, targets=targets, view=ov),
         pre_fulfilment_cancel_rate(orders, as_of, buyer_requested=buyer_requested,
                                    order_promises=order_promises, targets=targets),
         valid_tracking_rate(shipment_confirmations, delivery_events, order_promises, as_of,
-                            lag_days=vtr_lag_days, date_basis=vtr_date_basis, targets=targets),
+                            lag_days=vtr_lag_days, date_basis=vtr_date_basis, targets=targets,
+                            view=pk),
         unit_on_time_delivery_rate(shipment_confirmations, delivery_events, order_promises,
-                                   as_of, targets=targets),
+                                   as_of, targets=targets, view=pk),
         # Seller Fulfilled Prime, where orders carry is-prime (empty otherwise)
         sfp_metrics(order_promises, shipment_confirmations, delivery_events, as_of,
-                    orders=orders, targets=targets),
+                    orders=orders, targets=targets, views=(ov, pk)),
     ]
     frames = [f for f in frames if not f.empty]
     if not frames:  # an account with no seller-fulfilled data: no KPI rather than a crash

@@ -153,3 +153,15 @@ def test_prebuilt_views_give_the_rates_the_tables_give(sample):
             got = fn(c, e, p, as_of, view=v, **kw)
             pd.testing.assert_frame_equal(got, fn(tc, te, tp, as_of, **kw))
             assert set(got["marketplace"]) == set(tp["marketplace"])
+    # the trends and the Seller Fulfilled Prime metrics likewise
+    ov = F.order_view(p, c, o)
+    pk = F.package_view(c, e, p)
+    start, end = as_of - pd.Timedelta(days=20), as_of
+    pd.testing.assert_frame_equal(F.late_shipment_rate_trend(p, c, start, end, orders=o, view=ov),
+                                  F.late_shipment_rate_trend(p, c, start, end, orders=o))
+    for fn in (F.valid_tracking_rate_trend, F.on_time_delivery_rate_trend,
+               F.unit_on_time_delivery_rate_trend):
+        pd.testing.assert_frame_equal(fn(c, e, p, start, end, view=pk), fn(c, e, p, start, end))
+    sfp = F.sfp_metrics(p, c, e, as_of, orders=o, views=(ov, pk))
+    assert len(sfp) and sfp["denominator"].sum() > 0
+    pd.testing.assert_frame_equal(sfp, F.sfp_metrics(p, c, e, as_of, orders=o))
