@@ -425,11 +425,14 @@ if rres is not None and len(rres.pooled):
             continue
         pl = (f"; placebo range {p['placebo_lo']:.0%} to {p['placebo_hi']:.0%}"
               if pd.notna(p["placebo_lo"]) else "")
+        nf = int(p["placebos_floored"]) if pd.notna(p["placebos_floored"]) else 0
+        fl = (f" {nf} of the placebo episodes expected less than one unit; their weight is capped, so a "
+              "near-zero forecast cannot swing the interval." if nf else "")
         R.note((
             f"**{p['seller_id']}**: {p['verdict']}. Measured on {int(p['episodes'])} restocks "
             f"against {int(p['placebo_episodes'])} placebo episodes: deficit {p['deficit']:.1%} "
             f"(95 % interval {p['deficit_lo']:.1%} to {p['deficit_hi']:.1%}{pl}). "
-            f"Recovery time: {p['recovery_note']}."))
+            f"Recovery time: {p['recovery_note']}.{fl}"))
         RP.placebo_chart(rres, g);
         RP.recovery_curve_chart(rres, g);
     R.show(rres.weekly[["seller_id", "week", "deficit", "deficit_lo", "deficit_hi", "episodes", "day_from", "day_to"]],

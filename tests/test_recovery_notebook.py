@@ -88,6 +88,10 @@ def test_every_stockout_of_the_truth_is_reported_against_placebos(run):
     texts = [str(o.get("data", {}).get("text/markdown", "")) + str(o.get("text", ""))
              for c in nb.cells for o in c.get("outputs", [])]
     assert any(s["verdict"] in t and "placebo" in t for t in texts)
+    # and how many placebos sat under the variance floor, when any did (recovery.error_model)
+    nf = int(s["placebos_floored"])
+    floored = [t for t in texts if "of the placebo episodes expected less than one unit" in t]
+    assert bool(floored) == (nf > 0) and all(f" {nf} of the placebo episodes" in t for t in floored)
     weekly = pd.read_csv(out / "stockout_recovery_weekly.csv", encoding="utf-8-sig")
     assert weekly["week"].tolist()[:4] == [1, 2, 3, 4]
     assert (weekly["deficit_lo"] <= weekly["deficit_hi"]).all()
