@@ -100,9 +100,10 @@ def _counts(r: pd.DataFrame, value_col="value", num="numerator", den="denominato
 
 
 class _Account:
-    """One seller x marketplace's rows of every table, and its order and package views, each
-    built once however many of Amazon's rows (metrics x windows) are compared; the views are
-    what costs (the package view merges every tracking event)."""
+    """One seller x marketplace's rows of every table, its order and package views and its
+    order defect rates, each built once however many of Amazon's rows (metrics x windows,
+    fulfilment channels) are compared; the views are what costs (the package view merges
+    every tracking event), and one order defect rate gives both channels' rows."""
 
     def __init__(self, t: dict, seller_id, marketplace):
         self._t, self._key, self._rows, self._views = t, (seller_id, marketplace), {}, {}
@@ -127,6 +128,14 @@ class _Account:
             self._views["packages"] = fulfilment.package_view(
                 self("shipment_confirmations"), self("delivery_events"), self("order_promises"))
         return self._views["packages"]
+
+    def order_defect_rate(self, as_of, window_days: int, lag_days: int) -> pd.DataFrame:
+        key = ("odr", as_of, window_days, lag_days)
+        if key not in self._views:
+            self._views[key] = defects.order_defect_rate(
+                self("orders"), self("feedback"), self("claims"), self("chargebacks"),
+                as_of=as_of, window_days=window_days, lag_days=lag_days)
+        return self._views[key]
 
 
 def _ours(metric, channel, acct: _Account, start, end, as_of, alt: bool):
@@ -164,9 +173,7 @@ def _ours(metric, channel, acct: _Account, start, end, as_of, alt: bool):
     if metric == "orderDefectRate":
         if alt:
             return None
-        r = defects.order_defect_rate(o, acct("feedback"), acct("claims"),
-                                      acct("chargebacks"), as_of=as_of, window_days=n,
-                                      lag_days=int((as_of - end).days))
+        r = acct.order_defect_rate(as_of, n, int((as_of - end).days))
         r = r[r["fulfillment_channel"] == channel]
         return _counts(r, "order_defect_rate", "orders_with_defect", "orders")
     return None
