@@ -72,7 +72,7 @@ Example
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -259,6 +259,19 @@ def _group_codes(frame: pd.DataFrame, groups: pd.DataFrame, by: list[str]) -> np
     with ``dropna=False``)."""
     g = groups[KEYS + by].assign(_g=np.arange(len(groups)))
     return frame[KEYS + by].merge(g, on=KEYS + by, how="left")["_g"].to_numpy(dtype="int64")
+
+
+def _judged_pairs(frame: pd.DataFrame, groups: pd.DataFrame, by: list[str],
+                  asofs: pd.DatetimeIndex, date_col: str, days: int, lag: int, cols: list[str],
+                  flags: Callable[[pd.DataFrame, pd.Series], tuple]) -> tuple:
+    """The (row, day) pairs of ``frame`` (:func:`_trend_pairs`) with the ``cols`` the flags
+    read, judged by ``flags(pairs, instant)`` at each pair's own day; returns ``(pairs,
+    flags, key)``, ``key`` = day index x len(groups) + group position, for
+    :func:`_trend_frame`."""
+    rows, day = _trend_pairs(frame, date_col, asofs, days, lag)
+    x = _pairs_frame(frame, rows, cols)
+    judged = flags(x, _trend_instants(asofs, x["marketplace"], day))
+    return x, judged, day * len(groups) + _group_codes(frame, groups, by)[rows]
 
 
 def _trend_frame(groups: pd.DataFrame, by: list[str], asofs: pd.DatetimeIndex, key: np.ndarray,
@@ -713,12 +726,10 @@ def late_shipment_rate_trend(order_promises, shipment_confirmations, start, end,
     if groups.empty:
         return _no_groups(_lsr_core, asofs, ov=ov, days=days,
                           count_unconfirmed_overdue=count_unconfirmed_overdue, targets=targets)
-    rows, day = _trend_pairs(ov, "ship_by_date", asofs, days, 0)
-    x = _pairs_frame(ov, rows, ["cancelled", "cancel_ts", "confirm_ts", "ship_by_ts",
-                                "confirm_source", "backdated"])
-    late, base, confirmed = _lsr_flags(x, _trend_instants(asofs, x["marketplace"], day),
-                                       count_unconfirmed_overdue)
-    key = day * len(groups) + _group_codes(ov, groups, [])[rows]
+    x, (late, base, confirmed), key = _judged_pairs(
+        ov, groups, [], asofs, "ship_by_date", days, 0,
+        ["cancelled", "cancel_ts", "confirm_ts", "ship_by_ts", "confirm_source", "backdated"],
+        lambda x, inst: _lsr_flags(x, inst, count_unconfirmed_overdue))
     out = _trend_frame(groups, [], asofs, key, late, base, days, 0,
                        f"late_shipment_rate_{days}d", targets)
     # per day and group: counted orders by the time they were judged on, back-dated late ones
@@ -839,10 +850,9 @@ def pre_fulfilment_cancel_rate_trend(orders, start, end, *, days: int = 7, buyer
     groups = _groups(st, [])
     if groups.empty:
         return _no_groups(_pfcr_core, asofs, st=st, days=days, targets=targets)
-    rows, day = _trend_pairs(st, "purchase_date", asofs, days, 0)
-    x = _pairs_frame(st, rows, ["seller_cancel", "cancel_ts", "o_purchase_ts"])
-    num, den = _pfcr_flags(x, _trend_instants(asofs, x["marketplace"], day))
-    key = day * len(groups) + _group_codes(st, groups, [])[rows]
+    _, (num, den), key = _judged_pairs(st, groups, [], asofs, "purchase_date", days, 0,
+                                       ["seller_cancel", "cancel_ts", "o_purchase_ts"],
+                                       _pfcr_flags)
     return _trend_frame(groups, [], asofs, key, num, den, days, 0,
                         f"pre_fulfilment_cancel_rate_{days}d", targets)
 
@@ -951,10 +961,8 @@ def valid_tracking_rate_trend(shipment_confirmations, delivery_events, order_pro
     if groups.empty:
         return _no_groups(_vtr_core, asofs, pk=pk, days=days, lag_days=lag_days,
                           date_col=date_col, by=by_, targets=targets)
-    rows, day = _trend_pairs(f, date_col, asofs, days, lag_days)
-    x = _pairs_frame(f, rows, ["ship_ts", "valid", "first_scan_ts"])
-    num, den = _vtr_flags(x, _trend_instants(asofs, x["marketplace"], day))
-    key = day * len(groups) + _group_codes(f, groups, by_)[rows]
+    _, (num, den), key = _judged_pairs(f, groups, by_, asofs, date_col, days, lag_days,
+                                       ["ship_ts", "valid", "first_scan_ts"], _vtr_flags)
     return _trend_frame(groups, by_, asofs, key, num, den, days, lag_days,
                         f"valid_tracking_rate_{days}d", targets)
 
@@ -987,11 +995,10 @@ def _otd_trend(pk: pd.DataFrame, start, end, days: int, lag_days: int, date_col:
     if groups.empty:
         return _no_groups(_otd_core, asofs, pk=pk, days=days, lag_days=lag_days,
                           date_col=date_col, units=units, name=name, targets=targets)
-    rows, day = _trend_pairs(pk, date_col, asofs, days, lag_days)
-    x = _pairs_frame(pk, rows, ["valid", "first_scan_ts", "ship_ts", "delivered_ts",
-                                "deliver_by_ts", "units"])
-    num, den = _otd_flags(x, _trend_instants(asofs, x["marketplace"], day), units)
-    key = day * len(groups) + _group_codes(pk, groups, [])[rows]
+    _, (num, den), key = _judged_pairs(
+        pk, groups, [], asofs, date_col, days, lag_days,
+        ["valid", "first_scan_ts", "ship_ts", "delivered_ts", "deliver_by_ts", "units"],
+        lambda x, inst: _otd_flags(x, inst, units))
     return _trend_frame(groups, [], asofs, key, num, den, days, lag_days, name, targets)
 
 
